@@ -1,0 +1,177 @@
+"""Settings: from arguments, environment variables (``WHICHMODEL_*``) and ``whichmodel.toml``.
+
+Precedence, highest first: explicit arguments, environment, the TOML file, defaults.
+Portkey's own variables (``PORTKEY_BASE_URL``, ``PORTKEY_API_KEY``,
+``PORTKEY_CUSTOM_HEADERS``) are read by Langroid's ``PortkeyParams`` and keep working;
+``[providers.<name>]`` tables in the TOML file override them for one provider.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from whichmodel.errors import ConfigError
+
+CONFIG_FILE_ENV = "WHICHMODEL_CONFIG"
+DEFAULT_CONFIG_FILE = "whichmodel.toml"
+
+
+class ProviderSettings(BaseModel):
+    """How to reach one provider through Portkey."""
+
+    base_url: str | None = None
+    """Gateway URL for this provider (default: ``PORTKEY_BASE_URL``)."""
+    custom_headers: dict[str, str] = Field(default_factory=dict)
+    """Extra headers, e.g. ``{"x-portkey-custom-host": "http://127.0.0.1:9000/v1"}``."""
+    virtual_key: str | None = None
+    """A Portkey virtual key that holds this provider's credentials."""
+    api_key_env: str | None = None
+    """Environment variable holding the provider's API key (default ``<PROVIDER>_API_KEY``)."""
+    strict_openai_compliance: bool | None = None
+    """Set False to let provider-specific fields (Anthropic's refusal stop reason) through."""
+
+
+class ModelSettings(BaseModel):
+    """Per-model request settings (a candidate may differ in more than its name)."""
+
+    system_prompt: str | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    """Extra request body fields, e.g. ``{"repeat_penalty": 1.1}`` for llama.cpp."""
+    json_schema: bool | None = None
+    """As judge: send the ScoreTool as a JSON-schema ``response_format`` (None: Langroid decides)."""
+
+
+class PriceOverride(BaseModel):
+    """A price per million tokens, for models no price list knows (or to override one)."""
+
+    input_mtok: float = Field(ge=0)
+    output_mtok: float = Field(ge=0)
+    cache_read_mtok: float | None = Field(default=None, ge=0)
+    note: str = "set in config"
+    """Shown next to costs computed with this price (e.g. "illustrative")."""
+
+
+class Weights(BaseModel):
+    """How the judge's three scores combine into one quality number."""
+
+    accuracy: float = Field(default=0.40, ge=0)
+    relevance: float = Field(default=0.35, ge=0)
+    clarity: float = Field(default=0.25, ge=0)
+
+    @model_validator(mode="after")
+    def _positive_total(self) -> Weights:
+        if self.accuracy + self.relevance + self.clarity <= 0:
+            raise ValueError("quality weights must not all be zero")
+        return self
+
+    def quality(self, accuracy: float, relevance: float, clarity: float) -> float:
+        total = self.accuracy + self.relevance + self.clarity
+        return (
+            self.accuracy * accuracy + self.relevance * relevance + self.clarity * clarity
+        ) / total
+
+
+class Settings(BaseSettings):
+    """Everything a run needs to know. Every field can be set in ``whichmodel.toml``
+    or as ``WHICHMODEL_<FIELD>`` (nested: ``WHICHMODEL_WEIGHTS__ACCURACY``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WHICHMODEL_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        toml_file=DEFAULT_CONFIG_FILE,
+    )
+
+    db: Path = Path("whichmodel.db")
+    """SQLite file holding prompts, runs, answers, scores and recommendations."""
+    baseline: str | None = None
+    """The model in production now, as ``portkey/<provider>/<model>``."""
+    candidates: list[str] = Field(default_factory=list)
+    """Models to compare against the baseline."""
+    judge: str | None = None
+    """The model that scores every answer."""
+    concurrency: int = Field(default=8, ge=1, le=512)
+    """How many provider calls may be in flight at once."""
+    tolerance: float = Field(default=0.05, ge=0, le=1)
+    """Accepted relative quality loss versus the baseline (0.05 = 5%)."""
+    refusal_margin: float = Field(default=0.01, ge=0, le=1)
+    """Accepted increase of the refusal rate versus the baseline (0.01 = 1 point)."""
+    error_margin: float = Field(default=0.02, ge=0, le=1)
+    """Accepted increase of the error rate (failed calls) versus the baseline."""
+    weights: Weights = Field(default_factory=Weights)
+    max_tokens: int = Field(default=1024, ge=1)
+    """Answer length cap sent with every candidate request (Anthropic needs one)."""
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    judge_max_tokens: int = Field(default=400, ge=16)
+    judge_attempts: int = Field(default=3, ge=1, le=10)
+    """How many times the judge may try to produce a valid ScoreTool before unscored."""
+    retries: int = Field(default=2, ge=0, le=10)
+    """Retry attempts on 429/5xx, done by the gateway (the only retry layer)."""
+    timeout: float = Field(default=120.0, gt=0)
+    """Seconds before one provider call is given up."""
+    portkey_cache: dict[str, Any] | None = None
+    """Portkey cache config, e.g. ``{"mode": "simple"}`` (on gateways that have a cache)."""
+    providers: dict[str, ProviderSettings] = Field(default_factory=dict)
+    models: dict[str, ModelSettings] = Field(default_factory=dict)
+    """Per-model settings keyed by the full model string."""
+    prices: dict[str, PriceOverride] = Field(default_factory=dict)
+    """Per-model price overrides keyed by the full model string."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE)
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
+        )
+
+    def model_settings(self, model: str) -> ModelSettings:
+        return self.models.get(model, ModelSettings())
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from ``config`` (or ``$WHICHMODEL_CONFIG`` / ``./whichmodel.toml``),
+    the environment, and ``overrides`` (``None`` values are ignored)."""
+    given = {k: v for k, v in overrides.items() if v is not None and v != [] and v != ()}
+    previous = os.environ.get(CONFIG_FILE_ENV)
+    if config is not None:
+        if not Path(config).is_file():
+            raise ConfigError(f"Config file {config} not found: check the --config path.")
+        os.environ[CONFIG_FILE_ENV] = str(config)
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "settings"
+        raise ConfigError(
+            f"Invalid setting {where}: {err['msg']} (check whichmodel.toml, "
+            f"WHICHMODEL_* variables and command options)."
+        ) from None
+    except Exception as exc:  # a TOML syntax error
+        raise ConfigError(f"Cannot read the config file: {exc}.") from None
+    finally:
+        if config is not None:
+            if previous is None:
+                os.environ.pop(CONFIG_FILE_ENV, None)
+            else:
+                os.environ[CONFIG_FILE_ENV] = previous

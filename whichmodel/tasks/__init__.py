@@ -1,0 +1,1 @@
+"""Tasks: importing prompt history and the evaluation orchestrator."""

@@ -1,0 +1,349 @@
+"""The orchestrator: every prompt x model answered, judged, stored, then recommended.
+
+Work runs on asyncio with a fixed number of workers (``concurrency``), not a
+thread or a task per call, so memory stays flat however many prompts there are.
+Each (prompt, model) answer and each score is written to SQLite the moment it
+exists; work already stored for the run is skipped, so a run can be resumed.
+Candidates and the judge are passed in (or built from settings), so tests can
+swap any of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from whichmodel.agents.candidate import Answer, CandidateAgent, CandidatePool, make_candidate
+from whichmodel.agents.judge import JudgeAgent, JudgePool, make_judge
+from whichmodel.config import Settings
+from whichmodel.errors import ConfigError, NoDataError
+from whichmodel.models import call_context, llm_config, parse_model
+from whichmodel.pricing import Usage, cost_of, is_price_known, normalize_usage, price_source_label
+from whichmodel.recommend import PriceInfo, Recommendation, recommend
+from whichmodel.refusal import RefusalVerdict, combine, detect
+from whichmodel.store import Store
+
+SECRET_HINTS = ("key", "auth", "token", "secret", "password")
+
+ProgressFn = Callable[[str, int, int], None]
+"""progress(stage, done, total): stage is "answers" or "judgments"."""
+
+
+@dataclass
+class Roles:
+    baseline: str
+    candidates: list[str]
+    judge: str
+
+    @property
+    def models(self) -> list[str]:
+        return [self.baseline, *[c for c in self.candidates if c != self.baseline]]
+
+
+def redacted_settings(settings: Settings) -> dict[str, Any]:
+    """Settings as stored with the run: header values that look secret are removed."""
+    data = settings.model_dump(mode="json")
+    for provider in data.get("providers", {}).values():
+        headers = provider.get("custom_headers") or {}
+        for name in list(headers):
+            if any(h in name.lower() for h in SECRET_HINTS):
+                headers[name] = "<redacted>"
+        if provider.get("virtual_key"):
+            provider["virtual_key"] = "<redacted>"
+    return data
+
+
+def check_roles(settings: Settings) -> Roles:
+    """Every model string is checked before any call is made."""
+    if not settings.baseline:
+        raise ConfigError("No baseline model: pass --baseline portkey/<provider>/<model>.")
+    if not settings.candidates:
+        raise ConfigError("No candidate model: pass --candidate portkey/<provider>/<model>.")
+    if not settings.judge:
+        raise ConfigError("No judge model: pass --judge portkey/<provider>/<model>.")
+    for model in [settings.baseline, *settings.candidates, settings.judge]:
+        parse_model(model, settings)
+    return Roles(settings.baseline, list(dict.fromkeys(settings.candidates)), settings.judge)
+
+
+class Evaluation:
+    """One evaluation run over stored prompts."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        candidates: Mapping[str, CandidateAgent] | None = None,
+        judge: JudgeAgent | None = None,
+        progress: ProgressFn | None = None,
+    ):
+        self.store = store
+        self.settings = settings
+        self.roles = check_roles(settings)
+        self._candidate_agents = dict(candidates or {})
+        self._judge_agent = judge
+        self.progress = progress or (lambda stage, done, total: None)
+        self._prices = {m: self._price_info(m) for m in [*self.roles.models, self.roles.judge]}
+
+    # ---------------------------------------------------------- helpers
+
+    def _price_info(self, model: str) -> PriceInfo:
+        ref = parse_model(model, self.settings)
+        override = self.settings.prices.get(model)
+        if override is not None:
+            return PriceInfo(True, f"config: {override.note}")
+        known = is_price_known(ref.provider, ref.name)
+        return PriceInfo(known, price_source_label() if known else "unknown")
+
+    def _cost(self, model: str, usage: Usage) -> tuple[float | None, str]:
+        ref = parse_model(model, self.settings)
+        cost = cost_of(ref.provider, ref.name, usage, self.settings.prices.get(model))
+        return cost.usd, cost.source
+
+    def _candidate_pool(self, model: str) -> CandidatePool:
+        agent = self._candidate_agents.get(model)
+        if agent is None:
+            per_model = self.settings.model_settings(model)
+            agent = make_candidate(llm_config(model, self.settings), per_model.system_prompt)
+        return CandidatePool(agent, self.settings.concurrency)
+
+    def _judge_pool(self) -> JudgePool:
+        agent = self._judge_agent
+        if agent is None:
+            judge = self.roles.judge
+            agent = make_judge(
+                llm_config(judge, self.settings, max_tokens=self.settings.judge_max_tokens),
+                attempts=self.settings.judge_attempts,
+                json_schema=self.settings.model_settings(judge).json_schema,
+            )
+        return JudgePool(agent, self.settings.concurrency)
+
+    # ---------------------------------------------------------- running
+
+    def start(self, prompt_ids: list[str] | None = None, run_id: str | None = None) -> str:
+        """Create the run row (and its prompt list); returns the run id."""
+        ids = prompt_ids if prompt_ids is not None else self.store.prompt_ids()
+        if not ids:
+            raise NoDataError(
+                "No prompts to evaluate: run `whichmodel import FILE.jsonl` or pass --prompts FILE."
+            )
+        run_id = run_id or uuid.uuid4().hex[:12]
+        self.store.create_run(
+            {
+                "id": run_id,
+                "baseline": self.roles.baseline,
+                "candidates": self.roles.candidates,
+                "judge": self.roles.judge,
+                "settings": redacted_settings(self.settings),
+            },
+            ids,
+        )
+        return run_id
+
+    async def run(self, run_id: str) -> Recommendation:
+        """Answer, judge and recommend; work already stored for ``run_id`` is skipped."""
+        from langroid.utils.configuration import settings as lr_settings
+
+        prompts = self.store.prompts(self.store.run_prompt_ids(run_id))
+        pools = {m: self._candidate_pool(m) for m in self.roles.models}
+        judges = self._judge_pool()
+        answered = self.store.done_keys("responses", run_id)
+        judged = self.store.done_keys("scores", run_id)
+        total = len(prompts) * len(self.roles.models)
+        counts = {"answers": len(answered), "judgments": len(judged)}
+        self.progress("answers", counts["answers"], total)
+        self.progress("judgments", counts["judgments"], total)
+
+        def jobs() -> Iterator[tuple[dict[str, Any], str]]:
+            for prompt in prompts:
+                for model in self.roles.models:
+                    if (prompt["id"], model) not in judged:
+                        yield prompt, model
+
+        async def work(prompt: dict[str, Any], model: str) -> None:
+            key = (prompt["id"], model)
+            if key in answered:
+                row = self.store.db["responses"].get((run_id, prompt["id"], model))
+            else:
+                row = await self._answer(run_id, prompt, model, pools[model])
+                self.store.save_response(row)
+                counts["answers"] += 1
+                self.progress("answers", counts["answers"], total)
+            if row["status"] != "ok":
+                return  # nothing to judge; the error is stored with the answer
+            await self._judge(run_id, prompt, model, row, judges)
+            counts["judgments"] += 1
+            self.progress("judgments", counts["judgments"], total)
+
+        job_iter = jobs()
+
+        async def worker() -> None:
+            for prompt, model in job_iter:
+                await work(prompt, model)
+
+        quiet_before = lr_settings.quiet
+        lr_settings.quiet = True  # Langroid would print every message of every agent
+        try:
+            await asyncio.gather(*(worker() for _ in range(self.settings.concurrency)))
+        finally:
+            lr_settings.quiet = quiet_before
+        return self.finish(run_id)
+
+    async def _answer(self, run_id: str, prompt: dict[str, Any], model: str,
+                      pool: CandidatePool) -> dict[str, Any]:
+        ref = parse_model(model, self.settings)
+        with call_context(
+            trace_id=f"wm-{run_id}-{prompt['id']}-{ref.provider}-{ref.name}-candidate"[:128],
+            run_id=run_id, prompt_id=prompt["id"], model=model, role="candidate",
+        ) as ctx:
+            answer: Answer = await pool.answer(prompt["messages"])
+        usage = normalize_usage(ref.provider, answer.prompt_tokens, answer.cached_tokens,
+                                answer.completion_tokens)
+        if answer.status != "ok":
+            cost, source = None, ""
+        elif not answer.usage_reported:
+            cost, source = None, "no usage reported"
+        else:
+            cost, source = self._cost(model, usage)
+        verdict = detect(answer.text, answer.finish_reason) if answer.status == "ok" else \
+            RefusalVerdict(False, None)
+        return {
+            "run_id": run_id,
+            "prompt_id": prompt["id"],
+            "model": model,
+            "status": answer.status,
+            "text": answer.text,
+            "finish_reason": answer.finish_reason,
+            "error": answer.error,
+            "input_tokens": usage.input_tokens,
+            "cached_tokens": usage.cached_tokens,
+            "output_tokens": usage.output_tokens,
+            "usage": json.dumps({"prompt_tokens": answer.prompt_tokens,
+                                 "cached_tokens": answer.cached_tokens,
+                                 "completion_tokens": answer.completion_tokens}),
+            "latency_ms": answer.latency_ms,
+            "cost_usd": cost,
+            "price_source": source,
+            "refused": int(verdict.refused),
+            "refusal_reason": verdict.reason,
+            "trace_id": ctx.trace_id,
+            "gateway": json.dumps(ctx.response_headers),
+        }
+
+    async def _judge(self, run_id: str, prompt: dict[str, Any], model: str,
+                     answer: Mapping[str, Any], judges: JudgePool) -> None:
+        judge_ref = parse_model(self.roles.judge, self.settings)
+        ref = parse_model(model, self.settings)
+        with call_context(
+            trace_id=f"wm-{run_id}-{prompt['id']}-{ref.provider}-{ref.name}-judge"[:128],
+            run_id=run_id, prompt_id=prompt["id"], model=model, role="judge",
+        ) as ctx:
+            judgment = await judges.judge(prompt["messages"], answer["text"] or "",
+                                          prompt.get("reference"))
+        usage = sum(
+            (normalize_usage(judge_ref.provider, c.prompt_tokens, c.cached_tokens,
+                             c.completion_tokens) for c in judgment.calls),
+            Usage(),
+        )
+        if all(c.usage_reported for c in judgment.calls):
+            cost, source = self._cost(self.roles.judge, usage)
+        else:
+            cost, source = None, "no usage reported"
+        score = judgment.score
+        weights = self.settings.weights
+        self.store.save_score({
+            "run_id": run_id,
+            "prompt_id": prompt["id"],
+            "model": model,
+            "judge": self.roles.judge,
+            "status": judgment.status,
+            "accuracy": score.accuracy if score else None,
+            "relevance": score.relevance if score else None,
+            "clarity": score.clarity if score else None,
+            "quality": weights.quality(score.accuracy, score.relevance, score.clarity)
+            if score else None,
+            "refused": int(score.refused) if score else None,
+            "rationale": score.rationale if score else None,
+            "raw": judgment.raw,
+            "attempts": judgment.attempts,
+            "error": judgment.error,
+            "input_tokens": usage.input_tokens,
+            "cached_tokens": usage.cached_tokens,
+            "output_tokens": usage.output_tokens,
+            "latency_ms": judgment.latency_ms,
+            "cost_usd": cost,
+            "price_source": source,
+            "trace_id": ctx.trace_id,
+        })
+
+    def finish(self, run_id: str) -> Recommendation:
+        rec = recommendation_for(self.store, run_id, self.settings, self._prices)
+        self.store.save_recommendation(run_id, rec.model_dump(mode="json"))
+        self.store.finish_run(run_id, "completed")
+        return rec
+
+
+def answer_rows(store: Store, run_id: str) -> list[dict[str, Any]]:
+    """Answers joined with their scores; the final refusal combines both."""
+    rows = list(store.db.query(
+        """select r.prompt_id, r.model, r.status, r.cost_usd, r.latency_ms, r.output_tokens,
+                  r.refused as answer_refused, r.refusal_reason, s.quality, s.refused as judge_refused,
+                  s.status as score_status
+           from responses r left join scores s
+             on s.run_id = r.run_id and s.prompt_id = r.prompt_id and s.model = r.model
+           where r.run_id = ?""",
+        [run_id],
+    ))
+    for row in rows:
+        verdict = combine(RefusalVerdict(bool(row["answer_refused"]), row["refusal_reason"]),
+                          bool(row["judge_refused"]) if row["judge_refused"] is not None else None)
+        row["refused"] = verdict.refused
+    return rows
+
+
+def recommendation_for(store: Store, run_id: str, settings: Settings,
+                       prices: Mapping[str, PriceInfo]) -> Recommendation:
+    run = store.run(run_id)
+    if run is None:
+        raise NoDataError(f"No run {run_id!r} in {store.path}: `whichmodel report --list` shows runs.")
+    judge_costs = [r["cost_usd"] for r in store.scores(run_id)]
+    judge_cost = None if any(c is None for c in judge_costs) else sum(judge_costs)
+    return recommend(
+        answer_rows(store, run_id),
+        run_id=run_id,
+        baseline=run["baseline"],
+        candidates=run["candidates"],
+        prices=prices,
+        prompts=run["prompt_count"],
+        tolerance=settings.tolerance,
+        refusal_margin=settings.refusal_margin,
+        error_margin=settings.error_margin,
+        judge=run["judge"],
+        judge_cost_usd=judge_cost,
+    )
+
+
+async def evaluate_async(
+    store: Store,
+    settings: Settings,
+    *,
+    prompt_ids: list[str] | None = None,
+    candidates: Mapping[str, CandidateAgent] | None = None,
+    judge: JudgeAgent | None = None,
+    progress: ProgressFn | None = None,
+    run_id: str | None = None,
+) -> Recommendation:
+    evaluation = Evaluation(store, settings, candidates=candidates, judge=judge, progress=progress)
+    run_id = evaluation.start(prompt_ids, run_id)
+    try:
+        return await evaluation.run(run_id)
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)) \
+            else "failed"
+        store.finish_run(run_id, status, f"{type(exc).__name__}: {exc}"[:500])
+        raise

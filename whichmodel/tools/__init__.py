@@ -1,0 +1,5 @@
+"""Langroid tool messages: the judge's ScoreTool (more tools live beside it)."""
+
+from whichmodel.tools.score import ScoreTool
+
+__all__ = ["ScoreTool"]

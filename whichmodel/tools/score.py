@@ -1,0 +1,58 @@
+"""``ScoreTool``: the only way the judge may answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langroid.agent.tool_message import ToolMessage
+from langroid.agent.tools.orchestration import AgentDoneTool
+from pydantic import Field
+
+
+class ScoreTool(ToolMessage):
+    request: str = "score"
+    purpose: str = (
+        "To grade the candidate answer: <accuracy>, <relevance> and <clarity> each "
+        "between 0 and 1, <refused> true if the answer declines to help, and a short "
+        "<rationale>."
+    )
+    accuracy: float = Field(ge=0, le=1, description="Correctness, 0 (wrong) to 1 (fully correct)")
+    relevance: float = Field(ge=0, le=1, description="Does it address the request, 0 to 1")
+    clarity: float = Field(ge=0, le=1, description="How clear and well organised, 0 to 1")
+    refused: bool = Field(description="True if the answer refuses or declines the request")
+    rationale: str = Field(max_length=600, description="One or two sentences explaining the scores")
+
+    def handle(self) -> AgentDoneTool:
+        # A valid score ends the judge's task with the tool itself as the result.
+        return AgentDoneTool(tools=[self])
+
+    @classmethod
+    def examples(cls) -> list[ToolMessage | tuple[str, ToolMessage]]:
+        return [
+            cls(
+                accuracy=0.9,
+                relevance=1.0,
+                clarity=0.8,
+                refused=False,
+                rationale="Correct and on topic; one step is explained too briefly.",
+            ),
+            (
+                "The answer declines to help with a harmless request",
+                cls(
+                    accuracy=0.0,
+                    relevance=0.1,
+                    clarity=0.9,
+                    refused=True,
+                    rationale="Refuses a safe request; clear but unhelpful.",
+                ),
+            ),
+        ]
+
+    def scores(self) -> dict[str, Any]:
+        return {
+            "accuracy": self.accuracy,
+            "relevance": self.relevance,
+            "clarity": self.clarity,
+            "refused": int(self.refused),
+            "rationale": self.rationale,
+        }
