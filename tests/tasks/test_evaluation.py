@@ -1,0 +1,145 @@
+"""The orchestrator with scripted Langroid LLMs (no network, real SQLite)."""
+
+import json
+
+import pytest
+from langroid.language_models.mock_lm import MockLMConfig
+
+from tests.fakes import score_json
+from whichmodel.agents.candidate import make_candidate
+from whichmodel.agents.judge import make_judge
+from whichmodel.config import load_settings
+from whichmodel.errors import ConfigError, NoDataError
+from whichmodel.store import Store
+from whichmodel.tasks.evaluation import Evaluation, evaluate_async
+
+BASE = "portkey/openai/gpt-4o-mini"
+CAND = "portkey/google/gemini-2.0-flash-lite"
+JUDGE = "portkey/openai/gpt-4o"
+
+
+def settings(**kw):
+    return load_settings(baseline=BASE, candidates=[CAND], judge=JUDGE, concurrency=3, **kw)
+
+
+def judge_by_answer(mapping):
+    def respond(msg):
+        for needle, reply in mapping.items():
+            if needle in msg:
+                return reply
+        return score_json()
+    return make_judge(MockLMConfig(response_fn=respond), attempts=2)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "w.db")
+    s.add_prompts([{"messages": [{"role": "user", "content": f"question {i}"}]} for i in range(6)])
+    return s
+
+
+async def test_every_prompt_and_model_is_answered_judged_and_stored(store):
+    calls = {"judge": 0}
+    cands = {
+        BASE: make_candidate(MockLMConfig(default_response="baseline says hi")),
+        CAND: make_candidate(MockLMConfig(default_response="candidate says hi")),
+    }
+
+    def respond(msg):
+        calls["judge"] += 1
+        return score_json(0.9) if "baseline says" in msg else score_json(0.5)
+
+    rec = await evaluate_async(store, settings(), candidates=cands,
+                               judge=make_judge(MockLMConfig(response_fn=respond)))
+    assert store.db["responses"].count == 12
+    assert store.db["scores"].count == 12
+    assert calls["judge"] == 12
+    run = store.run(rec.run_id)
+    assert run["status"] == "completed"
+    base_scores = list(store.db.query(
+        "select quality, status, raw from scores where model = ?", [BASE]))
+    assert all(r["status"] == "scored" for r in base_scores)
+    # quality = 0.40 a + 0.35 r + 0.25 c with a=0.9, r=c=0.8
+    assert base_scores[0]["quality"] == pytest.approx(0.4 * 0.9 + 0.35 * 0.8 + 0.25 * 0.8)
+    assert json.loads(base_scores[0]["raw"])["request"] == "score"
+    assert rec.decision == "keep"  # the candidate is much worse
+    stored = store.recommendation(rec.run_id)
+    assert stored["recommended_model"] == BASE
+    assert [m["model"] for m in stored["models"]] == [BASE, CAND]
+
+
+async def test_failed_calls_are_error_rows_and_unscored_judgments_are_kept(store):
+    async def flaky(msg):
+        if "question 1" in msg:
+            raise RuntimeError("HTTP 500 from provider")
+        return "fine"
+
+    cands = {
+        BASE: make_candidate(MockLMConfig(default_response="fine")),
+        CAND: make_candidate(MockLMConfig(response_fn_async=flaky)),
+    }
+    # question 2's judgments never use the tool (and neither does the retry after the nudge)
+    judge = judge_by_answer({"question 2": "no tool here", "did not use": "no tool here"})
+    rec = await evaluate_async(store, settings(), candidates=cands, judge=judge)
+    errors = list(store.db.query("select * from responses where status = 'error'"))
+    assert len(errors) == 1 and errors[0]["model"] == CAND
+    assert "HTTP 500" in errors[0]["error"]
+    unscored = list(store.db.query("select * from scores where status = 'unscored'"))
+    assert len(unscored) == 2  # both models' answers to question 2
+    assert all(r["quality"] is None and r["accuracy"] is None for r in unscored)
+    assert all(r["raw"] == "no tool here" for r in unscored)
+    cand = next(m for m in rec.models if m.model == CAND)
+    assert cand.error_rate == pytest.approx(1 / 6)
+    assert cand.unscored == 1
+
+
+async def test_refusals_from_signals_and_from_the_judge(store):
+    cands = {
+        BASE: make_candidate(MockLMConfig(default_response="Sure, here you go.")),
+        CAND: make_candidate(MockLMConfig(default_response="I'm sorry, but I can't help with that.")),
+    }
+    judge = judge_by_answer({"here you go": score_json(refused=False)})
+    rec = await evaluate_async(store, settings(), candidates=cands, judge=judge)
+    rows = list(store.db.query("select refused, refusal_reason from responses where model = ?", [CAND]))
+    assert all(r["refused"] == 1 and r["refusal_reason"] == "phrase" for r in rows)
+    by_model = {m.model: m for m in rec.models}
+    assert by_model[CAND].refusal_rate == 1.0
+    assert by_model[BASE].refusal_rate == 0.0
+
+
+async def test_resume_skips_work_already_stored(store):
+    answers = {"n": 0}
+
+    def count(msg):
+        answers["n"] += 1
+        return "answer"
+
+    s = settings()
+    cands = {m: make_candidate(MockLMConfig(response_fn=count)) for m in (BASE, CAND)}
+    evaluation = Evaluation(store, s, candidates=cands, judge=judge_by_answer({}))
+    run_id = evaluation.start()
+    # pretend a previous process stored two answers (and one score) before dying
+    for pid in store.run_prompt_ids(run_id)[:2]:
+        store.save_response({"run_id": run_id, "prompt_id": pid, "model": BASE, "status": "ok",
+                             "text": "stored before", "cost_usd": 0.001, "refused": 0,
+                             "latency_ms": 5.0, "output_tokens": 3})
+    await evaluation.run(run_id)
+    assert answers["n"] == 12 - 2
+    assert store.db["responses"].count == 12
+    assert store.db["scores"].count == 12
+    kept = list(store.db.query("select count(*) n from responses where text = 'stored before'"))
+    assert kept[0]["n"] == 2
+
+
+def test_bad_model_strings_fail_before_any_work(store):
+    with pytest.raises(ConfigError, match="portkey/<provider>/<model>"):
+        Evaluation(store, load_settings(baseline="gpt-4o-mini", candidates=[CAND], judge=JUDGE))
+    with pytest.raises(ConfigError, match="Unknown provider 'opneai'"):
+        Evaluation(store, load_settings(baseline=BASE, candidates=["portkey/opneai/gpt-4o"],
+                                        judge=JUDGE))
+    assert store.db["runs"].count == 0
+
+
+async def test_no_prompts_is_a_clear_error(tmp_path):
+    with pytest.raises(NoDataError, match="whichmodel import"):
+        await evaluate_async(Store(tmp_path / "empty.db"), settings())

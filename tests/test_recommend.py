@@ -1,0 +1,105 @@
+import pytest
+
+from whichmodel.recommend import PriceInfo, percentile, recommend
+
+BASE = "portkey/openai/gpt-4o-mini"
+CHEAP = "portkey/google/gemini-2.0-flash-lite"
+CHEAPER_BAD = "portkey/openai/gpt-4.1-nano"
+KNOWN = PriceInfo(True, "genai-prices")
+
+
+def rows(model, n, quality, cost, refused=0, errors=0):
+    out = []
+    for i in range(n):
+        failed = i < errors
+        out.append({
+            "prompt_id": f"p{i}", "model": model, "status": "error" if failed else "ok",
+            "cost_usd": None if failed else cost, "latency_ms": 100.0 + i,
+            "refused": (not failed) and i >= n - refused, "quality": None if failed else quality,
+            "output_tokens": 10,
+        })
+    return out
+
+
+def run(data, candidates, prices=None, **kw):
+    prices = prices or {m: KNOWN for m in [BASE, *candidates]}
+    return recommend(data, run_id="r1", baseline=BASE, candidates=candidates, prices=prices,
+                     prompts=20, **kw)
+
+
+def test_cheapest_good_enough_candidate_wins():
+    data = rows(BASE, 20, 0.80, 0.010) + rows(CHEAP, 20, 0.78, 0.004) + rows(CHEAPER_BAD, 20, 0.5, 0.001)
+    rec = run(data, [CHEAP, CHEAPER_BAD])
+    assert rec.decision == "switch"
+    assert rec.recommended_model == CHEAP
+    assert rec.cost_reduction_percent == pytest.approx(60.0)
+    assert rec.quality_impact_percent == pytest.approx(-2.5)
+    assert rec.models_compared == 3
+    assert rec.reasoning.startswith("Switching from gpt-4o-mini to gemini-2.0-flash-lite reduces cost by 60.0%")
+    first_five = list(rec.model_dump())[:5]
+    assert first_five == ["recommended_model", "reasoning", "cost_reduction_percent",
+                          "quality_impact_percent", "models_compared"]
+
+
+def test_keep_baseline_when_quality_drops_too_much():
+    data = rows(BASE, 20, 0.80, 0.010) + rows(CHEAP, 20, 0.70, 0.004)
+    rec = run(data, [CHEAP], tolerance=0.05)
+    assert rec.decision == "keep"
+    assert rec.recommended_model == BASE
+    assert "tolerance" in rec.reasoning
+    assert rec.cost_reduction_percent == 0.0
+
+
+def test_tolerance_is_configurable():
+    data = rows(BASE, 20, 0.80, 0.010) + rows(CHEAP, 20, 0.70, 0.004)
+    assert run(data, [CHEAP], tolerance=0.15).decision == "switch"
+
+
+def test_refusal_margin_blocks_a_candidate_that_refuses_more():
+    data = rows(BASE, 20, 0.80, 0.010) + rows(CHEAP, 20, 0.80, 0.004, refused=2)
+    rec = run(data, [CHEAP], refusal_margin=0.01)
+    assert rec.decision == "keep"
+    assert "refusals 0.0% -> 10.0%" in rec.reasoning
+    assert run(data, [CHEAP], refusal_margin=0.10).decision == "switch"
+
+
+def test_unknown_price_is_excluded_never_free():
+    data = rows(BASE, 20, 0.80, 0.010) + rows(CHEAP, 20, 0.80, None)
+    prices = {BASE: KNOWN, CHEAP: PriceInfo(False, "unknown")}
+    rec = run(data, [CHEAP], prices=prices)
+    assert rec.decision == "keep"
+    cheap = next(m for m in rec.models if m.model == CHEAP)
+    assert cheap.cost_usd is None and cheap.cost_per_1k_prompts_usd is None
+    assert any("unknown" in w for w in rec.warnings)
+
+
+def test_unscored_answers_are_left_out_of_quality():
+    data = rows(BASE, 20, 0.80, 0.010) + rows(CHEAP, 20, 0.79, 0.004)
+    for r in data[20:25]:
+        r["quality"] = None
+    rec = run(data, [CHEAP])
+    cheap = next(m for m in rec.models if m.model == CHEAP)
+    assert cheap.scored == 15 and cheap.unscored == 5
+    assert cheap.quality == pytest.approx(0.79)
+    assert any("unscored" in w for w in rec.warnings)
+
+
+def test_errors_count_against_a_candidate():
+    data = rows(BASE, 20, 0.80, 0.010) + rows(CHEAP, 20, 0.80, 0.004, errors=5)
+    rec = run(data, [CHEAP])
+    cheap = next(m for m in rec.models if m.model == CHEAP)
+    assert cheap.error_rate == pytest.approx(0.25)
+    assert rec.decision == "keep"
+
+
+def test_more_expensive_candidate_is_not_recommended():
+    data = rows(BASE, 20, 0.80, 0.010) + rows(CHEAP, 20, 0.95, 0.020)
+    rec = run(data, [CHEAP])
+    assert rec.decision == "keep"
+    assert "not cheaper" in rec.reasoning
+
+
+def test_percentile():
+    assert percentile([], 50) is None
+    assert percentile([1, 2, 3, 4], 50) == pytest.approx(2.5)
+    assert percentile([10.0], 95) == 10.0
