@@ -51,6 +51,10 @@ class CandidateAgent(RecordingAgent):
         super().__init__(config)
         self.config: CandidateConfig = config
 
+    def reset(self) -> None:
+        self.system_message = self.config.system_message
+        super().reset()
+
     async def answer(self, messages: list[dict[str, str]]) -> Answer:
         """Answer the last user turn of ``messages`` (a single- or multi-turn conversation)."""
         self.reset()
@@ -61,6 +65,8 @@ class CandidateAgent(RecordingAgent):
             system = turns.pop(0)["content"]
         if not turns or turns[-1]["role"] != "user":
             return Answer(text="", status="error", error="conversation does not end with a user turn")
+        # Langroid rebuilds history[0] from self.system_message before each call
+        self.system_message = system
         self.message_history = [LLMMessage(role=Role.SYSTEM, content=system)] + [
             LLMMessage(role=Role(m["role"]), content=m["content"]) for m in turns[:-1]
         ]
@@ -97,6 +103,10 @@ def make_candidate(llm: LLMConfig, system_prompt: str | None = None) -> Candidat
 
 
 class CandidatePool(AgentPool[CandidateAgent]):
+    def reset(self) -> None:
+        self.system_message = self.config.system_message
+        super().reset()
+
     async def answer(self, messages: list[dict[str, str]]) -> Answer:
         agent = await self.acquire()
         try:
