@@ -163,6 +163,84 @@ def report_cmd(
     print_recommendation(rec, console)
 
 
+gateway_app = typer.Typer(help="Run the open-source Portkey gateway locally (127.0.0.1, headless).",
+                          no_args_is_help=True)
+app.add_typer(gateway_app, name="gateway")
+
+
+@gateway_app.command("install")
+def gateway_install() -> None:
+    """Install the pinned gateway (npm) into the user cache folder, once."""
+    from whichmodel.local.gateway import install_gateway
+
+    path = install_gateway(quiet=True)
+    console.print(f"Portkey gateway installed: {path}")
+
+
+@gateway_app.command("start")
+def gateway_start(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8787,
+) -> None:
+    """Start the gateway in the background (installs it first if needed)."""
+    from whichmodel.local.gateway import Gateway
+
+    info = Gateway().start(port=port)
+    console.print(f"Portkey gateway running at {info.url} (pid {info.pid}). "
+                  f"Use it with: export PORTKEY_BASE_URL={info.url}")
+
+
+@gateway_app.command("status")
+def gateway_status() -> None:
+    """Say whether a gateway started by whichmodel is running, and where."""
+    from whichmodel.local.gateway import Gateway
+
+    info = Gateway().status()
+    if info is None:
+        console.print("No whichmodel gateway is running. Start one with: whichmodel gateway start")
+        raise typer.Exit(1)
+    console.print(f"Portkey gateway running at {info.url} (pid {info.pid}).")
+
+
+@gateway_app.command("stop")
+def gateway_stop() -> None:
+    """Stop the gateway started by `whichmodel gateway start`."""
+    from whichmodel.local.gateway import Gateway
+
+    stopped = Gateway().stop()
+    console.print("Portkey gateway stopped." if stopped else "No whichmodel gateway was running.")
+
+
+@app.command("demo")
+def demo_cmd(
+    limit: Annotated[int | None, typer.Option(help="Evaluate only the first N demo prompts.")] = None,
+    db: Annotated[Path, typer.Option("--db", help="SQLite file for the demo.")] = Path(
+        "whichmodel-demo.db"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSON recommendation.")] = Path(
+        "demo-recommendation.json"),
+    gguf: Annotated[Path | None, typer.Option(help="Another GGUF model file to serve.")] = None,
+) -> None:
+    """The whole evaluation offline: a real local model behind a real local Portkey gateway."""
+    from whichmodel.local.demo import WIRING_NOTE, run_demo
+
+    console.print("[bold]whichmodel demo[/]: SmolLM2-135M served by llama.cpp on 127.0.0.1, "
+                  "reached through a local Portkey gateway by the OpenAI and Anthropic routes.")
+    rec = _run_with_progress(lambda progress: run_demo(
+        db=db, limit=limit, gguf=gguf, progress=progress, on_ready=console.print))
+    data = rec.model_dump(mode="json")
+    output.write_text(json.dumps(data, indent=2) + "\n")
+    from whichmodel.report import print_recommendation
+
+    print_recommendation(data, console)
+    console.print(f"[yellow]Note:[/] {WIRING_NOTE}")
+    console.print("Prices of local models are illustrative (set in the demo config), not real.")
+    console.print(f"Results: {db} (SQLite), {output} (JSON). Show again: "
+                  f"whichmodel report --db {db}")
+    console.print("With real models: export PORTKEY_API_KEY=... OPENAI_API_KEY=... then\n"
+                  "  whichmodel eval --prompts whichmodel/data/demo/prompts.jsonl "
+                  "--baseline portkey/openai/gpt-4o-mini --candidate portkey/anthropic/"
+                  "claude-3-5-haiku-latest --judge portkey/openai/gpt-4o --output recommendation.json")
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)

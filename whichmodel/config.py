@@ -49,6 +49,8 @@ class ModelSettings(BaseModel):
     temperature: float | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     """Extra request body fields, e.g. ``{"repeat_penalty": 1.1}`` for llama.cpp."""
+    context_length: int | None = None
+    """Context window in tokens (default 128k); only used by Langroid's length checks."""
     json_schema: bool | None = None
     """As judge: send the ScoreTool as a JSON-schema ``response_format`` (None: Langroid decides)."""
 

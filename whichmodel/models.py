@@ -235,6 +235,7 @@ def llm_config(
         chat_model=ref.full,
         portkey_params=params,
         max_output_tokens=max_tokens or per_model.max_tokens or settings.max_tokens,
+        chat_context_length=per_model.context_length or 128_000,
         temperature=(
             temperature if temperature is not None
             else per_model.temperature if per_model.temperature is not None
