@@ -1,0 +1,102 @@
+"""Shared fixtures.
+
+Sections:
+1. Network guard (autouse): tests reach loopback only.
+2. Fake provider: a scripted OpenAI/Anthropic server on 127.0.0.1 (tests/fake_provider.py).
+3. Portkey gateway: the real open-source gateway (npm), installed once into a cache
+   folder that outlives test runs, running on a free port for the whole session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fake_provider import FakeProvider
+from whichmodel.local.gateway import GatewayInfo, gateway_home, install_gateway, running_gateway
+
+# ---------------------------------------------------------------- 1. network guard
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "::ffff:127.0.0.1"}
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_address(sock: socket.socket, address: object) -> None:
+    if getattr(socket, "AF_UNIX", None) is not None and sock.family == socket.AF_UNIX:
+        return
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and (host in _LOOPBACK or host.startswith("127.")):
+        return
+    raise OSError(
+        f"Network access to {address!r} is blocked in tests (loopback only); "
+        "mark the test `live` and set WHICHMODEL_LIVE=1 if it really needs the network."
+    )
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    _check_address(self, address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    _check_address(self, address)
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Block outbound connections except to loopback and unix sockets (this process only:
+    child processes such as the gateway are not guarded)."""
+    if request.node.get_closest_marker("live") and os.environ.get("WHICHMODEL_LIVE") == "1":
+        return
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+
+
+# ---------------------------------------------------------------- 2. fake provider
+
+
+@pytest.fixture(scope="session")
+def fake_provider_server() -> Iterator[FakeProvider]:
+    """One fake provider server for the session (prefer `fake_provider` in tests)."""
+    with FakeProvider() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_provider(fake_provider_server: FakeProvider) -> Iterator[FakeProvider]:
+    """The session's fake provider with no scripts and no recorded requests."""
+    fake_provider_server.reset()
+    yield fake_provider_server
+    fake_provider_server.reset()
+
+
+# ---------------------------------------------------------------- 3. Portkey gateway
+
+
+@pytest.fixture(scope="session")
+def gateway_install_dir() -> Path:
+    """The gateway's npm install folder, kept between runs: $WHICHMODEL_HOME/gateway, or
+    ~/.cache/whichmodel/gateway. Installs on first use (needs the npm registry once)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("Node.js and npm are needed for the Portkey gateway tests")
+    home = gateway_home()
+    install_gateway(home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def gateway(
+    gateway_install_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GatewayInfo]:
+    """A real gateway on a free 127.0.0.1 port for the session, stopped at the end. Its
+    state file lives in a temp folder, so it never touches a user's running gateway."""
+    state = tmp_path_factory.mktemp("gateway-state")
+    with running_gateway(home=gateway_install_dir, state_dir=state) as info:
+        yield info
