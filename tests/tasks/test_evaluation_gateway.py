@@ -1,0 +1,159 @@
+"""End to end on the wire: Langroid agents -> the real Portkey gateway -> a fake provider,
+by the OpenAI and the Anthropic routes, with SQLite checked afterwards."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.fake_provider import Reply
+from whichmodel.config import load_settings
+from whichmodel.store import Store
+from whichmodel.tasks.evaluation import evaluate_async
+
+BASE = "portkey/openai/fake-base"
+CAND = "portkey/anthropic/fake-cand"
+FILTERED = "portkey/openai/fake-filter"
+BROKEN = "portkey/openai/fake-500"
+JUDGE = "portkey/openai/judge"
+PRICE = {"input_mtok": 1.0, "output_mtok": 2.0, "note": "test price"}
+
+
+def judge_responder(body, path, headers):
+    answer = body["messages"][-1]["content"]
+    refused = False
+    quality = 0.9 if "base says" in answer else 0.88
+    return json.dumps({"request": "score", "accuracy": quality, "relevance": quality,
+                       "clarity": quality, "refused": refused, "rationale": "scripted"})
+
+
+def settings_for(gateway, fake, **kw):
+    host = {"x-portkey-custom-host": fake.base_url}
+    return load_settings(
+        baseline=BASE, candidates=[CAND, FILTERED, BROKEN], judge=JUDGE, concurrency=4,
+        retries=1, max_tokens=64,
+        providers={"openai": {"base_url": gateway.url, "custom_headers": host},
+                   "anthropic": {"base_url": gateway.url, "custom_headers": host}},
+        prices={BASE: PRICE, CAND: {**PRICE, "input_mtok": 0.5, "output_mtok": 1.0},
+                FILTERED: PRICE, BROKEN: PRICE, JUDGE: PRICE},
+        **kw,
+    )
+
+
+@pytest.fixture
+def scripted_fake(fake_provider):
+    fake_provider.set("fake-base", responder=lambda b, p, h: "base says " + b["messages"][-1]["content"])
+    fake_provider.set("fake-cand", responder=lambda b, p, h: Reply("cand says hello", cached_tokens=2))
+    fake_provider.set("judge", responder=judge_responder)
+    return fake_provider
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "w.db")
+    s.add_prompts([
+        {"messages": [{"role": "user", "content": "What is the capital of France?"}],
+         "reference": "Paris"},
+        {"messages": [{"role": "system", "content": "Be terse."},
+                      {"role": "user", "content": "Hi"},
+                      {"role": "assistant", "content": "Hello"},
+                      {"role": "user", "content": "Name a colour."}]},
+    ])
+    return s
+
+
+async def test_evaluation_through_the_real_gateway(gateway, scripted_fake, store):
+    fake = scripted_fake
+    rec = await evaluate_async(store, settings_for(gateway, fake))
+    run_id = rec.run_id
+
+    # --- what the provider received
+    base_calls = [r for r in fake.requests if r.model == "fake-base"]
+    cand_calls = [r for r in fake.requests if r.model == "fake-cand"]
+    assert {r.path for r in base_calls} == {"/v1/chat/completions"}
+    assert {r.path for r in cand_calls} == {"/v1/messages"}  # translated by the gateway
+    assert all(r.body["max_tokens"] == 64 for r in cand_calls)
+    multi = next(r for r in cand_calls if "Name a colour." in json.dumps(r.body))
+    assert [m["role"] for m in multi.body["messages"]] == ["user", "assistant", "user"]
+    assert "Be terse." in json.dumps(multi.body["system"])
+    # exactly one retry layer: retries=1 -> 2 upstream calls per prompt, no more
+    assert fake.count(model="fake-500") == 2 * 2
+    # the judge saw the reference answer
+    judge_calls = [r for r in fake.requests if r.model == "judge"]
+    assert any("Paris" in r.body["messages"][-1]["content"] for r in judge_calls)
+
+    # --- what SQLite holds
+    rows = {(r["prompt_id"], r["model"]): r for r in store.responses(run_id)}
+    assert len(rows) == 2 * 4
+    for r in rows.values():
+        gw = json.loads(r["gateway"])
+        assert gw["x-portkey-trace-id"] == r["trace_id"]
+        assert r["trace_id"].startswith(f"wm-{run_id}-{r['prompt_id']}-")
+    ok = [r for r in rows.values() if r["model"] in (BASE, CAND)]
+    assert all(r["status"] == "ok" and r["input_tokens"] > 0 and r["output_tokens"] > 0 for r in ok)
+    assert all(r["cost_usd"] > 0 and r["price_source"] == "config: test price" for r in ok)
+    cand_rows = [r for r in ok if r["model"] == CAND]
+    # Anthropic input excludes cache reads; stored input counts them
+    assert all(r["cached_tokens"] == 2 for r in cand_rows)
+    assert all(json.loads(r["usage"])["prompt_tokens"] + 2 == r["input_tokens"] for r in cand_rows)
+    filtered = [r for r in rows.values() if r["model"] == FILTERED]
+    assert all(r["refused"] == 1 and r["refusal_reason"] == "provider:content_filter" for r in filtered)
+    broken = [r for r in rows.values() if r["model"] == BROKEN]
+    assert all(r["status"] == "error" and "500" in r["error"] for r in broken)
+
+    scores = store.scores(run_id)
+    assert len(scores) == 2 * 3  # errors are not judged
+    assert all(s["status"] == "scored" and s["quality"] is not None for s in scores)
+    assert all(s["cost_usd"] > 0 for s in scores)
+    assert store.run(run_id)["status"] == "completed"
+
+    # --- the recommendation matches the rows
+    stored = store.recommendation(run_id)
+    assert stored == rec.model_dump(mode="json")
+    assert rec.recommended_model == CAND and rec.decision == "switch"
+    by_model = {m.model: m for m in rec.models}
+    assert by_model[BROKEN].error_rate == 1.0
+    assert by_model[FILTERED].refusal_rate == 1.0
+    base_cost = sum(r["cost_usd"] for r in ok if r["model"] == BASE)
+    assert by_model[BASE].cost_usd == pytest.approx(base_cost)
+    assert rec.judge_cost_usd == pytest.approx(sum(s["cost_usd"] for s in scores))
+
+
+def test_cli_eval_with_langroid_portkey_env_vars(gateway, scripted_fake, tmp_path):
+    """`whichmodel import` + `eval` as a user runs them, configured only by PORTKEY_* variables."""
+    history = tmp_path / "history.jsonl"
+    history.write_text(json.dumps({"prompt": "Capital of France?", "reference": "Paris"}) + "\n"
+                       + json.dumps({"prompt": "2+2?"}) + "\n")
+    toml = tmp_path / "whichmodel.toml"
+    toml.write_text(
+        '[prices."portkey/openai/fake-base"]\ninput_mtok = 1.0\noutput_mtok = 2.0\n'
+        '[prices."portkey/anthropic/fake-cand"]\ninput_mtok = 0.1\noutput_mtok = 0.2\n'
+    )
+    env = {**os.environ, "PORTKEY_BASE_URL": gateway.url,
+           "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": scripted_fake.base_url}),
+           "WHICHMODEL_DB": str(tmp_path / "w.db")}
+    cmd = [sys.executable, "-m", "whichmodel.cli"]
+    out = subprocess.run([*cmd, "import", str(history)], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    out = subprocess.run([*cmd, "eval", "--baseline", BASE, "--candidate", CAND, "--judge", JUDGE,
+                          "--output", "rec.json"], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    data = json.loads((tmp_path / "rec.json").read_text())
+    assert list(data)[:5] == ["recommended_model", "reasoning", "cost_reduction_percent",
+                              "quality_impact_percent", "models_compared"]
+    assert data["models_compared"] == 2
+    for m in data["models"]:
+        for key in ("cost_usd", "cost_per_1k_prompts_usd", "quality", "refusal_rate", "error_rate",
+                    "latency_p50_ms", "latency_p95_ms", "prompts", "scored"):
+            assert key in m
+    assert "Switching from fake-base to fake-cand" in out.stdout or "Keep" in out.stdout
+    store = Store(tmp_path / "w.db")
+    assert store.recommendation(data["run_id"]) == data
+    assert len(store.responses(data["run_id"])) == 4
+    report = subprocess.run([*cmd, "report", "--json"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert json.loads(report.stdout) == data
