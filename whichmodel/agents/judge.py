@@ -100,6 +100,11 @@ class JudgeAgent(RecordingAgent):
         self.enable_message(ScoreTool)
         if config.json_schema is not None and self.llm is not None:
             self.llm.supports_json_schema = bool(config.json_schema)  # type: ignore[attr-defined]
+        if config.json_schema:
+            # The schema constrains the reply already; the generic tool instructions
+            # and examples would triple the prompt (and small models copy examples).
+            self.system_tool_instructions = ""
+            self.system_tool_format_instructions = ""
 
     async def judge(
         self, messages: list[dict[str, str]], answer: str, reference: str | None = None

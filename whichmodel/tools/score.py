@@ -8,6 +8,12 @@ from langroid.agent.tool_message import ToolMessage
 from langroid.agent.tools.orchestration import AgentDoneTool
 from pydantic import Field
 
+# Scores on a 0.05 grid. The range check (ge/le) is what validation enforces; the
+# enum goes into the JSON schema because constrained decoders (llama.cpp's
+# llguidance) enforce numeric enums exactly but not decimal minimum/maximum.
+GRID = [round(i * 0.05, 2) for i in range(21)]
+_ON_GRID = {"enum": GRID}
+
 
 class ScoreTool(ToolMessage):
     request: str = "score"
@@ -16,9 +22,9 @@ class ScoreTool(ToolMessage):
         "between 0 and 1, <refused> true if the answer declines to help, and a short "
         "<rationale>."
     )
-    accuracy: float = Field(ge=0, le=1, description="Correctness, 0 (wrong) to 1 (fully correct)")
-    relevance: float = Field(ge=0, le=1, description="Does it address the request, 0 to 1")
-    clarity: float = Field(ge=0, le=1, description="How clear and well organised, 0 to 1")
+    accuracy: float = Field(ge=0, le=1, json_schema_extra=_ON_GRID, description="Correctness, 0 (wrong) to 1 (fully correct)")
+    relevance: float = Field(ge=0, le=1, json_schema_extra=_ON_GRID, description="Does it address the request, 0 to 1")
+    clarity: float = Field(ge=0, le=1, json_schema_extra=_ON_GRID, description="How clear and well organised, 0 to 1")
     refused: bool = Field(description="True if the answer refuses or declines the request")
     rationale: str = Field(max_length=600, description="One or two sentences explaining the scores")
 
