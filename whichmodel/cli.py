@@ -78,6 +78,10 @@ def eval_cmd(
         float | None, typer.Option(help="Accepted refusal-rate increase (0.01 = 1 point).")
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON here.")] = None,
+    local_gguf: Annotated[
+        list[Path] | None,
+        typer.Option("--local-gguf", help="Serve this GGUF file locally and add it as a candidate."),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -91,13 +95,25 @@ def eval_cmd(
     )
     from whichmodel.tasks.evaluation import check_roles
 
-    check_roles(settings)  # fail on bad model strings before touching anything
+    from whichmodel.models import parse_model
+
+    # fail on bad model strings before touching anything
+    if local_gguf:
+        for model in [settings.baseline, settings.judge, *settings.candidates]:
+            if model:
+                parse_model(model, settings)
+    else:
+        check_roles(settings)
     store = _store(settings.db)
     prompt_ids = None
     if prompts is not None:
         _, _, prompt_ids = import_history(store, prompts)
-    rec = _run_with_progress(lambda progress: evaluate_async(
-        store, settings, prompt_ids=prompt_ids, progress=progress))
+    from whichmodel.local.stack import serve_local_candidates
+
+    with serve_local_candidates(settings, local_gguf or []) as settings:
+        check_roles(settings)
+        rec = _run_with_progress(lambda progress: evaluate_async(
+            store, settings, prompt_ids=prompt_ids, progress=progress))
     data = rec.model_dump(mode="json")
     from whichmodel.report import print_recommendation
 
@@ -220,10 +236,11 @@ def demo_cmd(
     gguf: Annotated[Path | None, typer.Option(help="Another GGUF model file to serve.")] = None,
 ) -> None:
     """The whole evaluation offline: a real local model behind a real local Portkey gateway."""
-    from whichmodel.local.demo import WIRING_NOTE, run_demo
+    from whichmodel.local.demo import ROLES_NOTE, WIRING_NOTE, run_demo
 
     console.print("[bold]whichmodel demo[/]: SmolLM2-135M served by llama.cpp on 127.0.0.1, "
                   "reached through a local Portkey gateway by the OpenAI and Anthropic routes.")
+    console.print(ROLES_NOTE, highlight=False)
     rec = _run_with_progress(lambda progress: run_demo(
         db=db, limit=limit, gguf=gguf, progress=progress, on_ready=console.print))
     data = rec.model_dump(mode="json")

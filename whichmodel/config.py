@@ -44,6 +44,11 @@ class ProviderSettings(BaseModel):
 class ModelSettings(BaseModel):
     """Per-model request settings (a candidate may differ in more than its name)."""
 
+    base_url: str | None = None
+    """Gateway URL for this model only (wins over the provider's)."""
+    custom_headers: dict[str, str] = Field(default_factory=dict)
+    """Extra headers for this model only, e.g. its own ``x-portkey-custom-host``."""
+
     system_prompt: str | None = None
     max_tokens: int | None = None
     temperature: float | None = None

@@ -160,6 +160,9 @@ def _http_clients(timeout: float) -> tuple[Any, Any]:
 
 
 def gateway_url(ref: ModelRef, settings: Settings) -> str:
+    model = settings.models.get(ref.full)
+    if model and model.base_url:
+        return model.base_url.rstrip("/")
     provider = settings.providers.get(ref.provider)
     if provider and provider.base_url:
         return provider.base_url.rstrip("/")
@@ -215,6 +218,7 @@ def llm_config(
             headers["x-portkey-strict-open-ai-compliance"] = str(
                 provider.strict_openai_compliance
             ).lower()
+    headers.update(per_model.custom_headers)
     # Langroid would send these as x-portkey-retry / x-portkey-cache, which the
     # open-source gateway ignores; they go into x-portkey-config instead.
     pk_config = portkey_config(settings, params.retry, params.cache)

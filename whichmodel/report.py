@@ -20,37 +20,48 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.0f}"
+def _s(value_ms: float | None) -> str:
+    return "-" if value_ms is None else f"{value_ms / 1000:,.2f}"
 
 
 def models_table(rec: dict[str, Any]) -> Table:
-    table = Table(title=f"Run {rec['run_id']}: {rec['models_compared']} models", title_justify="left")
-    for col in ("model", "role", "cost/1k prompts", "quality", "refusals", "errors",
-                "p50 ms", "p95 ms", "scored", "price source"):
-        table.add_column(col, justify="left" if col in ("model", "role", "price source") else "right")
+    table = Table(title=f"Run {rec['run_id']}: {rec['models_compared']} models",
+                  title_justify="left", pad_edge=False,
+                  caption="$/1k: cost per 1,000 prompts; quality: judge score 0-1; "
+                  "p50/p95: latency in seconds", caption_justify="left")
+    table.add_column("model", overflow="fold", min_width=26)
+    for col in ("$/1k", "quality", "refused", "errors", "p50 s", "p95 s", "scored"):
+        table.add_column(col, justify="right", no_wrap=True)
     for m in rec["models"]:
-        mark = " *" if m["model"] == rec["recommended_model"] and rec["decision"] == "switch" else ""
+        name = short(m["model"])
+        if m["role"] == "baseline":
+            name += " (base)"
+        elif m["model"] == rec["recommended_model"] and rec["decision"] == "switch":
+            name += " *"
         table.add_row(
-            short(m["model"]) + mark,
-            m["role"],
+            name,
             _money(m["cost_per_1k_prompts_usd"]),
             "-" if m["quality"] is None else f"{m['quality']:.3f}",
             _pct(m["refusal_rate"]),
             _pct(m["error_rate"]),
-            _ms(m["latency_p50_ms"]),
-            _ms(m["latency_p95_ms"]),
+            _s(m["latency_p50_ms"]),
+            _s(m["latency_p95_ms"]),
             f"{m['scored']}/{m['prompts']}",
-            m["price_source"],
         )
     return table
+
+
+def price_sources(rec: dict[str, Any]) -> str:
+    sources = sorted({m["price_source"] for m in rec["models"]})
+    return "Prices: " + "; ".join(sources)
 
 
 def print_recommendation(rec: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console()
     console.print(models_table(rec))
-    verdict = "[bold green]Switch[/]" if rec["decision"] == "switch" else "[bold yellow]Keep[/]"
-    console.print(f"{verdict}: {rec['reasoning']}")
+    console.print(price_sources(rec), highlight=False)
+    colour = "green" if rec["decision"] == "switch" else "yellow"
+    console.print(f"[bold {colour}]Verdict:[/] {rec['reasoning']}")
     if rec.get("judge_cost_usd") is not None:
         console.print(f"Judge cost of this evaluation: {_money(rec['judge_cost_usd'])}")
     for warning in rec.get("warnings", []):

@@ -45,3 +45,37 @@ async def test_short_demo_stores_every_stage(tmp_path, gateway_install_dir):
     assert store.recommendation(run_id)["run_id"] == run_id
     assert store.run(run_id)["status"] == "completed"
     assert _children() == []  # model server and gateway were stopped
+
+
+def test_eval_with_a_local_gguf_next_to_a_hosted_model(tmp_path, gateway, fake_provider):
+    """`whichmodel eval --local-gguf FILE`: the file is served by llama.cpp and compared,
+    through the same gateway, with a (fake) hosted baseline."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.tasks.test_evaluation_gateway import judge_responder
+    from whichmodel.local.llama import default_gguf
+
+    gguf = tmp_path / "My-Model.Q4.gguf"
+    shutil.copy(default_gguf(), gguf)
+    fake_provider.set("judge", responder=judge_responder)
+    history = tmp_path / "h.jsonl"
+    history.write_text(json.dumps({"prompt": "Name a primary colour."}) + "\n")
+    env = {**os.environ, "PORTKEY_BASE_URL": gateway.url,
+           "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": fake_provider.base_url}),
+           "WHICHMODEL_DB": str(tmp_path / "w.db"), "WHICHMODEL_MAX_TOKENS": "24"}
+    out = subprocess.run(
+        [sys.executable, "-m", "whichmodel.cli", "eval", "--prompts", str(history),
+         "--baseline", "portkey/openai/fake-base", "--judge", "portkey/openai/judge",
+         "--local-gguf", str(gguf), "--output", str(tmp_path / "rec.json")],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rec = json.loads((tmp_path / "rec.json").read_text())
+    local = "portkey/openai/my-model.q4"
+    assert [m["model"] for m in rec["models"]] == ["portkey/openai/fake-base", local]
+    rows = {r["model"]: r for r in Store(tmp_path / "w.db").responses(rec["run_id"])}
+    assert rows[local]["status"] == "ok" and rows[local]["output_tokens"] > 0
+    assert fake_provider.count(model="my-model.q4") == 0  # it went to the local server
+    # no price list knows a local file: unknown, never $0
+    assert next(m for m in rec["models"] if m["model"] == local)["cost_usd"] is None

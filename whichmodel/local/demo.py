@@ -10,14 +10,12 @@ Roles, all served by one llama.cpp server running SmolLM2-135M-Instruct:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from whichmodel.config import Settings, load_settings
+from whichmodel.local.stack import LocalStack, local_stack
 
 BASELINE = "portkey/openai/smollm2"
 CANDIDATE = "portkey/anthropic/smollm2-concise"
@@ -33,6 +31,13 @@ ILLUSTRATIVE_PRICES = {
     CANDIDATE: {"input_mtok": 0.10, "output_mtok": 0.40, "note": "illustrative"},
     JUDGE: {"input_mtok": 0.15, "output_mtok": 0.60, "note": "illustrative"},
 }
+
+ROLES_NOTE = (
+    "baseline  smollm2          OpenAI route; general assistant prompt; up to 160 tokens\n"
+    "candidate smollm2-concise  Anthropic route (translated by the gateway); told to answer "
+    "in three sentences; up to 96 tokens\n"
+    "judge     smollm2-judge    ScoreTool output constrained by a JSON schema"
+)
 
 WIRING_NOTE = (
     "The demo judge is a 135M-parameter model: its scores only prove the wiring "
@@ -71,25 +76,6 @@ def demo_settings(model_url: str, gateway_url: str, **overrides: Any) -> Setting
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return load_settings(None, **values)
-
-
-@dataclass
-class LocalStack:
-    model_url: str
-    gateway_url: str
-
-
-@contextmanager
-def local_stack(gguf: Path | None = None, gateway_port: int | None = None) -> Iterator[LocalStack]:
-    """Start (or reuse) the local model server and gateway; stop what was started,
-    also on Ctrl-C or an error."""
-    from whichmodel.local.gateway import running_gateway
-    from whichmodel.local.llama import running_local_model
-
-    with ExitStack() as stack:
-        server = stack.enter_context(running_local_model(gguf=gguf))
-        gateway = stack.enter_context(running_gateway(port=gateway_port))
-        yield LocalStack(model_url=server.url, gateway_url=gateway.url)
 
 
 async def _evaluate(stack: LocalStack, db: Path, limit: int | None, progress: Any) -> Any:
