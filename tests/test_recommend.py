@@ -103,3 +103,11 @@ def test_percentile():
     assert percentile([], 50) is None
     assert percentile([1, 2, 3, 4], 50) == pytest.approx(2.5)
     assert percentile([10.0], 95) == 10.0
+
+
+def test_zero_quality_baseline_has_no_percentage_but_still_decides():
+    data = rows(BASE, 20, 0.0, 0.010) + rows(CHEAP, 20, 0.4, 0.004)
+    rec = run(data, [CHEAP])
+    assert rec.decision == "switch"
+    assert rec.quality_impact_percent is None
+    assert "quality 0.00 -> 0.40" in rec.reasoning

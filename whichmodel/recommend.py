@@ -51,7 +51,8 @@ class Recommendation(BaseModel):
     recommended_model: str
     reasoning: str
     cost_reduction_percent: float
-    quality_impact_percent: float
+    quality_impact_percent: float | None
+    """None when the baseline's quality is 0 (no percentage exists)."""
     models_compared: int
     run_id: str
     baseline: str
@@ -206,18 +207,23 @@ def recommend(
     eligible = [c for c in comparisons if c.eligible]
     if eligible:
         best = max(eligible, key=lambda c: (c.cost_reduction_percent or 0.0,
-                                            c.quality_impact_percent or 0.0))
+                                            summaries[c.model].quality or 0.0))
         s = summaries[best.model]
+        if best.quality_impact_percent is not None:
+            impact = f"{best.quality_impact_percent:+.1f}% quality impact"
+        else:
+            impact = f"quality {base.quality or 0:.2f} -> {s.quality or 0:.2f}"
         reasoning = (
             f"Switching from {short(baseline)} to {short(best.model)} reduces cost by "
-            f"{best.cost_reduction_percent:.1f}% with {best.quality_impact_percent:+.1f}% quality "
-            f"impact (refusals {base.refusal_rate:.1%} -> {s.refusal_rate:.1%}, "
+            f"{best.cost_reduction_percent:.1f}% with {impact} "
+            f"(refusals {base.refusal_rate:.1%} -> {s.refusal_rate:.1%}, "
             f"{best.paired_prompts} prompts)."
         )
         return Recommendation(
             recommended_model=best.model, reasoning=reasoning,
             cost_reduction_percent=round(best.cost_reduction_percent or 0.0, 2),
-            quality_impact_percent=round(best.quality_impact_percent or 0.0, 2),
+            quality_impact_percent=(round(best.quality_impact_percent, 2)
+                                    if best.quality_impact_percent is not None else None),
             models_compared=len(summaries), run_id=run_id, baseline=baseline,
             decision="switch", judge=judge, tolerance=tolerance, refusal_margin=refusal_margin,
             judge_cost_usd=judge_cost_usd, models=list(summaries.values()),
