@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -89,6 +90,7 @@ def eval_cmd(
     from whichmodel.tasks.evaluation import evaluate_async
     from whichmodel.tasks.history import import_history
 
+    _configure_logging()
     settings = _settings(
         config, db=db, baseline=baseline, candidates=candidate, judge=judge,
         concurrency=concurrency, tolerance=tolerance, refusal_margin=refusal_margin,
@@ -237,6 +239,9 @@ def demo_cmd(
 ) -> None:
     """The whole evaluation offline: a real local model behind a real local Portkey gateway."""
     from whichmodel.local.demo import ROLES_NOTE, WIRING_NOTE, run_demo
+    from whichmodel.tasks import evaluation  # noqa: F401  (imports Langroid)
+
+    _configure_logging()
 
     console.print("[bold]whichmodel demo[/]: SmolLM2-135M served by llama.cpp on 127.0.0.1, "
                   "reached through a local Portkey gateway by the OpenAI and Anthropic routes.")
@@ -256,6 +261,32 @@ def demo_cmd(
                   "  whichmodel eval --prompts whichmodel/data/demo/prompts.jsonl "
                   "--baseline portkey/openai/gpt-4o-mini --candidate portkey/anthropic/"
                   "claude-3-5-haiku-latest --judge portkey/openai/gpt-4o --output recommendation.json")
+
+
+class _LangroidNoise(logging.Filter):
+    """Drop Langroid log lines that whichmodel already turns into stored rows
+    (failed calls become status="error" rows) or that do not concern the user."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        path = record.pathname.replace("\\", "/")
+        if "langroid/language_models/openai_gpt.py" in path and record.levelno >= logging.ERROR:
+            return False
+        if "langroid/language_models/model_info.py" in path:
+            return False
+        if "langroid/cachedb/" in path:
+            return False
+        return True
+
+
+def _configure_logging() -> None:
+    from rich.logging import RichHandler
+
+    handler = RichHandler(console=err_console, show_time=False, show_path=False)
+    handler.addFilter(_LangroidNoise())
+    # Importing Langroid adds its own colour handler to the root logger: replace it.
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(logging.WARNING)
 
 
 def main() -> None:

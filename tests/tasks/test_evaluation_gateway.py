@@ -133,19 +133,22 @@ def test_cli_eval_with_langroid_portkey_env_vars(gateway, scripted_fake, tmp_pat
     )
     env = {**os.environ, "PORTKEY_BASE_URL": gateway.url,
            "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": scripted_fake.base_url}),
-           "WHICHMODEL_DB": str(tmp_path / "w.db")}
+           "WHICHMODEL_DB": str(tmp_path / "w.db"), "WHICHMODEL_RETRIES": "1"}
     cmd = [sys.executable, "-m", "whichmodel.cli"]
     out = subprocess.run([*cmd, "import", str(history)], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    out = subprocess.run([*cmd, "eval", "--baseline", BASE, "--candidate", CAND, "--judge", JUDGE,
-                          "--output", "rec.json"], env=env, cwd=tmp_path,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run([*cmd, "eval", "--baseline", BASE, "--candidate", CAND,
+                          "--candidate", BROKEN, "--judge", JUDGE, "--output", "rec.json"],
+                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
+    # a failing provider ends as error rows and a summary line, not tracebacks
+    assert "Traceback" not in out.stderr and "Error in OpenAIGPT" not in out.stderr
+    assert "fake-500: 2 of 2 calls failed" in out.stdout
     data = json.loads((tmp_path / "rec.json").read_text())
     assert list(data)[:5] == ["recommended_model", "reasoning", "cost_reduction_percent",
                               "quality_impact_percent", "models_compared"]
-    assert data["models_compared"] == 2
+    assert data["models_compared"] == 3
     for m in data["models"]:
         for key in ("cost_usd", "cost_per_1k_prompts_usd", "quality", "refusal_rate", "error_rate",
                     "latency_p50_ms", "latency_p95_ms", "prompts", "scored"):
@@ -153,7 +156,7 @@ def test_cli_eval_with_langroid_portkey_env_vars(gateway, scripted_fake, tmp_pat
     assert "Switching from fake-base to fake-cand" in out.stdout or "Keep" in out.stdout
     store = Store(tmp_path / "w.db")
     assert store.recommendation(data["run_id"]) == data
-    assert len(store.responses(data["run_id"])) == 4
+    assert len(store.responses(data["run_id"])) == 6
     report = subprocess.run([*cmd, "report", "--json"], env=env, cwd=tmp_path,
                             capture_output=True, text=True, timeout=60)
     assert json.loads(report.stdout) == data

@@ -283,6 +283,7 @@ class Evaluation:
 
     def finish(self, run_id: str) -> Recommendation:
         rec = recommendation_for(self.store, run_id, self.settings, self._prices)
+        rec.warnings.extend(error_summary(self.store, run_id))
         self.store.save_recommendation(run_id, rec.model_dump(mode="json"))
         self.store.finish_run(run_id, "completed")
         return rec
@@ -304,6 +305,21 @@ def answer_rows(store: Store, run_id: str) -> list[dict[str, Any]]:
                           bool(row["judge_refused"]) if row["judge_refused"] is not None else None)
         row["refused"] = verdict.refused
     return rows
+
+
+def error_summary(store: Store, run_id: str) -> list[str]:
+    """One line per model whose calls failed, with the first error."""
+    lines = []
+    for row in store.db.query(
+        """select model, count(*) n, min(error) first_error,
+                  (select count(*) from run_prompts where run_id = ?) total
+           from responses where run_id = ? and status = 'error' group by model""",
+        [run_id, run_id],
+    ):
+        name = row["model"].split("/", 2)[-1]
+        lines.append(f"{name}: {row['n']} of {row['total']} calls failed "
+                     f"(e.g. {row['first_error'][:160]}); see the responses table.")
+    return lines
 
 
 def recommendation_for(store: Store, run_id: str, settings: Settings,
