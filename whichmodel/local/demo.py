@@ -33,7 +33,7 @@ ILLUSTRATIVE_PRICES = {
 }
 
 ROLES_NOTE = (
-    "baseline  smollm2          OpenAI route; general assistant prompt; up to 160 tokens\n"
+    "baseline  smollm2          OpenAI route; general assistant prompt; up to 128 tokens\n"
     "candidate smollm2-concise  Anthropic route (translated by the gateway); told to answer "
     "in three sentences; up to 96 tokens\n"
     "judge     smollm2-judge    ScoreTool output constrained by a JSON schema"
@@ -66,7 +66,7 @@ def demo_settings(model_url: str, gateway_url: str, **overrides: Any) -> Setting
                           "strict_openai_compliance": False},
         },
         "models": {
-            BASELINE: {"system_prompt": "You are a helpful assistant.", "max_tokens": 160,
+            BASELINE: {"system_prompt": "You are a helpful assistant.", "max_tokens": 128,
                        "params": SAMPLING},
             CANDIDATE: {"system_prompt": "You are a helpful assistant. Answer in at most "
                         "three short sentences.", "max_tokens": 96, "params": SAMPLING},
