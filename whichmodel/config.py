@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     """Models to compare against the baseline."""
     judge: str | None = None
     """The model that scores every answer."""
+    advisor: str | None = None
+    """The model behind `whichmodel chat` (default: the local model)."""
     concurrency: int = Field(default=8, ge=1, le=512)
     """How many provider calls may be in flight at once."""
     tolerance: float = Field(default=0.05, ge=0, le=1)

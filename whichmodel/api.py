@@ -1,0 +1,57 @@
+"""The public Python API: ``evaluate`` and ``recommend`` as plain functions."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from whichmodel.recommend import Recommendation
+
+
+def evaluate(
+    *,
+    baseline: str,
+    candidates: list[str],
+    judge: str,
+    prompts: str | Path | None = None,
+    db: str | Path = "whichmodel.db",
+    progress: Any = None,
+    **settings: Any,
+) -> Recommendation:
+    """Evaluate ``candidates`` against ``baseline`` (model strings ``portkey/<provider>/<model>``)
+    on ``prompts`` (a JSONL file, imported first) or on every prompt already in ``db``.
+
+    Other keyword arguments are settings (``concurrency``, ``tolerance``, ``providers``,
+    ``prices``, ...), as in ``whichmodel.toml``. Returns the recommendation; every answer
+    and score is in ``db``.
+    """
+    from whichmodel.config import load_settings
+    from whichmodel.store import Store
+    from whichmodel.tasks.evaluation import evaluate_async
+    from whichmodel.tasks.history import import_history
+
+    config = load_settings(baseline=baseline, candidates=candidates, judge=judge, db=Path(db),
+                           **settings)
+    store = Store(config.db)
+    prompt_ids = import_history(store, prompts)[2] if prompts is not None else None
+    return asyncio.run(evaluate_async(store, config, prompt_ids=prompt_ids, progress=progress))
+
+
+def recommend(
+    db: str | Path = "whichmodel.db",
+    run_id: str | None = None,
+    *,
+    tolerance: float | None = None,
+    refusal_margin: float | None = None,
+) -> Recommendation:
+    """The recommendation of a stored run (default: the latest), recomputed for another
+    ``tolerance`` or ``refusal_margin`` when given. Makes no model calls."""
+    from whichmodel import advice
+    from whichmodel.errors import NoDataError
+    from whichmodel.store import Store
+
+    if not Path(db).exists():
+        raise NoDataError(f"No database at {db}. {advice.HOW_TO_MAKE_A_RUN}")
+    return advice.recommendation(Store(db), run_id, tolerance=tolerance,
+                                 refusal_margin=refusal_margin)

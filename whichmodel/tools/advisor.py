@@ -1,0 +1,157 @@
+"""Tools over stored results: the advisor's, and ``RecommendModelTool`` for any Langroid agent.
+
+Handlers take the agent (``response(self, agent)``) and read its ``whichmodel_store``
+(the advisor sets one); an agent without one uses ``$WHICHMODEL_DB`` or
+``./whichmodel.db``. Every result names its run. Errors go back to the LLM as text
+it can act on (for example "no run exists yet: ...").
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from langroid.agent.tool_message import ToolMessage
+from pydantic import Field
+
+from whichmodel import advice
+from whichmodel.errors import WhichmodelError
+from whichmodel.recommend import Recommendation
+from whichmodel.store import Store
+
+
+def store_of(agent: Any) -> Store:
+    store = getattr(agent, "whichmodel_store", None)
+    if store is None:
+        store = Store(os.environ.get("WHICHMODEL_DB", "whichmodel.db"))
+        agent.whichmodel_store = store
+    return store
+
+
+def _note_run(agent: Any, run_id: str) -> None:
+    cited = getattr(agent, "runs_cited", None)
+    if isinstance(cited, list) and run_id not in cited:
+        cited.append(run_id)
+
+
+class ListRunsTool(ToolMessage):
+    request: str = "list_runs"
+    purpose: str = "To list the stored evaluation runs with their ids, models and verdicts."
+
+    def response(self, agent: Any) -> str:
+        store = store_of(agent)
+        for run in store.runs()[:3]:
+            _note_run(agent, run["id"])
+        return advice.runs_text(store)
+
+
+class RecommendModelTool(ToolMessage):
+    request: str = "recommend_model"
+    purpose: str = (
+        "To get which model to use, from a stored evaluation run: optionally with another "
+        "quality <tolerance> (0.02 = accept 2% lower quality), <refusal_margin>, a traffic "
+        "volume <requests_per_day> for monthly cost, and a <run_id> (default: latest)."
+    )
+    run_id: str | None = None
+    tolerance: float | None = Field(default=None, ge=0, le=1)
+    refusal_margin: float | None = Field(default=None, ge=0, le=1)
+    requests_per_day: int | None = Field(default=None, ge=1)
+
+    def recommendation(self, store: Store) -> Recommendation:
+        """The typed answer, for Python callers."""
+        return advice.recommendation(store, self.run_id, tolerance=self.tolerance,
+                                     refusal_margin=self.refusal_margin)
+
+    def response(self, agent: Any) -> str:
+        try:
+            rec = self.recommendation(store_of(agent))
+        except WhichmodelError as exc:
+            return str(exc)
+        _note_run(agent, rec.run_id)
+        return advice.recommendation_text(rec, self.requests_per_day)
+
+    @classmethod
+    def examples(cls) -> list[ToolMessage | tuple[str, ToolMessage]]:
+        return [
+            cls(),
+            ("The user accepts 2% lower quality and has 100k requests a day",
+             cls(tolerance=0.02, requests_per_day=100_000)),
+        ]
+
+
+class CompareModelsTool(ToolMessage):
+    request: str = "compare_models"
+    purpose: str = ("To compare two models of a run (<model_a>, <model_b>: names as in the run, "
+                    "e.g. gpt-4o-mini), overall and per prompt category.")
+    model_a: str
+    model_b: str
+    run_id: str | None = None
+
+    def response(self, agent: Any) -> str:
+        try:
+            result = advice.compare(store_of(agent), self.model_a, self.model_b, self.run_id)
+        except WhichmodelError as exc:
+            return str(exc)
+        _note_run(agent, result["run_id"])
+        return advice.compare_text(result)
+
+
+class WorseExamplesTool(ToolMessage):
+    request: str = "worse_examples"
+    purpose: str = ("To show example prompts where <candidate> scored lower than the baseline, "
+                    "with both answers and the judge's rationale.")
+    candidate: str
+    run_id: str | None = None
+    limit: int = Field(default=3, ge=1, le=10)
+
+    def response(self, agent: Any) -> str:
+        try:
+            result = advice.worse_examples(store_of(agent), self.candidate, self.run_id, self.limit)
+        except WhichmodelError as exc:
+            return str(exc)
+        _note_run(agent, result["run_id"])
+        return advice.worse_examples_text(result)
+
+
+class RunEvaluationTool(ToolMessage):
+    request: str = "run_evaluation"
+    purpose: str = (
+        "To start a new evaluation of <candidates> (model strings portkey/<provider>/<model>) on "
+        "the stored prompt history, against the latest run's baseline and judge unless given."
+    )
+    candidates: list[str]
+    baseline: str | None = None
+    judge: str | None = None
+
+    async def response_async(self, agent: Any) -> str:
+        from whichmodel.config import Settings
+        from whichmodel.tasks.evaluation import evaluate_async
+
+        store = store_of(agent)
+        base: Settings | None = getattr(agent, "eval_settings", None)
+        try:
+            if base is None:
+                latest = advice.find_run(store) if store.runs() else None
+                values = dict(latest["settings"]) if latest else {}
+                values.pop("db", None)
+                base = Settings(**values)
+            settings = base.model_copy(update={
+                "candidates": self.candidates,
+                "baseline": self.baseline or base.baseline,
+                "judge": self.judge or base.judge,
+            })
+            rec = await evaluate_async(store, settings)
+        except WhichmodelError as exc:
+            return str(exc)
+        _note_run(agent, rec.run_id)
+        return f"New evaluation finished.\n{advice.recommendation_text(rec)}"
+
+    def response(self, agent: Any) -> str:
+        import asyncio
+
+        return asyncio.run(self.response_async(agent))
+
+
+ADVISOR_TOOLS: list[type[ToolMessage]] = [
+    ListRunsTool, RecommendModelTool, CompareModelsTool, WorseExamplesTool, RunEvaluationTool,
+]
