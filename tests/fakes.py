@@ -29,3 +29,50 @@ def scripted(replies: Iterable[str], seen: list[str] | None = None) -> MockLMCon
 
 def by_content(fn: Callable[[str], str]) -> MockLMConfig:
     return MockLMConfig(response_fn=fn)
+
+
+BASE = "portkey/openai/gpt-4o-mini"
+CAND = "portkey/google/gemini-2.0-flash-lite"
+JUDGE = "portkey/openai/gpt-4o"
+
+
+def make_results_db(path, prompts: int = 10):
+    """A database holding one finished run with known numbers.
+
+    Baseline: $0.010 per answer, quality 0.80 everywhere. Candidate: $0.004 per answer,
+    quality 0.80 on writing prompts and 0.70 on the first two math prompts (0.80 on the
+    other math prompts). So the candidate is 60% cheaper; -2.5% quality overall with 10 prompts.
+    """
+    from whichmodel.config import load_settings
+    from whichmodel.store import Store
+    from whichmodel.tasks.evaluation import Evaluation, recommendation_for
+    from whichmodel.recommend import PriceInfo
+
+    store = Store(path)
+    _, ids = store.add_prompts(
+        {"messages": [{"role": "user", "content": f"question {i}"}],
+         "category": "math" if i % 2 else "writing"} for i in range(prompts))
+    settings = load_settings(baseline=BASE, candidates=[CAND], judge=JUDGE)
+    evaluation = Evaluation(store, settings, candidates={}, judge=None)
+    run_id = evaluation.start(ids, run_id="run0001")
+    math_seen = 0
+    for i, pid in enumerate(ids):
+        for model, cost in ((BASE, 0.010), (CAND, 0.004)):
+            quality = 0.80
+            if model == CAND and i % 2:
+                math_seen += 1
+                if math_seen <= 2:
+                    quality = 0.70
+            store.save_response({"run_id": run_id, "prompt_id": pid, "model": model,
+                                 "status": "ok", "text": f"{model} answer {i}", "cost_usd": cost,
+                                 "price_source": "genai-prices", "refused": 0,
+                                 "latency_ms": 100.0, "output_tokens": 10})
+            store.save_score({"run_id": run_id, "prompt_id": pid, "model": model, "judge": JUDGE,
+                              "status": "scored", "quality": quality, "accuracy": quality,
+                              "relevance": quality, "clarity": quality, "refused": 0,
+                              "rationale": f"scored {quality}", "cost_usd": 0.001})
+    prices = {m: PriceInfo(True, "genai-prices") for m in (BASE, CAND)}
+    rec = recommendation_for(store, run_id, settings, prices)
+    store.save_recommendation(run_id, rec.model_dump(mode="json"))
+    store.finish_run(run_id, "completed")
+    return store, run_id
