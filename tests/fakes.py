@@ -46,7 +46,7 @@ def make_results_db(path, prompts: int = 10):
     from whichmodel.config import load_settings
     from whichmodel.store import Store
     from whichmodel.tasks.evaluation import Evaluation, recommendation_for
-    from whichmodel.recommend import PriceInfo
+    from whichmodel.recommendation import PriceInfo
 
     store = Store(path)
     _, ids = store.add_prompts(

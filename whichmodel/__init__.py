@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "evaluate": ("whichmodel.api", "evaluate"),
     "recommend": ("whichmodel.api", "recommend"),
-    "Recommendation": ("whichmodel.recommend", "Recommendation"),
+    "Recommendation": ("whichmodel.recommendation", "Recommendation"),
     "RecommendModelTool": ("whichmodel.tools.advisor", "RecommendModelTool"),
     "ScoreTool": ("whichmodel.tools.score", "ScoreTool"),
     "evaluation_task": ("whichmodel.tasks.orchestrator", "evaluation_task"),

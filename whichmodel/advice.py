@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from whichmodel.errors import NoDataError
-from whichmodel.recommend import PriceInfo, Recommendation, recommend, short
+from whichmodel.recommendation import PriceInfo, Recommendation, recommend, short
 from whichmodel.store import Store
 
 HOW_TO_MAKE_A_RUN = (

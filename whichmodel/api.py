@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from whichmodel.recommend import Recommendation
+from whichmodel.recommendation import Recommendation
 
 
 def evaluate(

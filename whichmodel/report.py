@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from whichmodel.recommend import short
+from whichmodel.recommendation import short
 
 
 def _money(value: float | None) -> str:

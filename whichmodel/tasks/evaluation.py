@@ -23,7 +23,7 @@ from whichmodel.config import Settings
 from whichmodel.errors import ConfigError, NoDataError
 from whichmodel.models import call_context, llm_config, parse_model
 from whichmodel.pricing import Usage, cost_of, is_price_known, normalize_usage, price_source_label
-from whichmodel.recommend import PriceInfo, Recommendation, recommend
+from whichmodel.recommendation import PriceInfo, Recommendation, recommend
 from whichmodel.refusal import RefusalVerdict, combine, detect
 from whichmodel.store import Store
 

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from whichmodel import advice
 from whichmodel.errors import WhichmodelError
-from whichmodel.recommend import Recommendation
+from whichmodel.recommendation import Recommendation
 from whichmodel.store import Store
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from whichmodel.recommend import PriceInfo, percentile, recommend
+from whichmodel.recommendation import PriceInfo, percentile, recommend
 
 BASE = "portkey/openai/gpt-4o-mini"
 CHEAP = "portkey/google/gemini-2.0-flash-lite"
