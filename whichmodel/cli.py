@@ -211,7 +211,7 @@ def chat_cmd(
 
             local = stack.enter_context(local_stack())
             local_settings = demo_settings(local.model_url, local.gateway_url, db=settings.db)
-            advisor = make_advisor(llm_config(BASELINE, local_settings, max_tokens=200),
+            advisor = make_advisor(llm_config(BASELINE, local_settings, max_tokens=120),
                                    store, constrained=True, eval_settings=local_settings)
             console.print("Advisor: the local SmolLM2-135M model (pass --model portkey/... for a "
                           "stronger one). Its numbers come from tools; its wording may be poor.")

@@ -68,19 +68,20 @@ def unverified_numbers(text: str, sources: list[str]) -> list[str]:
     return found
 
 
-def _tool_union_schema(tools: list[Any]) -> dict[str, Any]:
-    options = []
-    for tool in tools:
-        spec = tool.llm_function_schema(request=True).parameters
-        # pin each branch to its tool name, so the schema picks one tool
-        spec["properties"]["request"] = {"type": "string",
-                                         "enum": [tool.default_value("request")]}
-        spec["required"] = sorted(set(spec.get("required", [])) | {"request"})
-        spec["additionalProperties"] = False
-        options.append(spec)
+def _first_step_schema(tools: list[Any]) -> dict[str, Any]:
+    """For small models: the first reply must name a tool that needs no arguments.
+    (A 135M model cannot fill arguments usefully, and every extra free-text field
+    makes constrained decoding slower.)"""
+    names = [t.default_value("request") for t in tools
+             if not t.llm_function_schema(request=True).parameters.get("required")
+             or t.llm_function_schema(request=True).parameters["required"] == ["request"]]
     return {"type": "json_schema",
-            "json_schema": {"name": "advisor_tool", "strict": True,
-                            "schema": {"anyOf": options}}}
+            "json_schema": {"name": "advisor_tool", "strict": True, "schema": {
+                "type": "object",
+                "properties": {"request": {"type": "string", "enum": names}},
+                "required": ["request"],
+                "additionalProperties": False,
+            }}}
 
 
 class AdvisorAgent(ChatAgent):
@@ -91,6 +92,10 @@ class AdvisorAgent(ChatAgent):
             harden_llm(self.llm)
         for tool in ADVISOR_TOOLS:
             self.enable_message(tool)
+        if config.constrained:
+            # the schema already fixes the format; generic instructions would only
+            # lengthen a small model's prompt
+            self.system_tool_format_instructions = ""
         self.whichmodel_store = store
         self.eval_settings = eval_settings
         self.runs_cited: list[str] = []
@@ -105,7 +110,7 @@ class AdvisorAgent(ChatAgent):
             if self.tools_used:
                 body.pop("response_format", None)
             else:
-                body["response_format"] = _tool_union_schema(ADVISOR_TOOLS)
+                body["response_format"] = _first_step_schema(ADVISOR_TOOLS)
             params.extra_body = body
         return await super().llm_response_async(message)
 
