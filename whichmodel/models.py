@@ -197,7 +197,8 @@ def llm_config(
     """Build the Langroid LLM config for ``model`` with every Portkey setting applied.
 
     Exactly one retry layer: the gateway retries (``x-portkey-config``); Langroid's
-    retry decorator and the OpenAI client's own retries are switched off.
+    retry decorator is switched off here, the OpenAI client's own retries by
+    ``harden_llm`` once the LLM exists (whichmodel's agents call it).
     """
     from langroid.language_models.base import RetryParams
     from langroid.language_models.openai_gpt import OpenAICallParams, OpenAIGPTConfig

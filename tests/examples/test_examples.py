@@ -27,6 +27,13 @@ LOCAL_RUNS = [
     ("portkey_multi_provider.py", SMALL,
      ["portkey/openai/smollm2", "portkey/anthropic/smollm2-concise", "Latency",
       " in / ", " out", "config: illustrative"]),
+    ("evaluate_models.py", ["--limit", "1"],
+     ["portkey/openai/smollm2: cost/1k prompts $", "scored 1/1", '"recommended_model": ',
+      "stored in "]),
+    ("which_model_chat.py", [], ["Q: Which model should I use?", "(Source: run ",
+                                 "Tools used: "]),
+    ("langroid_pipeline.py", [], ["A (the pipeline's result, from the whichmodel sub-task):",
+                                  "reduces cost by 60.0%"]),
 ]
 
 # (script, extra arguments, substrings of the friendly message) with no keys at all.
@@ -35,6 +42,9 @@ KEYLESS_RUNS = [
      ["Set PORTKEY_API_KEY and OPENAI_API_KEY", "or run with --local"]),
     ("portkey_advanced_features.py", [], ["Set PORTKEY_API_KEY", "--local"]),
     ("portkey_multi_provider.py", [], ["Set PORTKEY_API_KEY", "ANTHROPIC_API_KEY", "--local"]),
+    ("evaluate_models.py", [], ["Set PORTKEY_API_KEY", "--local"]),
+    ("which_model_chat.py", [], ["Set PORTKEY_API_KEY", "--local"]),
+    ("langroid_pipeline.py", [], ["Set PORTKEY_API_KEY", "--local"]),
 ]
 
 

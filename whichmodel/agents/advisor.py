@@ -134,6 +134,9 @@ class AdvisorAgent(ChatAgent):
             if reply is None:
                 break
             tools = self.get_tool_messages(reply)
+            if tools and self.config.constrained and self.tools_used:
+                # a small model tends to copy its earlier tool call instead of answering
+                tools = []
             if not tools:
                 text = reply.content
                 if self.tools_used or nudged:
