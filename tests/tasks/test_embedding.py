@@ -67,10 +67,10 @@ async def test_advisor_starts_an_evaluation(gateway, fake_provider, tmp_path):
     store, first = make_results_db(tmp_path / "w.db", prompts=2)
     eval_settings = load_settings(baseline=BASE, judge=JUDGE, **wire_settings(gateway, fake_provider))
     seen: list[str] = []
-    advisor = make_advisor(scripted([json.dumps({"request": "run_evaluation", "candidates": [CAND]}),
+    advisor = make_advisor(scripted([json.dumps({"request": "evaluate_models", "candidates": [CAND]}),
                                      "Done."], seen), store, eval_settings=eval_settings)
     reply = await advisor.ask("evaluate fake-cand on my history too")
-    assert reply.tools_used == ["run_evaluation"]
+    assert reply.tools_used == ["evaluate_models"]
     new_runs = [r["id"] for r in store.runs() if r["id"] != first]
     assert len(new_runs) == 1 and new_runs[0] in reply.text
     assert fake_provider.count(model="fake-cand") == 2  # both stored prompts

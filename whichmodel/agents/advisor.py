@@ -29,12 +29,12 @@ of whichmodel evaluations stored in a database. Rules:
 - list_runs shows the runs; recommend_model says which model to use (use tolerance,
   refusal_margin or requests_per_day for "what if" and cost-per-month questions);
   compare_models compares two models overall and per category; worse_examples shows
-  prompts where a candidate did worse than the baseline; run_evaluation evaluates more models.
+  prompts where a candidate did worse than the baseline; evaluate_models evaluates more models.
 - If no run exists, tell the user how to make one (the tools say how).
 After a tool result, answer in a few plain sentences."""
 
 NUDGE = ("Answer from data only: first use one of the tools (list_runs, recommend_model, "
-         "compare_models, worse_examples, run_evaluation).")
+         "compare_models, worse_examples, evaluate_models).")
 
 
 class AdvisorConfig(ChatAgentConfig):

@@ -34,6 +34,17 @@ def _note_run(agent: Any, run_id: str) -> None:
         cited.append(run_id)
 
 
+def _answer(agent: Any, query: Any, render: Any) -> str:
+    """Run ``query(store)``; its run is cited; a problem the user can fix becomes the reply."""
+    try:
+        result = query(store_of(agent))
+    except WhichmodelError as exc:
+        return str(exc)
+    run_id = result["run_id"] if isinstance(result, dict) else result.run_id
+    _note_run(agent, run_id)
+    return str(render(result))
+
+
 class ListRunsTool(ToolMessage):
     request: str = "list_runs"
     purpose: str = "To list the stored evaluation runs with their ids, models and verdicts."
@@ -63,12 +74,8 @@ class RecommendModelTool(ToolMessage):
                                      refusal_margin=self.refusal_margin)
 
     def response(self, agent: Any) -> str:
-        try:
-            rec = self.recommendation(store_of(agent))
-        except WhichmodelError as exc:
-            return str(exc)
-        _note_run(agent, rec.run_id)
-        return advice.recommendation_text(rec, self.requests_per_day)
+        return _answer(agent, self.recommendation,
+                       lambda rec: advice.recommendation_text(rec, self.requests_per_day))
 
     @classmethod
     def examples(cls) -> list[ToolMessage | tuple[str, ToolMessage]]:
@@ -88,12 +95,8 @@ class CompareModelsTool(ToolMessage):
     run_id: str | None = None
 
     def response(self, agent: Any) -> str:
-        try:
-            result = advice.compare(store_of(agent), self.model_a, self.model_b, self.run_id)
-        except WhichmodelError as exc:
-            return str(exc)
-        _note_run(agent, result["run_id"])
-        return advice.compare_text(result)
+        return _answer(agent, lambda store: advice.compare(store, self.model_a, self.model_b,
+                                                           self.run_id), advice.compare_text)
 
 
 class WorseExamplesTool(ToolMessage):
@@ -105,19 +108,20 @@ class WorseExamplesTool(ToolMessage):
     limit: int = Field(default=3, ge=1, le=10)
 
     def response(self, agent: Any) -> str:
-        try:
-            result = advice.worse_examples(store_of(agent), self.candidate, self.run_id, self.limit)
-        except WhichmodelError as exc:
-            return str(exc)
-        _note_run(agent, result["run_id"])
-        return advice.worse_examples_text(result)
+        return _answer(agent, lambda store: advice.worse_examples(store, self.candidate,
+                                                                  self.run_id, self.limit),
+                       advice.worse_examples_text)
 
 
-class RunEvaluationTool(ToolMessage):
-    request: str = "run_evaluation"
+class EvaluateModelsTool(ToolMessage):
+    """Also what the orchestrator sub-task handles (``whichmodel.tasks.orchestrator``).
+    The agent may carry ``eval_settings`` (providers, prices...) for new runs; otherwise
+    the latest run's settings are reused."""
+
+    request: str = "evaluate_models"
     purpose: str = (
-        "To start a new evaluation of <candidates> (model strings portkey/<provider>/<model>) on "
-        "the stored prompt history, against the latest run's baseline and judge unless given."
+        "To evaluate <candidates> (model strings portkey/<provider>/<model>) on the stored "
+        "prompt history, against the latest run's baseline and judge unless given."
     )
     candidates: list[str]
     baseline: str | None = None
@@ -153,5 +157,5 @@ class RunEvaluationTool(ToolMessage):
 
 
 ADVISOR_TOOLS: list[type[ToolMessage]] = [
-    ListRunsTool, RecommendModelTool, CompareModelsTool, WorseExamplesTool, RunEvaluationTool,
+    ListRunsTool, RecommendModelTool, CompareModelsTool, WorseExamplesTool, EvaluateModelsTool,
 ]
