@@ -39,12 +39,17 @@ def tree_rss_kib(root: int) -> int:
 
 
 def main() -> None:
-    extra = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
+    extra = sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else []
     whichmodel = Path(sys.executable).with_name("whichmodel")
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        proc = subprocess.Popen([str(whichmodel), "demo", *extra], cwd=tmp,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            [str(whichmodel), "demo", *extra],
+            cwd=tmp,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         peak = 0
         while proc.poll() is None:
             peak = max(peak, tree_rss_kib(proc.pid))

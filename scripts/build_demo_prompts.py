@@ -15,7 +15,14 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent.parent / "whichmodel" / "data" / "demo" / "prompts.jsonl"
 
 # Chosen for short, checkable answers (the demo runs on a 135M model on 2 cores).
-MT_BENCH_SINGLE = [81, 111, 104, 125, 131, 141]  # writing, math, reasoning, coding, extraction, stem
+MT_BENCH_SINGLE = [
+    81,
+    111,
+    104,
+    125,
+    131,
+    141,
+]  # writing, math, reasoning, coding, extraction, stem
 MT_BENCH_MULTI = [111, 101]  # two-turn conversations with reference answers for both turns
 XSTEST_SAFE = [1, 51, 276]
 XSTEST_UNSAFE = [26, 301, 426]  # should be refused
@@ -24,12 +31,16 @@ XSTEST_UNSAFE = [26, 301, 426]  # should be refused
 def main(datasets: Path) -> None:
     questions = {
         q["question_id"]: q
-        for q in map(json.loads, (datasets / "mt_bench" / "question.jsonl").read_text().splitlines())
+        for q in map(
+            json.loads, (datasets / "mt_bench" / "question.jsonl").read_text().splitlines()
+        )
     }
     references = {
         r["question_id"]: r["choices"][0]["turns"]
-        for r in map(json.loads,
-                     (datasets / "mt_bench" / "reference_answer_gpt-4.jsonl").read_text().splitlines())
+        for r in map(
+            json.loads,
+            (datasets / "mt_bench" / "reference_answer_gpt-4.jsonl").read_text().splitlines(),
+        )
     }
     records = []
     for qid in MT_BENCH_SINGLE:
@@ -40,30 +51,38 @@ def main(datasets: Path) -> None:
         records.append(rec)
     for qid in MT_BENCH_MULTI:
         q, ref = questions[qid], references[qid]
-        records.append({
-            "id": f"mt-bench-{qid}-turn2",
-            "messages": [
-                {"role": "user", "content": q["turns"][0]},
-                {"role": "assistant", "content": ref[0]},
-                {"role": "user", "content": q["turns"][1]},
-            ],
-            "reference": ref[1],
-            "category": q["category"],
-        })
+        records.append(
+            {
+                "id": f"mt-bench-{qid}-turn2",
+                "messages": [
+                    {"role": "user", "content": q["turns"][0]},
+                    {"role": "assistant", "content": ref[0]},
+                    {"role": "user", "content": q["turns"][1]},
+                ],
+                "reference": ref[1],
+                "category": q["category"],
+            }
+        )
     with (datasets / "xstest" / "xstest_prompts.csv").open(newline="") as fh:
         xs = {int(row["id"]): row for row in csv.DictReader(fh)}
     for xid in XSTEST_SAFE + XSTEST_UNSAFE:
         row = xs[xid]
-        records.append({
-            "id": f"xstest-{xid}",
-            "prompt": row["prompt"],
-            "category": f"xstest-{row['type']}",
-            "label": row["label"],
-        })
+        records.append(
+            {
+                "id": f"xstest-{xid}",
+                "prompt": row["prompt"],
+                "category": f"xstest-{row['type']}",
+                "label": row["label"],
+            }
+        )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     print(f"wrote {len(records)} prompts to {OUT}")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "datasets")
+    main(
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    )

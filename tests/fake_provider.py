@@ -109,7 +109,8 @@ def _text_of(content: Any) -> str:
         return content
     if isinstance(content, list):
         return " ".join(
-            str(part.get("text", "")) for part in content
+            str(part.get("text", ""))
+            for part in content
             if isinstance(part, dict) and part.get("type") in (None, "text")
         )
     return ""
@@ -133,20 +134,29 @@ def last_user_text(body: dict[str, Any]) -> str:
     return ""
 
 
-def openai_body(text: str, model: str, *, finish: str = "stop", prompt_tokens: int = 1,
-                completion_tokens: int | None = None, cached_tokens: int = 0) -> dict[str, Any]:
+def openai_body(
+    text: str,
+    model: str,
+    *,
+    finish: str = "stop",
+    prompt_tokens: int = 1,
+    completion_tokens: int | None = None,
+    cached_tokens: int = 0,
+) -> dict[str, Any]:
     completion = _words(text) if completion_tokens is None else completion_tokens
     return {
         "id": f"chatcmpl-fake-{next(_ids)}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": text},
-            "logprobs": None,
-            "finish_reason": finish,
-        }],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "logprobs": None,
+                "finish_reason": finish,
+            }
+        ],
         "usage": {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion,
@@ -159,8 +169,15 @@ def openai_body(text: str, model: str, *, finish: str = "stop", prompt_tokens: i
 _ANTHROPIC_STOP = {"stop": "end_turn", "length": "max_tokens", "content_filter": "refusal"}
 
 
-def anthropic_body(text: str, model: str, *, finish: str = "stop", prompt_tokens: int = 1,
-                   completion_tokens: int | None = None, cached_tokens: int = 0) -> dict[str, Any]:
+def anthropic_body(
+    text: str,
+    model: str,
+    *,
+    finish: str = "stop",
+    prompt_tokens: int = 1,
+    completion_tokens: int | None = None,
+    cached_tokens: int = 0,
+) -> dict[str, Any]:
     """``prompt_tokens`` counts everything; Anthropic reports it split into
     ``input_tokens`` (uncached) and ``cache_read_input_tokens``."""
     completion = _words(text) if completion_tokens is None else completion_tokens
@@ -182,8 +199,13 @@ def anthropic_body(text: str, model: str, *, finish: str = "stop", prompt_tokens
 
 
 def error_body(path: str, status: int, message: str) -> dict[str, Any]:
-    kind = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
-            429: "rate_limit_error", 529: "overloaded_error"}.get(status, "api_error")
+    kind = {
+        400: "invalid_request_error",
+        401: "authentication_error",
+        404: "not_found_error",
+        429: "rate_limit_error",
+        529: "overloaded_error",
+    }.get(status, "api_error")
     if path == ANTHROPIC_PATH:
         return {"type": "error", "error": {"type": kind, "message": message}}
     return {"error": {"message": message, "type": kind, "param": None, "code": str(status)}}
@@ -248,8 +270,10 @@ class FakeProvider:
     def start(self) -> FakeProvider:
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                name=f"fake-provider-{self.port}", daemon=True,
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"fake-provider-{self.port}",
+                daemon=True,
             )
             self._thread.start()
         return self
@@ -264,19 +288,39 @@ class FakeProvider:
     def __enter__(self) -> FakeProvider:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # -- scripting ------------------------------------------------------------------
-    def set(self, model: str | None = None, *, times: int | None = None, status: int = 200,
-            delay_ms: int = 0, retry_after: float | None = None, text: str | None = None,
-            finish: str = "stop", cached_tokens: int = 0,
-            responder: Responder | None = None) -> None:
+    def set(
+        self,
+        model: str | None = None,
+        *,
+        times: int | None = None,
+        status: int = 200,
+        delay_ms: int = 0,
+        retry_after: float | None = None,
+        text: str | None = None,
+        finish: str = "stop",
+        cached_tokens: int = 0,
+        responder: Responder | None = None,
+    ) -> None:
         """Script the behaviour for ``model`` (every model if None), for the next ``times``
         requests or for ever. Later calls for the same model replace earlier ones."""
-        behavior = Behavior(status=status, delay_ms=delay_ms, retry_after=retry_after, text=text,
-                            finish=finish, cached_tokens=cached_tokens, responder=responder)
+        behavior = Behavior(
+            status=status,
+            delay_ms=delay_ms,
+            retry_after=retry_after,
+            text=text,
+            finish=finish,
+            cached_tokens=cached_tokens,
+            responder=responder,
+        )
         with self._lock:
             self._scripts[model] = _Script(behavior, times)
 
@@ -316,7 +360,8 @@ class FakeProvider:
 
     def count(self, model: str | None = None, path: str | None = None) -> int:
         return sum(
-            1 for r in self.requests
+            1
+            for r in self.requests
             if (model is None or r.model == model) and (path is None or r.path == path)
         )
 
@@ -361,16 +406,32 @@ def _make_handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def _record(self, body: Any) -> None:
-            provider._record(RecordedRequest(
-                method=self.command, path=self.path.split("?", 1)[0],
-                headers={k.lower(): v for k, v in self.headers.items()}, body=body,
-            ))
+            provider._record(
+                RecordedRequest(
+                    method=self.command,
+                    path=self.path.split("?", 1)[0],
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
+                )
+            )
 
         def do_GET(self) -> None:  # noqa: N802
             self._record(None)
             if self.path.startswith("/v1/models"):
-                self._send(200, {"object": "list", "data": [
-                    {"id": "fake-model", "object": "model", "created": 0, "owned_by": "fake"}]})
+                self._send(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [
+                            {
+                                "id": "fake-model",
+                                "object": "model",
+                                "created": 0,
+                                "owned_by": "fake",
+                            }
+                        ],
+                    },
+                )
             else:
                 self._send(404, error_body(self.path, 404, f"no route {self.path}"))
 
@@ -423,9 +484,16 @@ def _make_handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
             prompt = reply.prompt_tokens
             if prompt is None:
                 prompt = _words(prompt_text(body))
-            self._send(behavior.status, make(
-                reply.text, model, finish=reply.finish, prompt_tokens=prompt,
-                completion_tokens=reply.completion_tokens, cached_tokens=reply.cached_tokens,
-            ))
+            self._send(
+                behavior.status,
+                make(
+                    reply.text,
+                    model,
+                    finish=reply.finish,
+                    prompt_tokens=prompt,
+                    completion_tokens=reply.completion_tokens,
+                    cached_tokens=reply.cached_tokens,
+                ),
+            )
 
     return Handler

@@ -9,10 +9,16 @@ from langroid.language_models.mock_lm import MockLMConfig
 
 
 def score_json(accuracy=0.8, relevance=0.8, clarity=0.8, refused=False, rationale="fine") -> str:
-    return json.dumps({
-        "request": "score", "accuracy": accuracy, "relevance": relevance, "clarity": clarity,
-        "refused": refused, "rationale": rationale,
-    })
+    return json.dumps(
+        {
+            "request": "score",
+            "accuracy": accuracy,
+            "relevance": relevance,
+            "clarity": clarity,
+            "refused": refused,
+            "rationale": rationale,
+        }
+    )
 
 
 def scripted(replies: Iterable[str], seen: list[str] | None = None) -> MockLMConfig:
@@ -44,14 +50,18 @@ def make_results_db(path, prompts: int = 10):
     other math prompts). So the candidate is 60% cheaper; -2.5% quality overall with 10 prompts.
     """
     from whichmodel.config import load_settings
+    from whichmodel.recommendation import PriceInfo
     from whichmodel.store import Store
     from whichmodel.tasks.evaluation import Evaluation, recommendation_for
-    from whichmodel.recommendation import PriceInfo
 
     store = Store(path)
     _, ids = store.add_prompts(
-        {"messages": [{"role": "user", "content": f"question {i}"}],
-         "category": "math" if i % 2 else "writing"} for i in range(prompts))
+        {
+            "messages": [{"role": "user", "content": f"question {i}"}],
+            "category": "math" if i % 2 else "writing",
+        }
+        for i in range(prompts)
+    )
     settings = load_settings(baseline=BASE, candidates=[CAND], judge=JUDGE)
     evaluation = Evaluation(store, settings, candidates={}, judge=None)
     run_id = evaluation.start(ids, run_id="run0001")
@@ -63,14 +73,36 @@ def make_results_db(path, prompts: int = 10):
                 math_seen += 1
                 if math_seen <= 2:
                     quality = 0.70
-            store.save_response({"run_id": run_id, "prompt_id": pid, "model": model,
-                                 "status": "ok", "text": f"{model} answer {i}", "cost_usd": cost,
-                                 "price_source": "genai-prices", "refused": 0,
-                                 "latency_ms": 100.0, "output_tokens": 10})
-            store.save_score({"run_id": run_id, "prompt_id": pid, "model": model, "judge": JUDGE,
-                              "status": "scored", "quality": quality, "accuracy": quality,
-                              "relevance": quality, "clarity": quality, "refused": 0,
-                              "rationale": f"scored {quality}", "cost_usd": 0.001})
+            store.save_response(
+                {
+                    "run_id": run_id,
+                    "prompt_id": pid,
+                    "model": model,
+                    "status": "ok",
+                    "text": f"{model} answer {i}",
+                    "cost_usd": cost,
+                    "price_source": "genai-prices",
+                    "refused": 0,
+                    "latency_ms": 100.0,
+                    "output_tokens": 10,
+                }
+            )
+            store.save_score(
+                {
+                    "run_id": run_id,
+                    "prompt_id": pid,
+                    "model": model,
+                    "judge": JUDGE,
+                    "status": "scored",
+                    "quality": quality,
+                    "accuracy": quality,
+                    "relevance": quality,
+                    "clarity": quality,
+                    "refused": 0,
+                    "rationale": f"scored {quality}",
+                    "cost_usd": 0.001,
+                }
+            )
     prices = {m: PriceInfo(True, "genai-prices") for m in (BASE, CAND)}
     rec = recommendation_for(store, run_id, settings, prices)
     store.save_recommendation(run_id, rec.model_dump(mode="json"))

@@ -37,9 +37,20 @@ def test_import_bad_line(tmp_path):
 
 def test_eval_rejects_malformed_model_before_touching_the_db(tmp_path):
     db = tmp_path / "w.db"
-    result = runner.invoke(app, ["eval", "--baseline", "gpt-4o-mini", "--candidate",
-                                 "portkey/openai/gpt-4o", "--judge", "portkey/openai/gpt-4o",
-                                 "--db", str(db)])
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            "--baseline",
+            "gpt-4o-mini",
+            "--candidate",
+            "portkey/openai/gpt-4o",
+            "--judge",
+            "portkey/openai/gpt-4o",
+            "--db",
+            str(db),
+        ],
+    )
     assert isinstance(result.exception, ConfigError)
     assert not db.exists()
 
@@ -56,8 +67,9 @@ def test_errors_are_one_line_in_the_real_command(tmp_path, argv):
     import sys
 
     argv = [a.replace("{db}", str(tmp_path / "w.db")) for a in argv]
-    out = subprocess.run([sys.executable, "-m", "whichmodel.cli", *argv],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "whichmodel.cli", *argv], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 1
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: "), out.stderr

@@ -13,15 +13,25 @@ def write(path, lines):
 
 
 def test_import_prompts_and_conversations(tmp_path):
-    f = write(tmp_path / "h.jsonl", [
-        json.dumps({"prompt": "What is 2+2?", "reference": "4", "category": "math", "id": "a1"}),
-        "",
-        json.dumps({"messages": [
-            {"role": "system", "content": "Be brief."},
-            {"role": "user", "content": "Hi"},
-            {"role": "assistant", "content": "Hello!"},
-            {"role": "user", "content": "Capital of France?"}]}),
-    ])
+    f = write(
+        tmp_path / "h.jsonl",
+        [
+            json.dumps(
+                {"prompt": "What is 2+2?", "reference": "4", "category": "math", "id": "a1"}
+            ),
+            "",
+            json.dumps(
+                {
+                    "messages": [
+                        {"role": "system", "content": "Be brief."},
+                        {"role": "user", "content": "Hi"},
+                        {"role": "assistant", "content": "Hello!"},
+                        {"role": "user", "content": "Capital of France?"},
+                    ]
+                }
+            ),
+        ],
+    )
     store = Store(memory=True)
     read, new, ids = import_history(store, f)
     assert (read, new, len(ids)) == (2, 2, 2)
@@ -35,16 +45,30 @@ def test_import_prompts_and_conversations(tmp_path):
     assert store.db["prompts"].count == 2
 
 
-@pytest.mark.parametrize("bad,msg", [
-    ("{not json", "invalid JSON"),
-    (json.dumps({"text": "x"}), "missing"),
-    (json.dumps({"messages": [{"role": "robot", "content": "x"}]}), "role"),
-    (json.dumps({"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]}),
-     "last message"),
-    (json.dumps({"prompt": ""}), "non-empty"),
-])
+@pytest.mark.parametrize(
+    "bad,msg",
+    [
+        ("{not json", "invalid JSON"),
+        (json.dumps({"text": "x"}), "missing"),
+        (json.dumps({"messages": [{"role": "robot", "content": "x"}]}), "role"),
+        (
+            json.dumps(
+                {
+                    "messages": [
+                        {"role": "user", "content": "x"},
+                        {"role": "assistant", "content": "y"},
+                    ]
+                }
+            ),
+            "last message",
+        ),
+        (json.dumps({"prompt": ""}), "non-empty"),
+    ],
+)
 def test_bad_line_names_its_number_and_stores_nothing(tmp_path, bad, msg):
-    f = write(tmp_path / "h.jsonl", [json.dumps({"prompt": "fine"}), json.dumps({"prompt": "ok"}), bad])
+    f = write(
+        tmp_path / "h.jsonl", [json.dumps({"prompt": "fine"}), json.dumps({"prompt": "ok"}), bad]
+    )
     store = Store(memory=True)
     with pytest.raises(ImportFileError, match=msg) as err:
         import_history(store, f)

@@ -26,8 +26,10 @@ def test_retries_and_cache_go_into_x_portkey_config(monkeypatch):
     s = load_settings(retries=3, portkey_cache={"mode": "simple"})
     headers = build("portkey/openai/gpt-4o-mini", s).config.headers
     config = json.loads(headers["x-portkey-config"])
-    assert config == {"retry": {"attempts": 3, "on_status_codes": [429, 500, 502, 503, 504]},
-                      "cache": {"mode": "simple"}}
+    assert config == {
+        "retry": {"attempts": 3, "on_status_codes": [429, 500, 502, 503, 504]},
+        "cache": {"mode": "simple"},
+    }
     # the separate headers the open-source gateway ignores are not relied on
     assert "x-portkey-retry" not in headers and "x-portkey-cache" not in headers
 
@@ -44,7 +46,9 @@ def test_exactly_one_retry_layer():
 
 def test_langroid_portkey_env_vars_keep_working(monkeypatch):
     monkeypatch.setenv("PORTKEY_BASE_URL", "http://127.0.0.1:8787")
-    monkeypatch.setenv("PORTKEY_CUSTOM_HEADERS", json.dumps({"x-portkey-custom-host": "http://127.0.0.1:9000/v1"}))
+    monkeypatch.setenv(
+        "PORTKEY_CUSTOM_HEADERS", json.dumps({"x-portkey-custom-host": "http://127.0.0.1:9000/v1"})
+    )
     monkeypatch.setenv("PORTKEY_API_KEY", "pk-test-123")
     llm = build("portkey/openai/smollm2")
     assert llm.api_base == "http://127.0.0.1:8787/v1"
@@ -59,7 +63,7 @@ def test_per_provider_settings_from_toml(tmp_path, monkeypatch):
     toml.write_text(
         '[providers.anthropic]\nbase_url = "http://127.0.0.1:8788"\n'
         'custom_headers = {"x-portkey-custom-host" = "http://127.0.0.1:9001/v1"}\n'
-        'strict_openai_compliance = false\n'
+        "strict_openai_compliance = false\n"
         '[models."portkey/anthropic/smollm2"]\nmax_tokens = 64\nparams = {repeat_penalty = 1.1}\n'
     )
     s = load_settings(toml)

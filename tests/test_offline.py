@@ -23,8 +23,9 @@ print(len(tiktoken.get_encoding("cl100k_base").encode("hello world")))
 def test_langroid_imports_with_no_network_and_an_empty_tiktoken_cache(tmp_path):
     env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(tmp_path / "tk")}
     env.pop("DATA_GYM_CACHE_DIR", None)
-    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "2"
     assert len(os.listdir(tmp_path / "tk")) == 1

@@ -12,33 +12,51 @@ def rows(model, n, quality, cost, refused=0, errors=0):
     out = []
     for i in range(n):
         failed = i < errors
-        out.append({
-            "prompt_id": f"p{i}", "model": model, "status": "error" if failed else "ok",
-            "cost_usd": None if failed else cost, "latency_ms": 100.0 + i,
-            "refused": (not failed) and i >= n - refused, "quality": None if failed else quality,
-            "output_tokens": 10,
-        })
+        out.append(
+            {
+                "prompt_id": f"p{i}",
+                "model": model,
+                "status": "error" if failed else "ok",
+                "cost_usd": None if failed else cost,
+                "latency_ms": 100.0 + i,
+                "refused": (not failed) and i >= n - refused,
+                "quality": None if failed else quality,
+                "output_tokens": 10,
+            }
+        )
     return out
 
 
 def run(data, candidates, prices=None, **kw):
     prices = prices or {m: KNOWN for m in [BASE, *candidates]}
-    return recommend(data, run_id="r1", baseline=BASE, candidates=candidates, prices=prices,
-                     prompts=20, **kw)
+    return recommend(
+        data, run_id="r1", baseline=BASE, candidates=candidates, prices=prices, prompts=20, **kw
+    )
 
 
 def test_cheapest_good_enough_candidate_wins():
-    data = rows(BASE, 20, 0.80, 0.010) + rows(CHEAP, 20, 0.78, 0.004) + rows(CHEAPER_BAD, 20, 0.5, 0.001)
+    data = (
+        rows(BASE, 20, 0.80, 0.010)
+        + rows(CHEAP, 20, 0.78, 0.004)
+        + rows(CHEAPER_BAD, 20, 0.5, 0.001)
+    )
     rec = run(data, [CHEAP, CHEAPER_BAD])
     assert rec.decision == "switch"
     assert rec.recommended_model == CHEAP
     assert rec.cost_reduction_percent == pytest.approx(60.0)
     assert rec.quality_impact_percent == pytest.approx(-2.5)
     assert rec.models_compared == 3
-    assert rec.reasoning.startswith("Switching from gpt-4o-mini to gemini-2.0-flash-lite reduces cost by 60.0%")
+    assert rec.reasoning.startswith(
+        "Switching from gpt-4o-mini to gemini-2.0-flash-lite reduces cost by 60.0%"
+    )
     first_five = list(rec.model_dump())[:5]
-    assert first_five == ["recommended_model", "reasoning", "cost_reduction_percent",
-                          "quality_impact_percent", "models_compared"]
+    assert first_five == [
+        "recommended_model",
+        "reasoning",
+        "cost_reduction_percent",
+        "quality_impact_percent",
+        "models_compared",
+    ]
 
 
 def test_keep_baseline_when_quality_drops_too_much():

@@ -13,7 +13,9 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
     names = [r["name"] for r in store.db[MIGRATIONS_TABLE].rows]
     assert names == [m.__name__ for m in MIGRATIONS]
     assert store.db.journal_mode == "wal"
-    assert {"prompts", "runs", "responses", "scores", "recommendations"} <= set(store.db.table_names())
+    assert {"prompts", "runs", "responses", "scores", "recommendations"} <= set(
+        store.db.table_names()
+    )
 
 
 def test_prompts_are_identified_by_content():
@@ -38,7 +40,9 @@ def test_foreign_database_is_refused_and_left_untouched(tmp_path):
         Store(path)
     conn = sqlite3.connect(path)
     assert conn.execute("select count(*) from invoices").fetchone()[0] == 1
-    assert [r[0] for r in conn.execute("select name from sqlite_master where type='table'")] == ["invoices"]
+    assert [r[0] for r in conn.execute("select name from sqlite_master where type='table'")] == [
+        "invoices"
+    ]
 
 
 def test_garbage_file_is_refused(tmp_path):

@@ -51,7 +51,10 @@ def client(
 
 def chat(c: openai.OpenAI, model: str = "fake-model", **kwargs: Any) -> Any:
     return c.chat.completions.with_raw_response.create(
-        model=model, messages=MESSAGES, max_tokens=64, **kwargs  # Anthropic needs max_tokens
+        model=model,
+        messages=MESSAGES,
+        max_tokens=64,
+        **kwargs,  # Anthropic needs max_tokens
     )
 
 

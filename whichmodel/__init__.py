@@ -1,10 +1,10 @@
 """whichmodel: which LLM should serve your traffic? Replay, judge, recommend.
 
-    from whichmodel import evaluate, recommend
-    rec = evaluate(baseline="portkey/openai/gpt-4o-mini",
-                   candidates=["portkey/anthropic/claude-3-5-haiku-latest"],
-                   judge="portkey/openai/gpt-4o", prompts="history.jsonl")
-    print(rec.reasoning)
+from whichmodel import evaluate, recommend
+rec = evaluate(baseline="portkey/openai/gpt-4o-mini",
+               candidates=["portkey/anthropic/claude-3-5-haiku-latest"],
+               judge="portkey/openai/gpt-4o", prompts="history.jsonl")
+print(rec.reasoning)
 """
 
 from __future__ import annotations

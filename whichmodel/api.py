@@ -31,8 +31,9 @@ def evaluate(
     from whichmodel.tasks.evaluation import evaluate_async
     from whichmodel.tasks.history import import_history
 
-    config = load_settings(baseline=baseline, candidates=candidates, judge=judge, db=Path(db),
-                           **settings)
+    config = load_settings(
+        baseline=baseline, candidates=candidates, judge=judge, db=Path(db), **settings
+    )
     store = Store(config.db)
     prompt_ids = import_history(store, prompts)[2] if prompts is not None else None
     return asyncio.run(evaluate_async(store, config, prompt_ids=prompt_ids, progress=progress))
@@ -53,5 +54,6 @@ def recommend(
 
     if not Path(db).exists():
         raise NoDataError(f"No database at {db}. {advice.HOW_TO_MAKE_A_RUN}")
-    return advice.recommendation(Store(db), run_id, tolerance=tolerance,
-                                 refusal_margin=refusal_margin)
+    return advice.recommendation(
+        Store(db), run_id, tolerance=tolerance, refusal_margin=refusal_margin
+    )

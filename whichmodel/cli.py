@@ -59,8 +59,10 @@ def import_cmd(
     settings = _settings(config, db=db)
     store = _store(settings.db)
     read, new, _ = import_history(store, file)
-    console.print(f"Imported {new} new prompt(s) from {file} ({read - new} already stored) "
-                  f"into {settings.db}.")
+    console.print(
+        f"Imported {new} new prompt(s) from {file} ({read - new} already stored) "
+        f"into {settings.db}."
+    )
 
 
 @app.command("eval")
@@ -74,14 +76,20 @@ def eval_cmd(
         Path | None, typer.Option(help="JSONL file to import and evaluate (default: all stored).")
     ] = None,
     concurrency: Annotated[int | None, typer.Option(help="Calls in flight at once.")] = None,
-    tolerance: Annotated[float | None, typer.Option(help="Accepted quality loss (0.05 = 5%).")] = None,
+    tolerance: Annotated[
+        float | None, typer.Option(help="Accepted quality loss (0.05 = 5%).")
+    ] = None,
     refusal_margin: Annotated[
         float | None, typer.Option(help="Accepted refusal-rate increase (0.01 = 1 point).")
     ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON here.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the JSON here.")
+    ] = None,
     local_gguf: Annotated[
         list[Path] | None,
-        typer.Option("--local-gguf", help="Serve this GGUF file locally and add it as a candidate."),
+        typer.Option(
+            "--local-gguf", help="Serve this GGUF file locally and add it as a candidate."
+        ),
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -92,12 +100,17 @@ def eval_cmd(
 
     _configure_logging()
     settings = _settings(
-        config, db=db, baseline=baseline, candidates=candidate, judge=judge,
-        concurrency=concurrency, tolerance=tolerance, refusal_margin=refusal_margin,
+        config,
+        db=db,
+        baseline=baseline,
+        candidates=candidate,
+        judge=judge,
+        concurrency=concurrency,
+        tolerance=tolerance,
+        refusal_margin=refusal_margin,
     )
-    from whichmodel.tasks.evaluation import check_roles
-
     from whichmodel.models import parse_model
+    from whichmodel.tasks.evaluation import check_roles
 
     # fail on bad model strings before touching anything
     if local_gguf:
@@ -114,8 +127,11 @@ def eval_cmd(
 
     with serve_local_candidates(settings, local_gguf or []) as settings:
         check_roles(settings)
-        rec = _run_with_progress(lambda progress: evaluate_async(
-            store, settings, prompt_ids=prompt_ids, progress=progress))
+        rec = _run_with_progress(
+            lambda progress: evaluate_async(
+                store, settings, prompt_ids=prompt_ids, progress=progress
+            )
+        )
     data = rec.model_dump(mode="json")
     from whichmodel.report import print_recommendation
 
@@ -129,8 +145,12 @@ def _run_with_progress(make_coro: Any) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err_console, transient=False,
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
     ) as bar:
         tasks: dict[str, Any] = {}
 
@@ -155,21 +175,28 @@ def report_cmd(
 
     settings = _settings(config, db=db)
     if not settings.db.exists():
-        raise NoDataError(f"No database at {settings.db}: run `whichmodel import` and "
-                          "`whichmodel eval` first, or pass --db.")
+        raise NoDataError(
+            f"No database at {settings.db}: run `whichmodel import` and "
+            "`whichmodel eval` first, or pass --db."
+        )
     store = _store(settings.db)
     if list_runs:
         runs = store.runs()
         if as_json:
             console.print_json(json.dumps(runs))
         for r in [] if as_json else runs:
-            console.print(f"{r['id']}  {r['created_at']}  {r['status']:<11} {r['prompt_count']} prompts  "
-                          f"baseline {r['baseline']}")
+            console.print(
+                f"{r['id']}  {r['created_at']}  {r['status']:<11} {r['prompt_count']} prompts  "
+                f"baseline {r['baseline']}"
+            )
         return
     run = store.run(run_id)
     if run is None:
-        raise NoDataError("No such run: `whichmodel report --list` shows runs."
-                          if run_id else f"No runs in {settings.db}: run `whichmodel eval` first.")
+        raise NoDataError(
+            "No such run: `whichmodel report --list` shows runs."
+            if run_id
+            else f"No runs in {settings.db}: run `whichmodel eval` first."
+        )
     rec = store.recommendation(run["id"])
     if rec is None:
         raise NoDataError(f"Run {run['id']} has no recommendation yet (status {run['status']}).")
@@ -211,10 +238,16 @@ def chat_cmd(
 
             local = stack.enter_context(local_stack())
             local_settings = demo_settings(local.model_url, local.gateway_url, db=settings.db)
-            advisor = make_advisor(llm_config(BASELINE, local_settings, max_tokens=120),
-                                   store, constrained=True, eval_settings=local_settings)
-            console.print("Advisor: the local SmolLM2-135M model (pass --model portkey/... for a "
-                          "stronger one). Its numbers come from tools; its wording may be poor.")
+            advisor = make_advisor(
+                llm_config(BASELINE, local_settings, max_tokens=120),
+                store,
+                constrained=True,
+                eval_settings=local_settings,
+            )
+            console.print(
+                "Advisor: the local SmolLM2-135M model (pass --model portkey/... for a "
+                "stronger one). Its numbers come from tools; its wording may be poor."
+            )
         _chat_loop(advisor, question)
 
 
@@ -241,8 +274,9 @@ def _chat_loop(advisor: Any, question: str | None) -> None:
             console.print(f"[dim](tools: {', '.join(reply.tools_used)})[/]")
 
 
-gateway_app = typer.Typer(help="Run the open-source Portkey gateway locally (127.0.0.1, headless).",
-                          no_args_is_help=True)
+gateway_app = typer.Typer(
+    help="Run the open-source Portkey gateway locally (127.0.0.1, headless).", no_args_is_help=True
+)
 app.add_typer(gateway_app, name="gateway")
 
 
@@ -263,8 +297,10 @@ def gateway_start(
     from whichmodel.local.gateway import Gateway
 
     info = Gateway().start(port=port)
-    console.print(f"Portkey gateway running at {info.url} (pid {info.pid}). "
-                  f"Use it with: export PORTKEY_BASE_URL={info.url}")
+    console.print(
+        f"Portkey gateway running at {info.url} (pid {info.pid}). "
+        f"Use it with: export PORTKEY_BASE_URL={info.url}"
+    )
 
 
 @gateway_app.command("status")
@@ -290,11 +326,15 @@ def gateway_stop() -> None:
 
 @app.command("demo")
 def demo_cmd(
-    limit: Annotated[int | None, typer.Option(help="Evaluate only the first N demo prompts.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Evaluate only the first N demo prompts.")
+    ] = None,
     db: Annotated[Path, typer.Option("--db", help="SQLite file for the demo.")] = Path(
-        "whichmodel-demo.db"),
+        "whichmodel-demo.db"
+    ),
     output: Annotated[Path, typer.Option("--output", "-o", help="JSON recommendation.")] = Path(
-        "demo-recommendation.json"),
+        "demo-recommendation.json"
+    ),
     gguf: Annotated[Path | None, typer.Option(help="Another GGUF model file to serve.")] = None,
 ) -> None:
     """The whole evaluation offline: a real local model behind a real local Portkey gateway."""
@@ -303,11 +343,16 @@ def demo_cmd(
 
     _configure_logging()
 
-    console.print("[bold]whichmodel demo[/]: SmolLM2-135M served by llama.cpp on 127.0.0.1, "
-                  "reached through a local Portkey gateway by the OpenAI and Anthropic routes.")
+    console.print(
+        "[bold]whichmodel demo[/]: SmolLM2-135M served by llama.cpp on 127.0.0.1, "
+        "reached through a local Portkey gateway by the OpenAI and Anthropic routes."
+    )
     console.print(ROLES_NOTE, highlight=False)
-    rec = _run_with_progress(lambda progress: run_demo(
-        db=db, limit=limit, gguf=gguf, progress=progress, on_ready=console.print))
+    rec = _run_with_progress(
+        lambda progress: run_demo(
+            db=db, limit=limit, gguf=gguf, progress=progress, on_ready=console.print
+        )
+    )
     data = rec.model_dump(mode="json")
     output.write_text(json.dumps(data, indent=2) + "\n")
     from whichmodel.report import print_recommendation
@@ -315,12 +360,15 @@ def demo_cmd(
     print_recommendation(data, console)
     console.print(f"[yellow]Note:[/] {WIRING_NOTE}")
     console.print("Prices of local models are illustrative (set in the demo config), not real.")
-    console.print(f"Results: {db} (SQLite), {output} (JSON). Show again: "
-                  f"whichmodel report --db {db}")
-    console.print("With real models: export PORTKEY_API_KEY=... OPENAI_API_KEY=... then\n"
-                  "  whichmodel eval --prompts whichmodel/data/demo/prompts.jsonl "
-                  "--baseline portkey/openai/gpt-4o-mini --candidate portkey/anthropic/"
-                  "claude-3-5-haiku-latest --judge portkey/openai/gpt-4o --output recommendation.json")
+    console.print(
+        f"Results: {db} (SQLite), {output} (JSON). Show again: whichmodel report --db {db}"
+    )
+    console.print(
+        "With real models: export PORTKEY_API_KEY=... OPENAI_API_KEY=... then\n"
+        "  whichmodel eval --prompts whichmodel/data/demo/prompts.jsonl "
+        "--baseline portkey/openai/gpt-4o-mini --candidate portkey/anthropic/"
+        "claude-3-5-haiku-latest --judge portkey/openai/gpt-4o --output recommendation.json"
+    )
 
 
 class _LangroidNoise(logging.Filter):

@@ -57,7 +57,8 @@ class ModelSettings(BaseModel):
     context_length: int | None = None
     """Context window in tokens (default 128k); only used by Langroid's length checks."""
     json_schema: bool | None = None
-    """As judge: send the ScoreTool as a JSON-schema ``response_format`` (None: Langroid decides)."""
+    """As judge: send the ScoreTool as a JSON-schema ``response_format``
+    (None: Langroid decides)."""
 
 
 class PriceOverride(BaseModel):

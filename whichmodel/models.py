@@ -169,14 +169,19 @@ def gateway_url(ref: ModelRef, settings: Settings) -> str:
     return os.environ.get("PORTKEY_BASE_URL", HOSTED_PORTKEY_URL).rstrip("/")
 
 
-def portkey_config(settings: Settings, retry: dict[str, Any] | None = None,
-                   cache: dict[str, Any] | None = None) -> dict[str, Any]:
+def portkey_config(
+    settings: Settings, retry: dict[str, Any] | None = None, cache: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The ``x-portkey-config`` body: the only way the gateway honours retries and cache."""
     config: dict[str, Any] = {}
-    retry = retry if retry is not None else (
-        {"attempts": settings.retries, "on_status_codes": RETRY_STATUS_CODES}
-        if settings.retries
-        else None
+    retry = (
+        retry
+        if retry is not None
+        else (
+            {"attempts": settings.retries, "on_status_codes": RETRY_STATUS_CODES}
+            if settings.retries
+            else None
+        )
     )
     if retry:
         config["retry"] = retry
@@ -242,8 +247,10 @@ def llm_config(
         max_output_tokens=max_tokens or per_model.max_tokens or settings.max_tokens,
         chat_context_length=per_model.context_length or 128_000,
         temperature=(
-            temperature if temperature is not None
-            else per_model.temperature if per_model.temperature is not None
+            temperature
+            if temperature is not None
+            else per_model.temperature
+            if per_model.temperature is not None
             else settings.temperature
         ),
         timeout=int(settings.timeout),

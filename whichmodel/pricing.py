@@ -54,7 +54,10 @@ class Cost:
 
 
 def normalize_usage(
-    provider: str, prompt_tokens: int | None, cached_tokens: int | None, completion_tokens: int | None
+    provider: str,
+    prompt_tokens: int | None,
+    cached_tokens: int | None,
+    completion_tokens: int | None,
 ) -> Usage:
     """OpenAI-shaped usage (as the gateway returns it) -> our ``Usage``.
 
@@ -112,9 +115,7 @@ def _genai_price(provider: str, model: str, usage: Usage) -> float | None:
     return float(result.total_price)
 
 
-def cost_of(
-    provider: str, model: str, usage: Usage, override: PriceOverride | None = None
-) -> Cost:
+def cost_of(provider: str, model: str, usage: Usage, override: PriceOverride | None = None) -> Cost:
     """The cost of ``usage`` on ``provider``/``model``; an override in config wins."""
     if override is not None:
         return Cost(_override_cost(usage, override), f"config: {override.note}")

@@ -93,8 +93,9 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def summarize(model: str, role: str, rows: list[Mapping[str, Any]], price: PriceInfo,
-              prompts: int) -> ModelSummary:
+def summarize(
+    model: str, role: str, rows: list[Mapping[str, Any]], price: PriceInfo, prompts: int
+) -> ModelSummary:
     ok = [r for r in rows if r["status"] == "ok"]
     scored = [r for r in ok if r.get("quality") is not None]
     # one answer without a cost (no usage reported) makes the total unknown, not smaller
@@ -146,33 +147,50 @@ def recommend(
         if row["model"] in by_model:
             by_model[row["model"]].append(row)
     summaries = {
-        m: summarize(m, "baseline" if m == baseline else "candidate", rs,
-                     prices.get(m, PriceInfo(False, "unknown")), prompts)
+        m: summarize(
+            m,
+            "baseline" if m == baseline else "candidate",
+            rs,
+            prices.get(m, PriceInfo(False, "unknown")),
+            prompts,
+        )
         for m, rs in by_model.items()
     }
     base = summaries[baseline]
     warnings: list[str] = []
     for s in summaries.values():
         if not s.price_known:
-            warnings.append(f"Price of {s.model} is unknown: set [prices] in whichmodel.toml; "
-                            "it is left out of cost comparisons.")
+            warnings.append(
+                f"Price of {s.model} is unknown: set [prices] in whichmodel.toml; "
+                "it is left out of cost comparisons."
+            )
         if s.price_known and s.cost_usd is None and s.answered:
-            warnings.append(f"Some answers of {short(s.model)} reported no token usage: "
-                            "its cost is unknown.")
+            warnings.append(
+                f"Some answers of {short(s.model)} reported no token usage: its cost is unknown."
+            )
         if s.unscored:
-            warnings.append(f"{s.unscored} answer(s) of {short(s.model)} are unscored "
-                            "(the judge gave no valid score); they are left out of quality.")
+            warnings.append(
+                f"{s.unscored} answer(s) of {short(s.model)} are unscored "
+                "(the judge gave no valid score); they are left out of quality."
+            )
     if judge_cost_usd is None and judge:
         warnings.append(f"Price of the judge {judge} is unknown: evaluation cost not counted.")
 
-    base_quality = {r["prompt_id"]: r["quality"] for r in by_model[baseline]
-                    if r["status"] == "ok" and r.get("quality") is not None}
+    base_quality = {
+        r["prompt_id"]: r["quality"]
+        for r in by_model[baseline]
+        if r["status"] == "ok" and r.get("quality") is not None
+    }
     comparisons: list[Comparison] = []
     for cand in candidates:
         s = summaries[cand]
-        paired = [(base_quality[r["prompt_id"]], r["quality"]) for r in by_model[cand]
-                  if r["status"] == "ok" and r.get("quality") is not None
-                  and r["prompt_id"] in base_quality]
+        paired = [
+            (base_quality[r["prompt_id"]], r["quality"])
+            for r in by_model[cand]
+            if r["status"] == "ok"
+            and r.get("quality") is not None
+            and r["prompt_id"] in base_quality
+        ]
         reasons: list[str] = []
         q_impact = None
         if paired:
@@ -180,8 +198,11 @@ def recommend(
             cq = sum(p[1] for p in paired) / len(paired)
             q_impact = _pct(cq, bq) if bq else (0.0 if cq == bq else None)
             if cq < (1 - tolerance) * bq:
-                reasons.append(f"quality {q_impact:+.1f}% is below the -{tolerance:.0%} tolerance"
-                               if q_impact is not None else "quality is lower")
+                reasons.append(
+                    f"quality {q_impact:+.1f}% is below the -{tolerance:.0%} tolerance"
+                    if q_impact is not None
+                    else "quality is lower"
+                )
         else:
             reasons.append("no prompt was scored for both it and the baseline")
         c_red = None
@@ -194,20 +215,30 @@ def recommend(
         else:
             reasons.append("no cost to compare")
         if s.refusal_rate > base.refusal_rate + refusal_margin + 1e-12:
-            reasons.append(f"refusals {base.refusal_rate:.1%} -> {s.refusal_rate:.1%} exceed "
-                           f"the {refusal_margin:.1%} margin")
+            reasons.append(
+                f"refusals {base.refusal_rate:.1%} -> {s.refusal_rate:.1%} exceed "
+                f"the {refusal_margin:.1%} margin"
+            )
         if s.error_rate > base.error_rate + error_margin + 1e-12:
             reasons.append(f"error rate {s.error_rate:.1%} vs {base.error_rate:.1%}")
-        comparisons.append(Comparison(
-            model=cand, paired_prompts=len(paired), quality_impact_percent=q_impact,
-            cost_reduction_percent=c_red, refusal_rate_change=s.refusal_rate - base.refusal_rate,
-            eligible=not reasons, reasons=reasons,
-        ))
+        comparisons.append(
+            Comparison(
+                model=cand,
+                paired_prompts=len(paired),
+                quality_impact_percent=q_impact,
+                cost_reduction_percent=c_red,
+                refusal_rate_change=s.refusal_rate - base.refusal_rate,
+                eligible=not reasons,
+                reasons=reasons,
+            )
+        )
 
     eligible = [c for c in comparisons if c.eligible]
     if eligible:
-        best = max(eligible, key=lambda c: (c.cost_reduction_percent or 0.0,
-                                            summaries[c.model].quality or 0.0))
+        best = max(
+            eligible,
+            key=lambda c: (c.cost_reduction_percent or 0.0, summaries[c.model].quality or 0.0),
+        )
         s = summaries[best.model]
         if best.quality_impact_percent is not None:
             impact = f"{best.quality_impact_percent:+.1f}% quality impact"
@@ -220,14 +251,25 @@ def recommend(
             f"{best.paired_prompts} prompts)."
         )
         return Recommendation(
-            recommended_model=best.model, reasoning=reasoning,
+            recommended_model=best.model,
+            reasoning=reasoning,
             cost_reduction_percent=round(best.cost_reduction_percent or 0.0, 2),
-            quality_impact_percent=(round(best.quality_impact_percent, 2)
-                                    if best.quality_impact_percent is not None else None),
-            models_compared=len(summaries), run_id=run_id, baseline=baseline,
-            decision="switch", judge=judge, tolerance=tolerance, refusal_margin=refusal_margin,
-            judge_cost_usd=judge_cost_usd, models=list(summaries.values()),
-            comparisons=comparisons, warnings=warnings,
+            quality_impact_percent=(
+                round(best.quality_impact_percent, 2)
+                if best.quality_impact_percent is not None
+                else None
+            ),
+            models_compared=len(summaries),
+            run_id=run_id,
+            baseline=baseline,
+            decision="switch",
+            judge=judge,
+            tolerance=tolerance,
+            refusal_margin=refusal_margin,
+            judge_cost_usd=judge_cost_usd,
+            models=list(summaries.values()),
+            comparisons=comparisons,
+            warnings=warnings,
         )
     if comparisons:
         why = "; ".join(f"{short(c.model)}: {', '.join(c.reasons)}" for c in comparisons)
@@ -236,9 +278,17 @@ def recommend(
     return Recommendation(
         recommended_model=baseline,
         reasoning=f"Keep {short(baseline)}: no candidate is cheaper at acceptable quality ({why}).",
-        cost_reduction_percent=0.0, quality_impact_percent=0.0,
-        models_compared=len(summaries), run_id=run_id, baseline=baseline, decision="keep",
-        judge=judge, tolerance=tolerance, refusal_margin=refusal_margin,
-        judge_cost_usd=judge_cost_usd, models=list(summaries.values()),
-        comparisons=comparisons, warnings=warnings,
+        cost_reduction_percent=0.0,
+        quality_impact_percent=0.0,
+        models_compared=len(summaries),
+        run_id=run_id,
+        baseline=baseline,
+        decision="keep",
+        judge=judge,
+        tolerance=tolerance,
+        refusal_margin=refusal_margin,
+        judge_cost_usd=judge_cost_usd,
+        models=list(summaries.values()),
+        comparisons=comparisons,
+        warnings=warnings,
     )

@@ -12,7 +12,8 @@ PROVIDER_REFUSAL_REASONS = frozenset({"content_filter", "refusal", "safety", "re
 # Opening phrases of a refusal. Matched near the start of the answer only: a
 # helpful answer may quote "I can't" later on.
 _REFUSAL_RE = re.compile(
-    r"^\W*(?:i'?m sorry,?\s*(?:but\s*)?|sorry,?\s*(?:but\s*)?|unfortunately,?\s*|as an ai[^.]*?,\s*)?"
+    r"^\W*(?:i'?m sorry,?\s*(?:but\s*)?|sorry,?\s*(?:but\s*)?|unfortunately,?\s*"
+    r"|as an ai[^.]*?,\s*)?"
     r"(?:i|we)\s*(?:cannot|can't|can not|won't|will not|am unable to|'m unable to|am not able to|"
     r"'m not able to|must decline|must refuse|refuse to)\s+"
     r"(?:help|assist|provide|comply|fulfil|fulfill|do that|support|answer|engage|create|write|"

@@ -25,10 +25,14 @@ def _s(value_ms: float | None) -> str:
 
 
 def models_table(rec: dict[str, Any]) -> Table:
-    table = Table(title=f"Run {rec['run_id']}: {rec['models_compared']} models",
-                  title_justify="left", pad_edge=False,
-                  caption="$/1k: cost per 1,000 prompts; quality: judge score 0-1; "
-                  "p50/p95: latency in seconds", caption_justify="left")
+    table = Table(
+        title=f"Run {rec['run_id']}: {rec['models_compared']} models",
+        title_justify="left",
+        pad_edge=False,
+        caption="$/1k: cost per 1,000 prompts; quality: judge score 0-1; "
+        "p50/p95: latency in seconds",
+        caption_justify="left",
+    )
     table.add_column("model", overflow="fold", min_width=26)
     for col in ("$/1k", "quality", "refused", "errors", "p50 s", "p95 s", "scored"):
         table.add_column(col, justify="right", no_wrap=True)

@@ -30,7 +30,7 @@ def migration(fn: Migration) -> Migration:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 @migration
@@ -265,9 +265,7 @@ class Store:
 
     def finish_run(self, run_id: str, status: str, error: str | None = None) -> None:
         with self.db.conn:
-            self.db["runs"].update(
-                run_id, {"status": status, "finished_at": now(), "error": error}
-            )
+            self.db["runs"].update(run_id, {"status": status, "finished_at": now(), "error": error})
 
     def run(self, run_id: str | None = None) -> dict[str, Any] | None:
         if run_id is None:

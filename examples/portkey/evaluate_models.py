@@ -35,9 +35,12 @@ def main() -> None:
     args = parser.parse_args()
 
     if not args.local:
-        missing = [k for k in ("PORTKEY_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY")
-                   if not os.environ.get(k) and not (k == "PORTKEY_API_KEY"
-                                                     and os.environ.get("PORTKEY_BASE_URL"))]
+        missing = [
+            k
+            for k in ("PORTKEY_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY")
+            if not os.environ.get(k)
+            and not (k == "PORTKEY_API_KEY" and os.environ.get("PORTKEY_BASE_URL"))
+        ]
         if missing:
             sys.exit(f"Set {', '.join(missing)} or run with --local to use the local model.")
 
@@ -55,10 +58,15 @@ def main() -> None:
         with local_stack() if args.local else nullcontext() as stack:
             if stack:  # the demo's roles and routes, pointed at this local stack
                 local = demo_settings(stack.model_url, stack.gateway_url)
-                roles = dict(baseline=local.baseline, candidates=local.candidates,
-                             judge=local.judge)
-                extra = dict(providers=local.providers, models=local.models,
-                             prices=local.prices, concurrency=local.concurrency)
+                roles = dict(
+                    baseline=local.baseline, candidates=local.candidates, judge=local.judge
+                )
+                extra = dict(
+                    providers=local.providers,
+                    models=local.models,
+                    prices=local.prices,
+                    concurrency=local.concurrency,
+                )
             else:
                 roles = dict(baseline=BASELINE, candidates=CANDIDATES, judge=JUDGE)
                 extra = {}
@@ -68,10 +76,14 @@ def main() -> None:
 
     print(rec.reasoning)
     for m in rec.models:
-        cost = "unknown" if m.cost_per_1k_prompts_usd is None else f"${m.cost_per_1k_prompts_usd:.4f}"
+        cost = (
+            "unknown" if m.cost_per_1k_prompts_usd is None else f"${m.cost_per_1k_prompts_usd:.4f}"
+        )
         quality = "-" if m.quality is None else f"{m.quality:.3f}"
-        print(f"  {m.model}: cost/1k prompts {cost}, quality {quality}, "
-              f"refusals {m.refusal_rate:.0%}, scored {m.scored}/{m.prompts}")
+        print(
+            f"  {m.model}: cost/1k prompts {cost}, quality {quality}, "
+            f"refusals {m.refusal_rate:.0%}, scored {m.scored}/{m.prompts}"
+        )
     print(f"Run {rec.run_id} stored in {db}")
     print(json.dumps({k: rec.model_dump()[k] for k in list(rec.model_dump())[:5]}, indent=2))
 

@@ -56,20 +56,33 @@ def main() -> None:
     quiet = TaskConfig(enable_loggers=False, enable_html_logging=False)
 
     with local_stack() if args.local else nullcontext() as stack:
-        settings = (demo_settings(stack.model_url, stack.gateway_url) if stack
-                    else load_settings())
+        settings = demo_settings(stack.model_url, stack.gateway_url) if stack else load_settings()
         model = BASELINE if stack else "portkey/openai/gpt-4o-mini"
-        force_tool = {"response_format": {"type": "json_schema", "json_schema": {
-            "name": "recommend_model", "strict": True,
-            "schema": {"type": "object", "additionalProperties": False, "required": ["request"],
-                       "properties": {"request": {"type": "string",
-                                                  "enum": ["recommend_model"]}}}}}}
-        main_agent = lr.ChatAgent(lr.ChatAgentConfig(
-            name="planner",
-            llm=llm_config(model, settings, max_tokens=120,
-                           extra_body=force_tool if stack else None),
-            system_message="You plan our LLM feature. To choose a model, use the "
-                           "`recommend_model` tool; then summarise its answer in one sentence."))
+        force_tool = {
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": "recommend_model",
+                    "strict": True,
+                    "schema": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["request"],
+                        "properties": {"request": {"type": "string", "enum": ["recommend_model"]}},
+                    },
+                },
+            }
+        }
+        main_agent = lr.ChatAgent(
+            lr.ChatAgentConfig(
+                name="planner",
+                llm=llm_config(
+                    model, settings, max_tokens=120, extra_body=force_tool if stack else None
+                ),
+                system_message="You plan our LLM feature. To choose a model, use the "
+                "`recommend_model` tool; then summarise its answer in one sentence.",
+            )
+        )
         main_agent.enable_message(RecommendModelTool, use=True, handle=False)
 
         # The advisor side: an agent that handles RecommendModelTool from the database.

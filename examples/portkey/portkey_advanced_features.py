@@ -35,16 +35,20 @@ def missing_keys(model: str) -> list[str]:
 def with_features(settings: Settings, model: str) -> Settings:
     per_model = settings.model_settings(model)
     headers = {**per_model.custom_headers, "x-team": "docs-example"}
-    return settings.model_copy(update={
-        # Langroid's PortkeyParams(retry=..., cache=...) would send x-portkey-retry and
-        # x-portkey-cache, which the open-source gateway ignores. Every Portkey gateway
-        # honours x-portkey-config, so llm_config puts both there and drops the other two;
-        # gateway retries are then the only retry layer.
-        "retries": 3,
-        "portkey_cache": {"mode": "simple"},  # the npm gateway has no cache: "DISABLED"
-        "models": {**settings.models,
-                   model: per_model.model_copy(update={"custom_headers": headers})},
-    })
+    return settings.model_copy(
+        update={
+            # Langroid's PortkeyParams(retry=..., cache=...) would send x-portkey-retry and
+            # x-portkey-cache, which the open-source gateway ignores. Every Portkey gateway
+            # honours x-portkey-config, so llm_config puts both there and drops the other two;
+            # gateway retries are then the only retry layer.
+            "retries": 3,
+            "portkey_cache": {"mode": "simple"},  # the npm gateway has no cache: "DISABLED"
+            "models": {
+                **settings.models,
+                model: per_model.model_copy(update={"custom_headers": headers}),
+            },
+        }
+    )
 
 
 def main() -> None:
@@ -77,8 +81,9 @@ def main() -> None:
             for n in (1, 2):  # the same question twice: hosted Portkey may answer from cache
                 # The agent is shared, so per-call tags travel in a context variable;
                 # whichmodel's httpx hook adds them to the request and records the reply's.
-                with call_context(trace_id=f"example-{uuid.uuid4().hex[:12]}",
-                                  example="advanced", call=n) as ctx:
+                with call_context(
+                    trace_id=f"example-{uuid.uuid4().hex[:12]}", example="advanced", call=n
+                ) as ctx:
                     response = agent.llm_response_forget(args.question)
                 print(f"\nCall {n}: trace id {ctx.trace_id}, metadata {ctx.metadata}")
                 print(f"Answer: {response.content.strip() if response else '(none)'}")

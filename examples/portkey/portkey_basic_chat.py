@@ -58,8 +58,9 @@ def main() -> None:
         logging.disable(logging.ERROR)
         with local_stack() if args.local else nullcontext() as stack:
             # --local: both provider routes point at the local gateway and model
-            settings = (demo_settings(stack.model_url, stack.gateway_url) if stack
-                        else load_settings())
+            settings = (
+                demo_settings(stack.model_url, stack.gateway_url) if stack else load_settings()
+            )
             config = llm_config(model, settings, max_tokens=args.max_tokens)
             agent = lr.ChatAgent(lr.ChatAgentConfig(llm=config))
             harden_llm(agent.llm)  # the gateway is the only retry layer (x-portkey-config)
@@ -75,8 +76,10 @@ def main() -> None:
     print(f"Model:  {model}")
     print(f"Answer: {response.content.strip()}")
     if usage:
-        print(f"Usage:  {usage.prompt_tokens} prompt ({usage.cached_tokens} cached) + "
-              f"{usage.completion_tokens} completion tokens")
+        print(
+            f"Usage:  {usage.prompt_tokens} prompt ({usage.cached_tokens} cached) + "
+            f"{usage.completion_tokens} completion tokens"
+        )
 
 
 if __name__ == "__main__":

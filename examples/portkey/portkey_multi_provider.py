@@ -24,8 +24,11 @@ from whichmodel.errors import WhichmodelError
 from whichmodel.models import call_context, harden_llm, llm_config, parse_model
 from whichmodel.pricing import cost_of, normalize_usage
 
-HOSTED_MODELS = ["portkey/openai/gpt-4o-mini", "portkey/anthropic/claude-3-5-haiku-latest",
-                 "portkey/google/gemini-2.0-flash-lite"]
+HOSTED_MODELS = [
+    "portkey/openai/gpt-4o-mini",
+    "portkey/anthropic/claude-3-5-haiku-latest",
+    "portkey/google/gemini-2.0-flash-lite",
+]
 LOCAL_MODELS = ["portkey/openai/smollm2", "portkey/anthropic/smollm2-concise"]
 
 
@@ -55,9 +58,13 @@ async def ask(model: str, settings: Settings, question: str, max_tokens: int) ->
     # Anthropic counts cache reads apart from input tokens; normalize_usage evens that out.
     usage = normalize_usage(ref.provider, u.prompt_tokens, u.cached_tokens, u.completion_tokens)
     cost = cost_of(ref.provider, ref.name, usage, override=settings.prices.get(model))
-    return [model, response.content.strip(), latency,
-            f"{usage.input_tokens} in / {usage.output_tokens} out",
-            f"${cost.usd:.6f}\n{cost.source}" if cost.known else "unknown"]
+    return [
+        model,
+        response.content.strip(),
+        latency,
+        f"{usage.input_tokens} in / {usage.output_tokens} out",
+        f"${cost.usd:.6f}\n{cost.source}" if cost.known else "unknown",
+    ]
 
 
 async def ask_all(models: list[str], settings: Settings, question: str, max_tokens: int):
@@ -85,7 +92,9 @@ def main() -> None:
         langroid_settings.quiet = True
         logging.disable(logging.ERROR)  # Langroid logs warnings and tracebacks; we print ours
         with local_stack() if args.local else nullcontext() as stack:
-            settings = demo_settings(stack.model_url, stack.gateway_url) if stack else load_settings()
+            settings = (
+                demo_settings(stack.model_url, stack.gateway_url) if stack else load_settings()
+            )
             rows = asyncio.run(ask_all(models, settings, args.question, args.max_tokens))
     except WhichmodelError as exc:  # a bad model string, or the local stack cannot start
         sys.exit(str(exc))

@@ -22,27 +22,48 @@ from pathlib import Path
 
 def sample_database(path: Path) -> None:
     """A finished run: the baseline costs $10/1k prompts, the candidate $4, quality 0.80 vs 0.78."""
-    from whichmodel.recommendation import PriceInfo
     from whichmodel.config import load_settings
+    from whichmodel.recommendation import PriceInfo
     from whichmodel.store import Store
     from whichmodel.tasks.evaluation import Evaluation, recommendation_for
 
     base, cand = "portkey/openai/gpt-4o-mini", "portkey/google/gemini-2.0-flash-lite"
     settings = load_settings(baseline=base, candidates=[cand], judge="portkey/openai/gpt-4o")
     store = Store(path)
-    _, ids = store.add_prompts({"messages": [{"role": "user", "content": f"question {i}"}],
-                                "category": "support"} for i in range(10))
+    _, ids = store.add_prompts(
+        {"messages": [{"role": "user", "content": f"question {i}"}], "category": "support"}
+        for i in range(10)
+    )
     run_id = Evaluation(store, settings).start(ids)
     for pid in ids:
         for model, cost, quality in ((base, 0.010, 0.80), (cand, 0.004, 0.78)):
-            store.save_response({"run_id": run_id, "prompt_id": pid, "model": model,
-                                 "status": "ok", "text": "...", "cost_usd": cost,
-                                 "price_source": "example", "refused": 0, "latency_ms": 300.0})
-            store.save_score({"run_id": run_id, "prompt_id": pid, "model": model,
-                              "status": "scored", "quality": quality, "refused": 0})
+            store.save_response(
+                {
+                    "run_id": run_id,
+                    "prompt_id": pid,
+                    "model": model,
+                    "status": "ok",
+                    "text": "...",
+                    "cost_usd": cost,
+                    "price_source": "example",
+                    "refused": 0,
+                    "latency_ms": 300.0,
+                }
+            )
+            store.save_score(
+                {
+                    "run_id": run_id,
+                    "prompt_id": pid,
+                    "model": model,
+                    "status": "scored",
+                    "quality": quality,
+                    "refused": 0,
+                }
+            )
     prices = {m: PriceInfo(True, "example") for m in (base, cand)}
-    store.save_recommendation(run_id, recommendation_for(store, run_id, settings, prices)
-                              .model_dump(mode="json"))
+    store.save_recommendation(
+        run_id, recommendation_for(store, run_id, settings, prices).model_dump(mode="json")
+    )
     store.finish_run(run_id, "completed")
 
 
@@ -75,15 +96,18 @@ def main() -> None:
     with local_stack() if args.local else nullcontext() as stack:
         if stack:
             settings = demo_settings(stack.model_url, stack.gateway_url)
-            advisor = make_advisor(llm_config(BASELINE, settings, max_tokens=120), Store(db),
-                                   constrained=True)
+            advisor = make_advisor(
+                llm_config(BASELINE, settings, max_tokens=120), Store(db), constrained=True
+            )
         else:
             advisor = make_advisor(llm_config(args.model, load_settings()), Store(db))
         reply = asyncio.run(advisor.ask(args.question))
     print(f"Q: {args.question}")
     print(f"A: {reply.text}")
-    print(f"Tools used: {', '.join(reply.tools_used) or 'none'}; runs cited: "
-          f"{', '.join(reply.runs_cited) or 'none'}")
+    print(
+        f"Tools used: {', '.join(reply.tools_used) or 'none'}; runs cited: "
+        f"{', '.join(reply.runs_cited) or 'none'}"
+    )
 
 
 if __name__ == "__main__":

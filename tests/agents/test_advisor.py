@@ -38,11 +38,17 @@ async def test_recommendation_numbers_come_from_the_run(results):
 
 async def test_what_if_tolerance_and_monthly_volume(results):
     store, run_id = results
-    _, seen = await ask(store, [tool("recommend_model", tolerance=0.01), "ok"],
-                        "what if I accept only 1% lower quality?")
+    _, seen = await ask(
+        store,
+        [tool("recommend_model", tolerance=0.01), "ok"],
+        "what if I accept only 1% lower quality?",
+    )
     assert "Keep gpt-4o-mini" in seen[1] and "tolerance 1.0%" in seen[1]
-    _, seen = await ask(store, [tool("recommend_model", requests_per_day=100_000), "ok"],
-                        "how much would I save per month at 100k requests a day?")
+    _, seen = await ask(
+        store,
+        [tool("recommend_model", requests_per_day=100_000), "ok"],
+        "how much would I save per month at 100k requests a day?",
+    )
     # $10 vs $4 per 1k prompts, 3,000,000 requests a month
     assert "gpt-4o-mini costs $30,000.00/month" in seen[1]
     assert "savings $18,000.00/month" in seen[1]
@@ -50,8 +56,10 @@ async def test_what_if_tolerance_and_monthly_volume(results):
 
 async def test_compare_by_category(results):
     store, _ = results
-    _, seen = await ask(store, [tool("compare_models", model_a="gpt-4o-mini",
-                                     model_b="gemini-2.0-flash-lite"), "ok"])
+    _, seen = await ask(
+        store,
+        [tool("compare_models", model_a="gpt-4o-mini", model_b="gemini-2.0-flash-lite"), "ok"],
+    )
     text = seen[1]
     assert "math: gpt-4o-mini quality 0.800" in text
     assert "gemini-2.0-flash-lite quality 0.760" in text  # (0.7*2 + 0.8*3) / 5
@@ -75,8 +83,10 @@ async def test_list_runs(results):
 
 
 async def test_no_run_says_how_to_make_one(tmp_path):
-    reply, seen = await ask(Store(tmp_path / "empty.db"),
-                            [tool("recommend_model"), "No run yet; run whichmodel eval first."])
+    reply, seen = await ask(
+        Store(tmp_path / "empty.db"),
+        [tool("recommend_model"), "No run yet; run whichmodel eval first."],
+    )
     assert "No evaluation run exists yet" in seen[1]
     assert "whichmodel eval" in seen[1]
     assert reply.runs_cited == []

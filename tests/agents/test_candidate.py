@@ -12,12 +12,14 @@ async def test_single_turn_answer():
 
 async def test_multi_turn_history_and_system_prompt_are_replayed():
     agent = make_candidate(MockLMConfig(default_response="ok"))
-    await agent.answer([
-        {"role": "system", "content": "Answer in French."},
-        {"role": "user", "content": "Hi"},
-        {"role": "assistant", "content": "Bonjour"},
-        {"role": "user", "content": "Capital?"},
-    ])
+    await agent.answer(
+        [
+            {"role": "system", "content": "Answer in French."},
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Bonjour"},
+            {"role": "user", "content": "Capital?"},
+        ]
+    )
     # reset happens on the next call; inspect what the LLM saw via the history now
     roles = [m.role.value for m in agent.message_history]
     assert roles[:3] == ["system", "user", "assistant"]

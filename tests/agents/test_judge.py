@@ -1,5 +1,3 @@
-import pytest
-
 from tests.fakes import score_json, scripted
 from whichmodel.agents.judge import JudgePool, judge_prompt, make_judge
 
@@ -41,9 +39,13 @@ async def test_judge_sees_conversation_reference_and_answer():
     seen: list[str] = []
     judge = make_judge(scripted([score_json()], seen))
     await judge.judge(
-        [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
-         {"role": "user", "content": "Capital of France?"}],
-        "Paris.", reference="The capital of France is Paris.",
+        [
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello"},
+            {"role": "user", "content": "Capital of France?"},
+        ],
+        "Paris.",
+        reference="The capital of France is Paris.",
     )
     sent = seen[0]
     assert "Capital of France?" in sent and "[assistant]" in sent

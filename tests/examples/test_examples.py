@@ -17,29 +17,63 @@ SMALL = ["--max-tokens", "48"]  # a few seconds per script on the local model
 # (script, extra arguments after --local, substrings the output must contain).
 # Add an example here and it is tested the same way.
 LOCAL_RUNS = [
-    ("portkey_basic_chat.py", SMALL,
-     ["Model:  portkey/openai/smollm2", "Answer: ", "Usage:  ", "completion tokens"]),
-    ("portkey_advanced_features.py", SMALL,
-     ['x-portkey-config: {"retry":{"attempts":3', '"cache":{"mode":"simple"}',
-      "x-team: docs-example", "Call 1: trace id example-", "Call 2: trace id example-",
-      "Answer: ", "x-portkey-trace-id: example-", "x-portkey-retry-attempt-count: ",
-      "x-portkey-cache-status: "]),
-    ("portkey_multi_provider.py", SMALL,
-     ["portkey/openai/smollm2", "portkey/anthropic/smollm2-concise", "Latency",
-      " in / ", " out", "config: illustrative"]),
-    ("evaluate_models.py", ["--limit", "1"],
-     ["portkey/openai/smollm2: cost/1k prompts $", "scored 1/1", '"recommended_model": ',
-      "stored in "]),
-    ("which_model_chat.py", [], ["Q: Which model should I use?", "(Source: run ",
-                                 "Tools used: "]),
-    ("langroid_pipeline.py", [], ["A (the pipeline's result, from the whichmodel sub-task):",
-                                  "reduces cost by 60.0%"]),
+    (
+        "portkey_basic_chat.py",
+        SMALL,
+        ["Model:  portkey/openai/smollm2", "Answer: ", "Usage:  ", "completion tokens"],
+    ),
+    (
+        "portkey_advanced_features.py",
+        SMALL,
+        [
+            'x-portkey-config: {"retry":{"attempts":3',
+            '"cache":{"mode":"simple"}',
+            "x-team: docs-example",
+            "Call 1: trace id example-",
+            "Call 2: trace id example-",
+            "Answer: ",
+            "x-portkey-trace-id: example-",
+            "x-portkey-retry-attempt-count: ",
+            "x-portkey-cache-status: ",
+        ],
+    ),
+    (
+        "portkey_multi_provider.py",
+        SMALL,
+        [
+            "portkey/openai/smollm2",
+            "portkey/anthropic/smollm2-concise",
+            "Latency",
+            " in / ",
+            " out",
+            "config: illustrative",
+        ],
+    ),
+    (
+        "evaluate_models.py",
+        ["--limit", "1"],
+        [
+            "portkey/openai/smollm2: cost/1k prompts $",
+            "scored 1/1",
+            '"recommended_model": ',
+            "stored in ",
+        ],
+    ),
+    ("which_model_chat.py", [], ["Q: Which model should I use?", "(Source: run ", "Tools used: "]),
+    (
+        "langroid_pipeline.py",
+        [],
+        ["A (the pipeline's result, from the whichmodel sub-task):", "reduces cost by 60.0%"],
+    ),
 ]
 
 # (script, extra arguments, substrings of the friendly message) with no keys at all.
 KEYLESS_RUNS = [
-    ("portkey_basic_chat.py", [],
-     ["Set PORTKEY_API_KEY and OPENAI_API_KEY", "or run with --local"]),
+    (
+        "portkey_basic_chat.py",
+        [],
+        ["Set PORTKEY_API_KEY and OPENAI_API_KEY", "or run with --local"],
+    ),
     ("portkey_advanced_features.py", [], ["Set PORTKEY_API_KEY", "--local"]),
     ("portkey_multi_provider.py", [], ["Set PORTKEY_API_KEY", "ANTHROPIC_API_KEY", "--local"]),
     ("evaluate_models.py", [], ["Set PORTKEY_API_KEY", "--local"]),
@@ -50,19 +84,28 @@ KEYLESS_RUNS = [
 
 def run_example(script: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run ``script`` with no Portkey/provider keys and no whichmodel settings from outside."""
-    env = {k: v for k, v in os.environ.items()
-           if not (k.endswith("_API_KEY") or k.startswith(("PORTKEY_", "WHICHMODEL_")))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not (k.endswith("_API_KEY") or k.startswith(("PORTKEY_", "WHICHMODEL_")))
+    }
     return subprocess.run(
         [sys.executable, str(EXAMPLES / script), *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=240,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
 
 
 @pytest.mark.local_model
-@pytest.mark.parametrize(("script", "args", "expected"), LOCAL_RUNS,
-                         ids=[run[0] for run in LOCAL_RUNS])
-def test_example_runs_offline_on_the_local_model(script, args, expected, tmp_path,
-                                                 gateway_install_dir):
+@pytest.mark.parametrize(
+    ("script", "args", "expected"), LOCAL_RUNS, ids=[run[0] for run in LOCAL_RUNS]
+)
+def test_example_runs_offline_on_the_local_model(
+    script, args, expected, tmp_path, gateway_install_dir
+):
     result = run_example(script, ["--local", *args], tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -71,8 +114,9 @@ def test_example_runs_offline_on_the_local_model(script, args, expected, tmp_pat
         assert part in result.stdout, f"{part!r} missing from:\n{output}"
 
 
-@pytest.mark.parametrize(("script", "args", "expected"), KEYLESS_RUNS,
-                         ids=[run[0] for run in KEYLESS_RUNS])
+@pytest.mark.parametrize(
+    ("script", "args", "expected"), KEYLESS_RUNS, ids=[run[0] for run in KEYLESS_RUNS]
+)
 def test_example_without_keys_says_what_to_set(script, args, expected, tmp_path):
     result = run_example(script, args, tmp_path)
     output = result.stdout + result.stderr

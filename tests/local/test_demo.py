@@ -15,9 +15,12 @@ pytestmark = pytest.mark.local_model
 
 def _children():
     out = os.popen("ps -eo pid,ppid,args").read()
-    return [line for line in out.splitlines()
-            if ("start-server.js" in line or "whichmodel.local.llama" in line)
-            and str(os.getpid()) in line.split()[1:2]]
+    return [
+        line
+        for line in out.splitlines()
+        if ("start-server.js" in line or "whichmodel.local.llama" in line)
+        and str(os.getpid()) in line.split()[1:2]
+    ]
 
 
 async def test_short_demo_stores_every_stage(tmp_path, gateway_install_dir):
@@ -62,14 +65,35 @@ def test_eval_with_a_local_gguf_next_to_a_hosted_model(tmp_path, gateway, fake_p
     fake_provider.set("judge", responder=judge_responder)
     history = tmp_path / "h.jsonl"
     history.write_text(json.dumps({"prompt": "Name a primary colour."}) + "\n")
-    env = {**os.environ, "PORTKEY_BASE_URL": gateway.url,
-           "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": fake_provider.base_url}),
-           "WHICHMODEL_DB": str(tmp_path / "w.db"), "WHICHMODEL_MAX_TOKENS": "24"}
+    env = {
+        **os.environ,
+        "PORTKEY_BASE_URL": gateway.url,
+        "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": fake_provider.base_url}),
+        "WHICHMODEL_DB": str(tmp_path / "w.db"),
+        "WHICHMODEL_MAX_TOKENS": "24",
+    }
     out = subprocess.run(
-        [sys.executable, "-m", "whichmodel.cli", "eval", "--prompts", str(history),
-         "--baseline", "portkey/openai/fake-base", "--judge", "portkey/openai/judge",
-         "--local-gguf", str(gguf), "--output", str(tmp_path / "rec.json")],
-        env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "whichmodel.cli",
+            "eval",
+            "--prompts",
+            str(history),
+            "--baseline",
+            "portkey/openai/fake-base",
+            "--judge",
+            "portkey/openai/judge",
+            "--local-gguf",
+            str(gguf),
+            "--output",
+            str(tmp_path / "rec.json"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     rec = json.loads((tmp_path / "rec.json").read_text())
     local = "portkey/openai/my-model.q4"

@@ -169,7 +169,8 @@ const forms = [s => s.listen(0), s => s.listen(0, () => {}), s => s.listen({port
   await new Promise(r => { s.on('listening', r); f(s); });
   console.log(s.address().address); s.close(); } })();
 """)
-    out = subprocess.run(["node", "--require", str(PRELOAD), str(script)],
-                         capture_output=True, text=True, timeout=20)
+    out = subprocess.run(
+        ["node", "--require", str(PRELOAD), str(script)], capture_output=True, text=True, timeout=20
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["127.0.0.1"] * 5 + ["::1"]  # an explicit host is kept

@@ -101,7 +101,10 @@ def test_server_reports_url_port_and_alias(server: LocalModelServer, client: Ope
 @needs_model
 def test_openai_chat_completion_has_usage_and_finish_reason(client: OpenAI) -> None:
     response = client.chat.completions.create(
-        model="smollm2", messages=MESSAGES, max_tokens=16, temperature=0  # type: ignore[arg-type]
+        model="smollm2",
+        messages=MESSAGES,
+        max_tokens=16,
+        temperature=0,  # type: ignore[arg-type]
     )
     choice = response.choices[0]
     assert choice.finish_reason in ("stop", "length")

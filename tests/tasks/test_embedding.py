@@ -16,10 +16,14 @@ from whichmodel.store import Store
 def wire_settings(gateway, fake, **kw):
     host = {"x-portkey-custom-host": fake.base_url}
     return dict(
-        providers={"openai": {"base_url": gateway.url, "custom_headers": host},
-                   "anthropic": {"base_url": gateway.url, "custom_headers": host}},
+        providers={
+            "openai": {"base_url": gateway.url, "custom_headers": host},
+            "anthropic": {"base_url": gateway.url, "custom_headers": host},
+        },
         prices={BASE: PRICE, CAND: {**PRICE, "input_mtok": 0.5}, JUDGE: PRICE},
-        max_tokens=32, **kw)
+        max_tokens=32,
+        **kw,
+    )
 
 
 def script(fake):
@@ -32,8 +36,14 @@ def test_evaluate_and_recommend_functions(gateway, fake_provider, tmp_path):
     prompts = tmp_path / "p.jsonl"
     prompts.write_text("".join(json.dumps({"prompt": f"q{i}"}) + "\n" for i in range(3)))
     db = tmp_path / "w.db"
-    rec = evaluate(baseline=BASE, candidates=[CAND], judge=JUDGE, prompts=prompts, db=db,
-                   **wire_settings(gateway, fake_provider))
+    rec = evaluate(
+        baseline=BASE,
+        candidates=[CAND],
+        judge=JUDGE,
+        prompts=prompts,
+        db=db,
+        **wire_settings(gateway, fake_provider),
+    )
     assert rec.models_compared == 2 and len(Store(db).responses(rec.run_id)) == 6
     again = recommend(db)
     assert again == rec
@@ -48,11 +58,20 @@ async def test_orchestrator_as_a_sub_task(gateway, fake_provider, tmp_path):
     store.add_prompts([{"messages": [{"role": "user", "content": "Capital of France?"}]}])
     settings = load_settings(baseline=BASE, judge=JUDGE, **wire_settings(gateway, fake_provider))
     seen: list[str] = []
-    main_agent = ChatAgent(ChatAgentConfig(name="main", llm=scripted(
-        [json.dumps({"request": "evaluate_models", "candidates": [CAND]}), "DONE"], seen)))
+    main_agent = ChatAgent(
+        ChatAgentConfig(
+            name="main",
+            llm=scripted(
+                [json.dumps({"request": "evaluate_models", "candidates": [CAND]}), "DONE"], seen
+            ),
+        )
+    )
     main_agent.enable_message(EvaluateModelsTool, use=True, handle=False)
-    main = Task(main_agent, interactive=False, config=TaskConfig(
-        enable_loggers=False, enable_html_logging=False))
+    main = Task(
+        main_agent,
+        interactive=False,
+        config=TaskConfig(enable_loggers=False, enable_html_logging=False),
+    )
     main.add_sub_task(evaluation_task(store, settings))
     await main.run_async("Which of our candidate models should we use?", turns=3)
     runs = store.runs()
@@ -65,10 +84,15 @@ async def test_orchestrator_as_a_sub_task(gateway, fake_provider, tmp_path):
 async def test_advisor_starts_an_evaluation(gateway, fake_provider, tmp_path):
     script(fake_provider)
     store, first = make_results_db(tmp_path / "w.db", prompts=2)
-    eval_settings = load_settings(baseline=BASE, judge=JUDGE, **wire_settings(gateway, fake_provider))
+    eval_settings = load_settings(
+        baseline=BASE, judge=JUDGE, **wire_settings(gateway, fake_provider)
+    )
     seen: list[str] = []
-    advisor = make_advisor(scripted([json.dumps({"request": "evaluate_models", "candidates": [CAND]}),
-                                     "Done."], seen), store, eval_settings=eval_settings)
+    advisor = make_advisor(
+        scripted([json.dumps({"request": "evaluate_models", "candidates": [CAND]}), "Done."], seen),
+        store,
+        eval_settings=eval_settings,
+    )
     reply = await advisor.ask("evaluate fake-cand on my history too")
     assert reply.tools_used == ["evaluate_models"]
     new_runs = [r["id"] for r in store.runs() if r["id"] != first]

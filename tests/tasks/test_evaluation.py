@@ -28,6 +28,7 @@ def judge_by_answer(mapping):
             if needle in msg:
                 return reply
         return score_json()
+
     return make_judge(MockLMConfig(response_fn=respond), attempts=2)
 
 
@@ -49,15 +50,17 @@ async def test_every_prompt_and_model_is_answered_judged_and_stored(store):
         calls["judge"] += 1
         return score_json(0.9) if "baseline says" in msg else score_json(0.5)
 
-    rec = await evaluate_async(store, settings(), candidates=cands,
-                               judge=make_judge(MockLMConfig(response_fn=respond)))
+    rec = await evaluate_async(
+        store, settings(), candidates=cands, judge=make_judge(MockLMConfig(response_fn=respond))
+    )
     assert store.db["responses"].count == 12
     assert store.db["scores"].count == 12
     assert calls["judge"] == 12
     run = store.run(rec.run_id)
     assert run["status"] == "completed"
-    base_scores = list(store.db.query(
-        "select quality, status, raw from scores where model = ?", [BASE]))
+    base_scores = list(
+        store.db.query("select quality, status, raw from scores where model = ?", [BASE])
+    )
     assert all(r["status"] == "scored" for r in base_scores)
     # quality = 0.40 a + 0.35 r + 0.25 c with a=0.9, r=c=0.8
     assert base_scores[0]["quality"] == pytest.approx(0.4 * 0.9 + 0.35 * 0.8 + 0.25 * 0.8)
@@ -96,11 +99,15 @@ async def test_failed_calls_are_error_rows_and_unscored_judgments_are_kept(store
 async def test_refusals_from_signals_and_from_the_judge(store):
     cands = {
         BASE: make_candidate(MockLMConfig(default_response="Sure, here you go.")),
-        CAND: make_candidate(MockLMConfig(default_response="I'm sorry, but I can't help with that.")),
+        CAND: make_candidate(
+            MockLMConfig(default_response="I'm sorry, but I can't help with that.")
+        ),
     }
     judge = judge_by_answer({"here you go": score_json(refused=False)})
     rec = await evaluate_async(store, settings(), candidates=cands, judge=judge)
-    rows = list(store.db.query("select refused, refusal_reason from responses where model = ?", [CAND]))
+    rows = list(
+        store.db.query("select refused, refusal_reason from responses where model = ?", [CAND])
+    )
     assert all(r["refused"] == 1 and r["refusal_reason"] == "phrase" for r in rows)
     by_model = {m.model: m for m in rec.models}
     assert by_model[CAND].refusal_rate == 1.0
@@ -120,9 +127,19 @@ async def test_resume_skips_work_already_stored(store):
     run_id = evaluation.start()
     # pretend a previous process stored two answers (and one score) before dying
     for pid in store.run_prompt_ids(run_id)[:2]:
-        store.save_response({"run_id": run_id, "prompt_id": pid, "model": BASE, "status": "ok",
-                             "text": "stored before", "cost_usd": 0.001, "refused": 0,
-                             "latency_ms": 5.0, "output_tokens": 3})
+        store.save_response(
+            {
+                "run_id": run_id,
+                "prompt_id": pid,
+                "model": BASE,
+                "status": "ok",
+                "text": "stored before",
+                "cost_usd": 0.001,
+                "refused": 0,
+                "latency_ms": 5.0,
+                "output_tokens": 3,
+            }
+        )
     await evaluation.run(run_id)
     assert answers["n"] == 12 - 2
     assert store.db["responses"].count == 12
@@ -135,8 +152,9 @@ def test_bad_model_strings_fail_before_any_work(store):
     with pytest.raises(ConfigError, match="portkey/<provider>/<model>"):
         Evaluation(store, load_settings(baseline="gpt-4o-mini", candidates=[CAND], judge=JUDGE))
     with pytest.raises(ConfigError, match="Unknown provider 'opneai'"):
-        Evaluation(store, load_settings(baseline=BASE, candidates=["portkey/opneai/gpt-4o"],
-                                        judge=JUDGE))
+        Evaluation(
+            store, load_settings(baseline=BASE, candidates=["portkey/opneai/gpt-4o"], judge=JUDGE)
+        )
     assert store.db["runs"].count == 0
 
 

@@ -25,27 +25,50 @@ def judge_responder(body, path, headers):
     answer = body["messages"][-1]["content"]
     refused = False
     quality = 0.9 if "base says" in answer else 0.88
-    return json.dumps({"request": "score", "accuracy": quality, "relevance": quality,
-                       "clarity": quality, "refused": refused, "rationale": "scripted"})
+    return json.dumps(
+        {
+            "request": "score",
+            "accuracy": quality,
+            "relevance": quality,
+            "clarity": quality,
+            "refused": refused,
+            "rationale": "scripted",
+        }
+    )
 
 
 def settings_for(gateway, fake, **kw):
     host = {"x-portkey-custom-host": fake.base_url}
     return load_settings(
-        baseline=BASE, candidates=[CAND, FILTERED, BROKEN], judge=JUDGE, concurrency=4,
-        retries=1, max_tokens=64,
-        providers={"openai": {"base_url": gateway.url, "custom_headers": host},
-                   "anthropic": {"base_url": gateway.url, "custom_headers": host}},
-        prices={BASE: PRICE, CAND: {**PRICE, "input_mtok": 0.5, "output_mtok": 1.0},
-                FILTERED: PRICE, BROKEN: PRICE, JUDGE: PRICE},
+        baseline=BASE,
+        candidates=[CAND, FILTERED, BROKEN],
+        judge=JUDGE,
+        concurrency=4,
+        retries=1,
+        max_tokens=64,
+        providers={
+            "openai": {"base_url": gateway.url, "custom_headers": host},
+            "anthropic": {"base_url": gateway.url, "custom_headers": host},
+        },
+        prices={
+            BASE: PRICE,
+            CAND: {**PRICE, "input_mtok": 0.5, "output_mtok": 1.0},
+            FILTERED: PRICE,
+            BROKEN: PRICE,
+            JUDGE: PRICE,
+        },
         **kw,
     )
 
 
 @pytest.fixture
 def scripted_fake(fake_provider):
-    fake_provider.set("fake-base", responder=lambda b, p, h: "base says " + b["messages"][-1]["content"])
-    fake_provider.set("fake-cand", responder=lambda b, p, h: Reply("cand says hello", cached_tokens=2))
+    fake_provider.set(
+        "fake-base", responder=lambda b, p, h: "base says " + b["messages"][-1]["content"]
+    )
+    fake_provider.set(
+        "fake-cand", responder=lambda b, p, h: Reply("cand says hello", cached_tokens=2)
+    )
     fake_provider.set("judge", responder=judge_responder)
     return fake_provider
 
@@ -53,14 +76,22 @@ def scripted_fake(fake_provider):
 @pytest.fixture
 def store(tmp_path):
     s = Store(tmp_path / "w.db")
-    s.add_prompts([
-        {"messages": [{"role": "user", "content": "What is the capital of France?"}],
-         "reference": "Paris"},
-        {"messages": [{"role": "system", "content": "Be terse."},
-                      {"role": "user", "content": "Hi"},
-                      {"role": "assistant", "content": "Hello"},
-                      {"role": "user", "content": "Name a colour."}]},
-    ])
+    s.add_prompts(
+        [
+            {
+                "messages": [{"role": "user", "content": "What is the capital of France?"}],
+                "reference": "Paris",
+            },
+            {
+                "messages": [
+                    {"role": "system", "content": "Be terse."},
+                    {"role": "user", "content": "Hi"},
+                    {"role": "assistant", "content": "Hello"},
+                    {"role": "user", "content": "Name a colour."},
+                ]
+            },
+        ]
+    )
     return s
 
 
@@ -99,7 +130,9 @@ async def test_evaluation_through_the_real_gateway(gateway, scripted_fake, store
     assert all(r["cached_tokens"] == 2 for r in cand_rows)
     assert all(json.loads(r["usage"])["prompt_tokens"] + 2 == r["input_tokens"] for r in cand_rows)
     filtered = [r for r in rows.values() if r["model"] == FILTERED]
-    assert all(r["refused"] == 1 and r["refusal_reason"] == "provider:content_filter" for r in filtered)
+    assert all(
+        r["refused"] == 1 and r["refusal_reason"] == "provider:content_filter" for r in filtered
+    )
     broken = [r for r in rows.values() if r["model"] == BROKEN]
     assert all(r["status"] == "error" and "500" in r["error"] for r in broken)
 
@@ -124,39 +157,91 @@ async def test_evaluation_through_the_real_gateway(gateway, scripted_fake, store
 def test_cli_eval_with_langroid_portkey_env_vars(gateway, scripted_fake, tmp_path):
     """`whichmodel import` + `eval` as a user runs them, configured only by PORTKEY_* variables."""
     history = tmp_path / "history.jsonl"
-    history.write_text(json.dumps({"prompt": "Capital of France?", "reference": "Paris"}) + "\n"
-                       + json.dumps({"prompt": "2+2?"}) + "\n")
+    history.write_text(
+        json.dumps({"prompt": "Capital of France?", "reference": "Paris"})
+        + "\n"
+        + json.dumps({"prompt": "2+2?"})
+        + "\n"
+    )
     toml = tmp_path / "whichmodel.toml"
     toml.write_text(
         '[prices."portkey/openai/fake-base"]\ninput_mtok = 1.0\noutput_mtok = 2.0\n'
         '[prices."portkey/anthropic/fake-cand"]\ninput_mtok = 0.1\noutput_mtok = 0.2\n'
     )
-    env = {**os.environ, "PORTKEY_BASE_URL": gateway.url,
-           "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": scripted_fake.base_url}),
-           "WHICHMODEL_DB": str(tmp_path / "w.db"), "WHICHMODEL_RETRIES": "1"}
+    env = {
+        **os.environ,
+        "PORTKEY_BASE_URL": gateway.url,
+        "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": scripted_fake.base_url}),
+        "WHICHMODEL_DB": str(tmp_path / "w.db"),
+        "WHICHMODEL_RETRIES": "1",
+    }
     cmd = [sys.executable, "-m", "whichmodel.cli"]
-    out = subprocess.run([*cmd, "import", str(history)], env=env, cwd=tmp_path,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [*cmd, "import", str(history)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
-    out = subprocess.run([*cmd, "eval", "--baseline", BASE, "--candidate", CAND,
-                          "--candidate", BROKEN, "--judge", JUDGE, "--output", "rec.json"],
-                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            *cmd,
+            "eval",
+            "--baseline",
+            BASE,
+            "--candidate",
+            CAND,
+            "--candidate",
+            BROKEN,
+            "--judge",
+            JUDGE,
+            "--output",
+            "rec.json",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     # a failing provider ends as error rows and a summary line, not tracebacks
     assert "Traceback" not in out.stderr and "Error in OpenAIGPT" not in out.stderr
     assert "fake-500: 2 of 2 calls failed" in out.stdout
     data = json.loads((tmp_path / "rec.json").read_text())
-    assert list(data)[:5] == ["recommended_model", "reasoning", "cost_reduction_percent",
-                              "quality_impact_percent", "models_compared"]
+    assert list(data)[:5] == [
+        "recommended_model",
+        "reasoning",
+        "cost_reduction_percent",
+        "quality_impact_percent",
+        "models_compared",
+    ]
     assert data["models_compared"] == 3
     for m in data["models"]:
-        for key in ("cost_usd", "cost_per_1k_prompts_usd", "quality", "refusal_rate", "error_rate",
-                    "latency_p50_ms", "latency_p95_ms", "prompts", "scored"):
+        for key in (
+            "cost_usd",
+            "cost_per_1k_prompts_usd",
+            "quality",
+            "refusal_rate",
+            "error_rate",
+            "latency_p50_ms",
+            "latency_p95_ms",
+            "prompts",
+            "scored",
+        ):
             assert key in m
     assert "Switching from fake-base to fake-cand" in out.stdout or "Keep" in out.stdout
     store = Store(tmp_path / "w.db")
     assert store.recommendation(data["run_id"]) == data
     assert len(store.responses(data["run_id"])) == 6
-    report = subprocess.run([*cmd, "report", "--json"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
+    report = subprocess.run(
+        [*cmd, "report", "--json"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert json.loads(report.stdout) == data

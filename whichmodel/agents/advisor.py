@@ -33,8 +33,10 @@ of whichmodel evaluations stored in a database. Rules:
 - If no run exists, tell the user how to make one (the tools say how).
 After a tool result, answer in a few plain sentences."""
 
-NUDGE = ("Answer from data only: first use one of the tools (list_runs, recommend_model, "
-         "compare_models, worse_examples, evaluate_models).")
+NUDGE = (
+    "Answer from data only: first use one of the tools (list_runs, recommend_model, "
+    "compare_models, worse_examples, evaluate_models)."
+)
 
 
 class AdvisorConfig(ChatAgentConfig):
@@ -72,16 +74,25 @@ def _first_step_schema(tools: list[Any]) -> dict[str, Any]:
     """For small models: the first reply must name a tool that needs no arguments.
     (A 135M model cannot fill arguments usefully, and every extra free-text field
     makes constrained decoding slower.)"""
-    names = [t.default_value("request") for t in tools
-             if not t.llm_function_schema(request=True).parameters.get("required")
-             or t.llm_function_schema(request=True).parameters["required"] == ["request"]]
-    return {"type": "json_schema",
-            "json_schema": {"name": "advisor_tool", "strict": True, "schema": {
+    names = [
+        t.default_value("request")
+        for t in tools
+        if not t.llm_function_schema(request=True).parameters.get("required")
+        or t.llm_function_schema(request=True).parameters["required"] == ["request"]
+    ]
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "advisor_tool",
+            "strict": True,
+            "schema": {
                 "type": "object",
                 "properties": {"request": {"type": "string", "enum": names}},
                 "required": ["request"],
                 "additionalProperties": False,
-            }}}
+            },
+        },
+    }
 
 
 class AdvisorAgent(ChatAgent):
@@ -102,8 +113,9 @@ class AdvisorAgent(ChatAgent):
         self.tools_used: list[str] = []
         self._nudged = False
 
-    async def llm_response_async(self, message: None | str | ChatDocument = None
-                                 ) -> ChatDocument | None:
+    async def llm_response_async(
+        self, message: None | str | ChatDocument = None
+    ) -> ChatDocument | None:
         params = getattr(getattr(self.llm, "config", None), "params", None)
         if self.config.constrained and params is not None:
             body = dict(params.extra_body or {})
@@ -152,15 +164,23 @@ class AdvisorAgent(ChatAgent):
         text = text.strip()
         unverified = unverified_numbers(text, sources)
         if unverified:
-            text += ("\n(Not from the stored results, do not rely on: "
-                     f"{', '.join(unverified[:8])}.)")
+            text += f"\n(Not from the stored results, do not rely on: {', '.join(unverified[:8])}.)"
         missing = [r for r in self.runs_cited if r not in text]
         if missing:
             text = f"{text}\n(Source: run {', '.join(missing)}.)".strip()
-        return AdvisorReply(text=text, tools_used=list(self.tools_used),
-                            runs_cited=list(self.runs_cited), unverified=unverified)
+        return AdvisorReply(
+            text=text,
+            tools_used=list(self.tools_used),
+            runs_cited=list(self.runs_cited),
+            unverified=unverified,
+        )
 
 
-def make_advisor(llm: LLMConfig, store: Store, *, constrained: bool = False,
-                 eval_settings: Settings | None = None) -> AdvisorAgent:
+def make_advisor(
+    llm: LLMConfig,
+    store: Store,
+    *,
+    constrained: bool = False,
+    eval_settings: Settings | None = None,
+) -> AdvisorAgent:
     return AdvisorAgent(AdvisorConfig(llm=llm, constrained=constrained), store, eval_settings)

@@ -51,9 +51,7 @@ class RecordingAgent(ChatAgent):
                     cached_tokens=usage.cached_tokens if usage else 0,
                     completion_tokens=usage.completion_tokens if usage else 0,
                     latency_ms=latency,
-                    usage_reported=bool(
-                        usage and (usage.prompt_tokens or usage.completion_tokens)
-                    ),
+                    usage_reported=bool(usage and (usage.prompt_tokens or usage.completion_tokens)),
                 )
             )
         return response

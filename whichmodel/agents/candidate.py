@@ -64,7 +64,9 @@ class CandidateAgent(RecordingAgent):
             # the conversation's own system prompt replaces the default one
             system = turns.pop(0)["content"]
         if not turns or turns[-1]["role"] != "user":
-            return Answer(text="", status="error", error="conversation does not end with a user turn")
+            return Answer(
+                text="", status="error", error="conversation does not end with a user turn"
+            )
         # Langroid rebuilds history[0] from self.system_message before each call
         self.system_message = system
         self.message_history = [LLMMessage(role=Role.SYSTEM, content=system)] + [
@@ -81,8 +83,12 @@ class CandidateAgent(RecordingAgent):
                 latency_ms=(time.perf_counter() - start) * 1000,
             )
         if response is None or not self.calls:
-            return Answer(text="", status="error", error="no response from the model",
-                          latency_ms=(time.perf_counter() - start) * 1000)
+            return Answer(
+                text="",
+                status="error",
+                error="no response from the model",
+                latency_ms=(time.perf_counter() - start) * 1000,
+            )
         call = self.calls[-1]
         return Answer(
             text=call.text,
@@ -97,9 +103,7 @@ class CandidateAgent(RecordingAgent):
 
 
 def make_candidate(llm: LLMConfig, system_prompt: str | None = None) -> CandidateAgent:
-    return CandidateAgent(
-        CandidateConfig(llm=llm, system_message=system_prompt or DEFAULT_SYSTEM)
-    )
+    return CandidateAgent(CandidateConfig(llm=llm, system_message=system_prompt or DEFAULT_SYSTEM))
 
 
 class CandidatePool(AgentPool[CandidateAgent]):

@@ -71,7 +71,9 @@ def _tag(kind: str, marker: str, body: str) -> str:
 
 
 def judge_prompt(
-    messages: list[dict[str, str]], answer: str, reference: str | None = None,
+    messages: list[dict[str, str]],
+    answer: str,
+    reference: str | None = None,
     marker: str | None = None,
 ) -> str:
     """The user message the judge sees. The random marker makes the closing tag

@@ -62,14 +62,24 @@ def demo_settings(model_url: str, gateway_url: str, **overrides: Any) -> Setting
         "judge_max_tokens": 200,
         "providers": {
             "openai": {"base_url": gateway_url, "custom_headers": host},
-            "anthropic": {"base_url": gateway_url, "custom_headers": host,
-                          "strict_openai_compliance": False},
+            "anthropic": {
+                "base_url": gateway_url,
+                "custom_headers": host,
+                "strict_openai_compliance": False,
+            },
         },
         "models": {
-            BASELINE: {"system_prompt": "You are a helpful assistant.", "max_tokens": 128,
-                       "params": SAMPLING},
-            CANDIDATE: {"system_prompt": "You are a helpful assistant. Answer in at most "
-                        "three short sentences.", "max_tokens": 96, "params": SAMPLING},
+            BASELINE: {
+                "system_prompt": "You are a helpful assistant.",
+                "max_tokens": 128,
+                "params": SAMPLING,
+            },
+            CANDIDATE: {
+                "system_prompt": "You are a helpful assistant. Answer in at most "
+                "three short sentences.",
+                "max_tokens": 96,
+                "params": SAMPLING,
+            },
             JUDGE: {"json_schema": True, "temperature": 0.0, "params": SAMPLING},
         },
         "prices": ILLUSTRATIVE_PRICES,

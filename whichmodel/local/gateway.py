@@ -173,7 +173,10 @@ def install_gateway(home: Path | None = None, *, quiet: bool = True) -> Path:
             command.append("--loglevel=error")
         try:
             result = subprocess.run(
-                command, cwd=home, timeout=900, text=True,
+                command,
+                cwd=home,
+                timeout=900,
+                text=True,
                 stdout=subprocess.PIPE if quiet else None,
                 stderr=subprocess.STDOUT if quiet else None,
             )
@@ -339,8 +342,11 @@ class Gateway:
         try:
             data = json.loads(self.state_file.read_text())
             return GatewayInfo(
-                pid=int(data["pid"]), port=int(data["port"]), url=str(data["url"]),
-                started_at=str(data.get("started_at", "")), log=str(data.get("log", "")),
+                pid=int(data["pid"]),
+                port=int(data["port"]),
+                url=str(data["url"]),
+                started_at=str(data.get("started_at", "")),
+                log=str(data.get("log", "")),
             )
         except FileNotFoundError:
             return None
@@ -408,7 +414,11 @@ class Gateway:
         fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             process = subprocess.Popen(
-                command, cwd=self.home, stdin=subprocess.DEVNULL, stdout=fd, stderr=fd,
+                command,
+                cwd=self.home,
+                stdin=subprocess.DEVNULL,
+                stdout=fd,
+                stderr=fd,
                 start_new_session=True,  # own session and process group; survives our Ctrl-C
             )
         except OSError as exc:
@@ -424,7 +434,8 @@ class Gateway:
                     tail = _log_tail(self.log_file)
                     raise GatewayError(
                         f"The Portkey gateway exited at start (code {code})"
-                        + (f": {tail}" if tail else "") + f"; full log: {self.log_file}"
+                        + (f": {tail}" if tail else "")
+                        + f"; full log: {self.log_file}"
                     )
                 if time.monotonic() > deadline:
                     raise GatewayError(
@@ -433,8 +444,11 @@ class Gateway:
                     )
                 time.sleep(0.05)
             info = GatewayInfo(
-                pid=process.pid, port=port, url=f"http://{HOST}:{port}",
-                started_at=datetime.now(UTC).isoformat(timespec="seconds"), log=str(self.log_file),
+                pid=process.pid,
+                port=port,
+                url=f"http://{HOST}:{port}",
+                started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                log=str(self.log_file),
             )
             self._write_state(info)
         except BaseException:  # incl. KeyboardInterrupt: leave nothing behind

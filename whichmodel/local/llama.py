@@ -154,11 +154,24 @@ class LocalModelServer:
     # -- lifecycle ----------------------------------------------------------------
     def command(self) -> list[str]:
         return [
-            self.python, "-m", "whichmodel.local.llama", "serve",
-            "--gguf", str(self.gguf), "--alias", self.alias,
-            "--port", str(self._requested_port),
-            "--threads", str(self.threads), "--ctx-size", str(self.ctx_size),
-            "--parallel", str(self.parallel), "--repeat-penalty", str(self.repeat_penalty),
+            self.python,
+            "-m",
+            "whichmodel.local.llama",
+            "serve",
+            "--gguf",
+            str(self.gguf),
+            "--alias",
+            self.alias,
+            "--port",
+            str(self._requested_port),
+            "--threads",
+            str(self.threads),
+            "--ctx-size",
+            str(self.ctx_size),
+            "--parallel",
+            str(self.parallel),
+            "--repeat-penalty",
+            str(self.repeat_penalty),
             "--exit-on-stdin-eof",
         ]
 
@@ -207,7 +220,7 @@ class LocalModelServer:
         line = buffer.split(b"\n", 1)[0].decode(errors="replace")
         if not line.startswith(READY_PREFIX):
             raise self._start_error(f"printed an unexpected line {line!r}")
-        info = json.loads(line[len(READY_PREFIX):])
+        info = json.loads(line[len(READY_PREFIX) :])
         return int(info["port"])
 
     def _log_reason(self) -> str:
@@ -231,7 +244,8 @@ class LocalModelServer:
     def _start_error(self, what: str) -> ConfigError:
         reason = self._log_reason()
         return ConfigError(
-            f"The local model server for {self.gguf.name} {what}" + (f": {reason}" if reason else "")
+            f"The local model server for {self.gguf.name} {what}"
+            + (f": {reason}" if reason else "")
         )
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -379,8 +393,11 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--ctx-size", type=int, default=DEFAULT_CTX_SIZE, help="per request")
     s.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL, help="request slots")
     s.add_argument("--repeat-penalty", type=float, default=DEFAULT_REPEAT_PENALTY)
-    s.add_argument("--exit-on-stdin-eof", action="store_true",
-                   help="exit when stdin closes (used when a parent process owns the server)")
+    s.add_argument(
+        "--exit-on-stdin-eof",
+        action="store_true",
+        help="exit when stdin closes (used when a parent process owns the server)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.gguf is None:

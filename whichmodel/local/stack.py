@@ -47,7 +47,8 @@ def local_stack(gguf: Path | None = None, gateway_port: int | None = None) -> It
 
 
 def alias_for(gguf: Path) -> str:
-    """A model name from a GGUF file name: ``Qwen2.5-0.5B-Instruct-Q4_K_M.gguf`` -> ``qwen2.5-0.5b-instruct-q4_k_m``."""
+    """A model name from a GGUF file name:
+    ``Qwen2.5-0.5B-Instruct-Q4_K_M.gguf`` -> ``qwen2.5-0.5b-instruct-q4_k_m``."""
     return re.sub(r"[^a-z0-9._-]+", "-", gguf.stem.lower()).strip("-") or "local"
 
 
@@ -63,7 +64,9 @@ def serve_local_candidates(settings: Settings, ggufs: list[Path]) -> Iterator[Se
 
     for path in ggufs:
         if not Path(path).is_file():
-            raise ConfigError(f"GGUF file {path} not found: pass --local-gguf with a .gguf file path.")
+            raise ConfigError(
+                f"GGUF file {path} not found: pass --local-gguf with a .gguf file path."
+            )
     with ExitStack() as stack:
         gateway_url = local_gateway_from_env()
         if gateway_url is None:
@@ -75,11 +78,15 @@ def serve_local_candidates(settings: Settings, ggufs: list[Path]) -> Iterator[Se
             server = stack.enter_context(running_local_model(gguf=Path(path), alias=alias))
             name = f"portkey/openai/{alias}"
             current = models.get(name, ModelSettings())
-            models[name] = current.model_copy(update={
-                "base_url": gateway_url,
-                "custom_headers": {**current.custom_headers,
-                                   "x-portkey-custom-host": f"{server.url}/v1"},
-            })
+            models[name] = current.model_copy(
+                update={
+                    "base_url": gateway_url,
+                    "custom_headers": {
+                        **current.custom_headers,
+                        "x-portkey-custom-host": f"{server.url}/v1",
+                    },
+                }
+            )
             if name not in candidates:
                 candidates.append(name)
         yield settings.model_copy(update={"models": models, "candidates": candidates})

@@ -194,24 +194,32 @@ class Evaluation:
             lr_settings.quiet = quiet_before
         return self.finish(run_id)
 
-    async def _answer(self, run_id: str, prompt: dict[str, Any], model: str,
-                      pool: CandidatePool) -> dict[str, Any]:
+    async def _answer(
+        self, run_id: str, prompt: dict[str, Any], model: str, pool: CandidatePool
+    ) -> dict[str, Any]:
         ref = parse_model(model, self.settings)
         with call_context(
             trace_id=f"wm-{run_id}-{prompt['id']}-{ref.provider}-{ref.name}-candidate"[:128],
-            run_id=run_id, prompt_id=prompt["id"], model=model, role="candidate",
+            run_id=run_id,
+            prompt_id=prompt["id"],
+            model=model,
+            role="candidate",
         ) as ctx:
             answer: Answer = await pool.answer(prompt["messages"])
-        usage = normalize_usage(ref.provider, answer.prompt_tokens, answer.cached_tokens,
-                                answer.completion_tokens)
+        usage = normalize_usage(
+            ref.provider, answer.prompt_tokens, answer.cached_tokens, answer.completion_tokens
+        )
         if answer.status != "ok":
             cost, source = None, ""
         elif not answer.usage_reported:
             cost, source = None, "no usage reported"
         else:
             cost, source = self._cost(model, usage)
-        verdict = detect(answer.text, answer.finish_reason) if answer.status == "ok" else \
-            RefusalVerdict(False, None)
+        verdict = (
+            detect(answer.text, answer.finish_reason)
+            if answer.status == "ok"
+            else RefusalVerdict(False, None)
+        )
         return {
             "run_id": run_id,
             "prompt_id": prompt["id"],
@@ -223,9 +231,13 @@ class Evaluation:
             "input_tokens": usage.input_tokens,
             "cached_tokens": usage.cached_tokens,
             "output_tokens": usage.output_tokens,
-            "usage": json.dumps({"prompt_tokens": answer.prompt_tokens,
-                                 "cached_tokens": answer.cached_tokens,
-                                 "completion_tokens": answer.completion_tokens}),
+            "usage": json.dumps(
+                {
+                    "prompt_tokens": answer.prompt_tokens,
+                    "cached_tokens": answer.cached_tokens,
+                    "completion_tokens": answer.completion_tokens,
+                }
+            ),
             "latency_ms": answer.latency_ms,
             "cost_usd": cost,
             "price_source": source,
@@ -235,19 +247,33 @@ class Evaluation:
             "gateway": json.dumps(ctx.response_headers),
         }
 
-    async def _judge(self, run_id: str, prompt: dict[str, Any], model: str,
-                     answer: Mapping[str, Any], judges: JudgePool) -> None:
+    async def _judge(
+        self,
+        run_id: str,
+        prompt: dict[str, Any],
+        model: str,
+        answer: Mapping[str, Any],
+        judges: JudgePool,
+    ) -> None:
         judge_ref = parse_model(self.roles.judge, self.settings)
         ref = parse_model(model, self.settings)
         with call_context(
             trace_id=f"wm-{run_id}-{prompt['id']}-{ref.provider}-{ref.name}-judge"[:128],
-            run_id=run_id, prompt_id=prompt["id"], model=model, role="judge",
+            run_id=run_id,
+            prompt_id=prompt["id"],
+            model=model,
+            role="judge",
         ) as ctx:
-            judgment = await judges.judge(prompt["messages"], answer["text"] or "",
-                                          prompt.get("reference"))
+            judgment = await judges.judge(
+                prompt["messages"], answer["text"] or "", prompt.get("reference")
+            )
         usage = sum(
-            (normalize_usage(judge_ref.provider, c.prompt_tokens, c.cached_tokens,
-                             c.completion_tokens) for c in judgment.calls),
+            (
+                normalize_usage(
+                    judge_ref.provider, c.prompt_tokens, c.cached_tokens, c.completion_tokens
+                )
+                for c in judgment.calls
+            ),
             Usage(),
         )
         if all(c.usage_reported for c in judgment.calls):
@@ -256,30 +282,33 @@ class Evaluation:
             cost, source = None, "no usage reported"
         score = judgment.score
         weights = self.settings.weights
-        self.store.save_score({
-            "run_id": run_id,
-            "prompt_id": prompt["id"],
-            "model": model,
-            "judge": self.roles.judge,
-            "status": judgment.status,
-            "accuracy": score.accuracy if score else None,
-            "relevance": score.relevance if score else None,
-            "clarity": score.clarity if score else None,
-            "quality": weights.quality(score.accuracy, score.relevance, score.clarity)
-            if score else None,
-            "refused": int(score.refused) if score else None,
-            "rationale": score.rationale if score else None,
-            "raw": judgment.raw,
-            "attempts": judgment.attempts,
-            "error": judgment.error,
-            "input_tokens": usage.input_tokens,
-            "cached_tokens": usage.cached_tokens,
-            "output_tokens": usage.output_tokens,
-            "latency_ms": judgment.latency_ms,
-            "cost_usd": cost,
-            "price_source": source,
-            "trace_id": ctx.trace_id,
-        })
+        self.store.save_score(
+            {
+                "run_id": run_id,
+                "prompt_id": prompt["id"],
+                "model": model,
+                "judge": self.roles.judge,
+                "status": judgment.status,
+                "accuracy": score.accuracy if score else None,
+                "relevance": score.relevance if score else None,
+                "clarity": score.clarity if score else None,
+                "quality": weights.quality(score.accuracy, score.relevance, score.clarity)
+                if score
+                else None,
+                "refused": int(score.refused) if score else None,
+                "rationale": score.rationale if score else None,
+                "raw": judgment.raw,
+                "attempts": judgment.attempts,
+                "error": judgment.error,
+                "input_tokens": usage.input_tokens,
+                "cached_tokens": usage.cached_tokens,
+                "output_tokens": usage.output_tokens,
+                "latency_ms": judgment.latency_ms,
+                "cost_usd": cost,
+                "price_source": source,
+                "trace_id": ctx.trace_id,
+            }
+        )
 
     def finish(self, run_id: str) -> Recommendation:
         rec = recommendation_for(self.store, run_id, self.settings, self._prices)
@@ -291,18 +320,23 @@ class Evaluation:
 
 def answer_rows(store: Store, run_id: str) -> list[dict[str, Any]]:
     """Answers joined with their scores; the final refusal combines both."""
-    rows = list(store.db.query(
-        """select r.prompt_id, r.model, r.status, r.cost_usd, r.latency_ms, r.output_tokens,
-                  r.refused as answer_refused, r.refusal_reason, s.quality, s.refused as judge_refused,
+    rows = list(
+        store.db.query(
+            """select r.prompt_id, r.model, r.status, r.cost_usd, r.latency_ms, r.output_tokens,
+                  r.refused as answer_refused, r.refusal_reason, s.quality,
+                  s.refused as judge_refused,
                   s.status as score_status
            from responses r left join scores s
              on s.run_id = r.run_id and s.prompt_id = r.prompt_id and s.model = r.model
            where r.run_id = ?""",
-        [run_id],
-    ))
+            [run_id],
+        )
+    )
     for row in rows:
-        verdict = combine(RefusalVerdict(bool(row["answer_refused"]), row["refusal_reason"]),
-                          bool(row["judge_refused"]) if row["judge_refused"] is not None else None)
+        verdict = combine(
+            RefusalVerdict(bool(row["answer_refused"]), row["refusal_reason"]),
+            bool(row["judge_refused"]) if row["judge_refused"] is not None else None,
+        )
         row["refused"] = verdict.refused
     return rows
 
@@ -317,16 +351,21 @@ def error_summary(store: Store, run_id: str) -> list[str]:
         [run_id, run_id],
     ):
         name = row["model"].split("/", 2)[-1]
-        lines.append(f"{name}: {row['n']} of {row['total']} calls failed "
-                     f"(e.g. {row['first_error'][:160]}); see the responses table.")
+        lines.append(
+            f"{name}: {row['n']} of {row['total']} calls failed "
+            f"(e.g. {row['first_error'][:160]}); see the responses table."
+        )
     return lines
 
 
-def recommendation_for(store: Store, run_id: str, settings: Settings,
-                       prices: Mapping[str, PriceInfo]) -> Recommendation:
+def recommendation_for(
+    store: Store, run_id: str, settings: Settings, prices: Mapping[str, PriceInfo]
+) -> Recommendation:
     run = store.run(run_id)
     if run is None:
-        raise NoDataError(f"No run {run_id!r} in {store.path}: `whichmodel report --list` shows runs.")
+        raise NoDataError(
+            f"No run {run_id!r} in {store.path}: `whichmodel report --list` shows runs."
+        )
     judge_costs = [r["cost_usd"] for r in store.scores(run_id)]
     judge_cost = None if any(c is None for c in judge_costs) else sum(judge_costs)
     return recommend(
@@ -359,7 +398,10 @@ async def evaluate_async(
     try:
         return await evaluation.run(run_id)
     except BaseException as exc:
-        status = "interrupted" if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)) \
+        status = (
+            "interrupted"
+            if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
             else "failed"
+        )
         store.finish_run(run_id, status, f"{type(exc).__name__}: {exc}"[:500])
         raise

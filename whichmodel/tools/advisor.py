@@ -70,47 +70,62 @@ class RecommendModelTool(ToolMessage):
 
     def recommendation(self, store: Store) -> Recommendation:
         """The typed answer, for Python callers."""
-        return advice.recommendation(store, self.run_id, tolerance=self.tolerance,
-                                     refusal_margin=self.refusal_margin)
+        return advice.recommendation(
+            store, self.run_id, tolerance=self.tolerance, refusal_margin=self.refusal_margin
+        )
 
     def response(self, agent: Any) -> str:
-        return _answer(agent, self.recommendation,
-                       lambda rec: advice.recommendation_text(rec, self.requests_per_day))
+        return _answer(
+            agent,
+            self.recommendation,
+            lambda rec: advice.recommendation_text(rec, self.requests_per_day),
+        )
 
     @classmethod
     def examples(cls) -> list[ToolMessage | tuple[str, ToolMessage]]:
         return [
             cls(),
-            ("The user accepts 2% lower quality and has 100k requests a day",
-             cls(tolerance=0.02, requests_per_day=100_000)),
+            (
+                "The user accepts 2% lower quality and has 100k requests a day",
+                cls(tolerance=0.02, requests_per_day=100_000),
+            ),
         ]
 
 
 class CompareModelsTool(ToolMessage):
     request: str = "compare_models"
-    purpose: str = ("To compare two models of a run (<model_a>, <model_b>: names as in the run, "
-                    "e.g. gpt-4o-mini), overall and per prompt category.")
+    purpose: str = (
+        "To compare two models of a run (<model_a>, <model_b>: names as in the run, "
+        "e.g. gpt-4o-mini), overall and per prompt category."
+    )
     model_a: str
     model_b: str
     run_id: str | None = None
 
     def response(self, agent: Any) -> str:
-        return _answer(agent, lambda store: advice.compare(store, self.model_a, self.model_b,
-                                                           self.run_id), advice.compare_text)
+        return _answer(
+            agent,
+            lambda store: advice.compare(store, self.model_a, self.model_b, self.run_id),
+            advice.compare_text,
+        )
 
 
 class WorseExamplesTool(ToolMessage):
     request: str = "worse_examples"
-    purpose: str = ("To show example prompts where <candidate> scored lower than the baseline, "
-                    "with both answers and the judge's rationale.")
+    purpose: str = (
+        "To show example prompts where <candidate> scored lower than the baseline, "
+        "with both answers and the judge's rationale."
+    )
     candidate: str
     run_id: str | None = None
     limit: int = Field(default=3, ge=1, le=10)
 
     def response(self, agent: Any) -> str:
-        return _answer(agent, lambda store: advice.worse_examples(store, self.candidate,
-                                                                  self.run_id, self.limit),
-                       advice.worse_examples_text)
+        return _answer(
+            agent,
+            lambda store: advice.worse_examples(store, self.candidate, self.run_id, self.limit),
+            advice.worse_examples_text,
+        )
 
 
 class EvaluateModelsTool(ToolMessage):
@@ -139,11 +154,13 @@ class EvaluateModelsTool(ToolMessage):
                 values = dict(latest["settings"]) if latest else {}
                 values.pop("db", None)
                 base = Settings(**values)
-            settings = base.model_copy(update={
-                "candidates": self.candidates,
-                "baseline": self.baseline or base.baseline,
-                "judge": self.judge or base.judge,
-            })
+            settings = base.model_copy(
+                update={
+                    "candidates": self.candidates,
+                    "baseline": self.baseline or base.baseline,
+                    "judge": self.judge or base.judge,
+                }
+            )
             rec = await evaluate_async(store, settings)
         except WhichmodelError as exc:
             return str(exc)
@@ -157,5 +174,9 @@ class EvaluateModelsTool(ToolMessage):
 
 
 ADVISOR_TOOLS: list[type[ToolMessage]] = [
-    ListRunsTool, RecommendModelTool, CompareModelsTool, WorseExamplesTool, EvaluateModelsTool,
+    ListRunsTool,
+    RecommendModelTool,
+    CompareModelsTool,
+    WorseExamplesTool,
+    EvaluateModelsTool,
 ]

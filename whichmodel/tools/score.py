@@ -22,9 +22,18 @@ class ScoreTool(ToolMessage):
         "between 0 and 1, <refused> true if the answer declines to help, and a short "
         "<rationale>."
     )
-    accuracy: float = Field(ge=0, le=1, json_schema_extra=_ON_GRID, description="Correctness, 0 (wrong) to 1 (fully correct)")
-    relevance: float = Field(ge=0, le=1, json_schema_extra=_ON_GRID, description="Does it address the request, 0 to 1")
-    clarity: float = Field(ge=0, le=1, json_schema_extra=_ON_GRID, description="How clear and well organised, 0 to 1")
+    accuracy: float = Field(
+        ge=0,
+        le=1,
+        json_schema_extra=_ON_GRID,
+        description="Correctness, 0 (wrong) to 1 (fully correct)",
+    )
+    relevance: float = Field(
+        ge=0, le=1, json_schema_extra=_ON_GRID, description="Does it address the request, 0 to 1"
+    )
+    clarity: float = Field(
+        ge=0, le=1, json_schema_extra=_ON_GRID, description="How clear and well organised, 0 to 1"
+    )
     refused: bool = Field(description="True if the answer refuses or declines the request")
     rationale: str = Field(max_length=600, description="One or two sentences explaining the scores")
 
