@@ -497,3 +497,31 @@ def _make_handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
             )
 
     return Handler
+
+
+def main() -> None:
+    """Run the fake provider on its own, to try whichmodel end to end without keys:
+    python -m tests.fake_provider --port 9000"""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A scripted fake OpenAI/Anthropic provider.")
+    parser.add_argument("--port", type=int, default=9000)
+    args = parser.parse_args()
+    def score(body: dict[str, Any], path: str, headers: dict[str, str]) -> str:
+        # a stand-in judge: a valid ScoreTool whose scores grow with the answer's length
+        answer = str(body["messages"][-1]["content"])
+        value = round(min(len(answer), 2000) / 2000, 2)
+        return json.dumps({"request": "score", "accuracy": value, "relevance": value,
+                           "clarity": value, "refused": False, "rationale": "length-based"})
+
+    with FakeProvider(port=args.port) as server:
+        server.set("judge", responder=score)
+        print(f"Fake provider at {server.base_url} (Ctrl-C to stop)", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

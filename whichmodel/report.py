@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from whichmodel.recommendation import short
@@ -65,8 +66,8 @@ def print_recommendation(rec: dict[str, Any], console: Console | None = None) ->
     console.print(models_table(rec))
     console.print(price_sources(rec), highlight=False)
     colour = "green" if rec["decision"] == "switch" else "yellow"
-    console.print(f"[bold {colour}]Verdict:[/] {rec['reasoning']}")
+    console.print(f"[bold {colour}]Verdict:[/] {escape(rec['reasoning'])}")
     if rec.get("judge_cost_usd") is not None:
         console.print(f"Judge cost of this evaluation: {_money(rec['judge_cost_usd'])}")
     for warning in rec.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
