@@ -507,12 +507,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="A scripted fake OpenAI/Anthropic provider.")
     parser.add_argument("--port", type=int, default=9000)
     args = parser.parse_args()
+
     def score(body: dict[str, Any], path: str, headers: dict[str, str]) -> str:
         # a stand-in judge: a valid ScoreTool whose scores grow with the answer's length
         answer = str(body["messages"][-1]["content"])
         value = round(min(len(answer), 2000) / 2000, 2)
-        return json.dumps({"request": "score", "accuracy": value, "relevance": value,
-                           "clarity": value, "refused": False, "rationale": "length-based"})
+        return json.dumps(
+            {
+                "request": "score",
+                "accuracy": value,
+                "relevance": value,
+                "clarity": value,
+                "refused": False,
+                "rationale": "length-based",
+            }
+        )
 
     with FakeProvider(port=args.port) as server:
         server.set("judge", responder=score)

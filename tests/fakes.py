@@ -52,7 +52,7 @@ def make_results_db(path, prompts: int = 10):
     from whichmodel.config import load_settings
     from whichmodel.recommendation import PriceInfo
     from whichmodel.store import Store
-    from whichmodel.tasks.evaluation import Evaluation, recommendation_for
+    from whichmodel.tasks.evaluation import recommendation_for, redacted_settings
 
     store = Store(path)
     _, ids = store.add_prompts(
@@ -63,8 +63,17 @@ def make_results_db(path, prompts: int = 10):
         for i in range(prompts)
     )
     settings = load_settings(baseline=BASE, candidates=[CAND], judge=JUDGE)
-    evaluation = Evaluation(store, settings, candidates={}, judge=None)
-    run_id = evaluation.start(ids, run_id="run0001")
+    run_id = "run0001"
+    store.create_run(
+        {
+            "id": run_id,
+            "baseline": BASE,
+            "candidates": [CAND],
+            "judge": JUDGE,
+            "settings": redacted_settings(settings),
+        },
+        ids,
+    )
     math_seen = 0
     for i, pid in enumerate(ids):
         for model, cost in ((BASE, 0.010), (CAND, 0.004)):

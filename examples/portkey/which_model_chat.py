@@ -25,7 +25,7 @@ def sample_database(path: Path) -> None:
     from whichmodel.config import load_settings
     from whichmodel.recommendation import PriceInfo
     from whichmodel.store import Store
-    from whichmodel.tasks.evaluation import Evaluation, recommendation_for
+    from whichmodel.tasks.evaluation import recommendation_for
 
     base, cand = "portkey/openai/gpt-4o-mini", "portkey/google/gemini-2.0-flash-lite"
     settings = load_settings(baseline=base, candidates=[cand], judge="portkey/openai/gpt-4o")
@@ -34,7 +34,17 @@ def sample_database(path: Path) -> None:
         {"messages": [{"role": "user", "content": f"question {i}"}], "category": "support"}
         for i in range(10)
     )
-    run_id = Evaluation(store, settings).start(ids)
+    run_id = "example1"
+    store.create_run(
+        {
+            "id": run_id,
+            "baseline": base,
+            "candidates": [cand],
+            "judge": settings.judge,
+            "settings": {},
+        },
+        ids,
+    )
     for pid in ids:
         for model, cost, quality in ((base, 0.010, 0.80), (cand, 0.004, 0.78)):
             store.save_response(

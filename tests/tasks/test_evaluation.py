@@ -160,4 +160,9 @@ def test_bad_model_strings_fail_before_any_work(store):
 
 async def test_no_prompts_is_a_clear_error(tmp_path):
     with pytest.raises(NoDataError, match="whichmodel import"):
-        await evaluate_async(Store(tmp_path / "empty.db"), settings())
+        await evaluate_async(
+            Store(tmp_path / "empty.db"),
+            settings(),
+            candidates={BASE: make_candidate(MockLMConfig()), CAND: make_candidate(MockLMConfig())},
+            judge=judge_by_answer({}),
+        )

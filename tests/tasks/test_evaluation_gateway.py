@@ -245,3 +245,59 @@ def test_cli_eval_with_langroid_portkey_env_vars(gateway, scripted_fake, tmp_pat
         timeout=60,
     )
     assert json.loads(report.stdout) == data
+
+
+def test_api_keys_never_reach_files_logs_or_reports(gateway, scripted_fake, tmp_path):
+    """An evaluation with recognisable keys; every file written and all output is scanned."""
+    secret = "SECRET-7f3a9c"
+    history = tmp_path / "history.jsonl"
+    history.write_text(json.dumps({"prompt": "Capital of France?"}) + "\n")
+    (tmp_path / "whichmodel.toml").write_text(
+        '[providers.openai]\ncustom_headers = {"x-portkey-api-key" = "pk-toml-' + secret + '"}\n'
+    )
+    env = {
+        **os.environ,
+        "PORTKEY_BASE_URL": gateway.url,
+        "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": scripted_fake.base_url}),
+        "PORTKEY_API_KEY": f"pk-{secret}",
+        "OPENAI_API_KEY": f"sk-{secret}",
+        "ANTHROPIC_API_KEY": f"sk-ant-{secret}",
+        "WHICHMODEL_DB": str(tmp_path / "w.db"),
+    }
+    cmd = [sys.executable, "-m", "whichmodel.cli"]
+    outputs = []
+    for args in (
+        [
+            "eval",
+            "--prompts",
+            str(history),
+            "--baseline",
+            BASE,
+            "--candidate",
+            CAND,
+            "--candidate",
+            BROKEN,
+            "--judge",
+            JUDGE,
+            "--output",
+            "rec.json",
+        ],
+        ["report"],
+        ["report", "--json"],
+        ["report", "--list"],
+    ):
+        out = subprocess.run(
+            [*cmd, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+        assert out.returncode == 0, out.stderr
+        outputs += [out.stdout, out.stderr]
+    # the keys were really sent (so the scan below means something)
+    assert any(
+        r.headers.get("authorization") == f"Bearer sk-{secret}" for r in scripted_fake.requests
+    )
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != "whichmodel.toml"]
+    assert {p.name for p in written} >= {"w.db", "rec.json"}
+    for path in written:
+        assert secret.encode() not in path.read_bytes(), path
+    for text in outputs:
+        assert secret not in text

@@ -89,6 +89,15 @@ class Evaluation:
         self._judge_agent = judge
         self.progress = progress or (lambda stage, done, total: None)
         self._prices = {m: self._price_info(m) for m in [*self.roles.models, self.roles.judge]}
+        # models whose agents are built here call a gateway: check it before any call
+        built = [m for m in self.roles.models if m not in self._candidate_agents]
+        if self._judge_agent is None:
+            built.append(self.roles.judge)
+        if built:
+            from whichmodel.preflight import check_gateways, check_keys
+
+            check_keys(built, settings)
+            check_gateways(built, settings)
 
     # ---------------------------------------------------------- helpers
 
