@@ -73,3 +73,12 @@ def test_errors_are_one_line_in_the_real_command(tmp_path, argv):
     assert out.returncode == 1
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: "), out.stderr
+
+
+def test_resume_with_nothing_to_resume(tmp_path):
+    db = tmp_path / "w.db"
+    result = runner.invoke(app, ["eval", "--resume", "--db", str(db)])
+    assert isinstance(result.exception, NoDataError)
+    assert "No interrupted run to resume" in str(result.exception)
+    result = runner.invoke(app, ["eval", "abc123", "--db", str(db)])
+    assert "did you mean --resume abc123?" in str(result.exception)

@@ -16,6 +16,11 @@ from rich.console import Console
 
 from whichmodel.errors import WhichmodelError
 
+
+class UsageError(WhichmodelError):
+    """The command line itself is wrong."""
+
+
 app = typer.Typer(
     help="Which model should we use? Replay your prompt history through candidate models "
     "via Portkey, judge every answer, get a cost/quality recommendation.",
@@ -85,6 +90,13 @@ def eval_cmd(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the JSON here.")
     ] = None,
+    run_id: Annotated[
+        str | None, typer.Argument(help="With --resume: the run to finish (default: latest).")
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Finish an interrupted run without paying twice."),
+    ] = False,
     local_gguf: Annotated[
         list[Path] | None,
         typer.Option(
@@ -112,6 +124,17 @@ def eval_cmd(
     from whichmodel.models import parse_model
     from whichmodel.tasks.evaluation import check_roles
 
+    if run_id is not None and not resume:
+        raise UsageError(f"Unexpected argument {run_id!r}: did you mean --resume {run_id}?")
+    if resume:
+        from whichmodel.tasks.evaluation import resume_async
+
+        store = _store(settings.db)
+        rec = _run_with_progress(
+            lambda progress: resume_async(store, settings, run_id, progress=progress)
+        )
+        _print_and_write(rec, output, settings.db)
+        return
     # fail on bad model strings before touching anything
     if local_gguf:
         for model in [settings.baseline, settings.judge, *settings.candidates]:
@@ -132,13 +155,17 @@ def eval_cmd(
                 store, settings, prompt_ids=prompt_ids, progress=progress
             )
         )
-    data = rec.model_dump(mode="json")
+    _print_and_write(rec, output, settings.db)
+
+
+def _print_and_write(rec: Any, output: Path | None, db: Path) -> None:
     from whichmodel.report import print_recommendation
 
+    data = rec.model_dump(mode="json")
     print_recommendation(data, console)
     if output is not None:
         output.write_text(json.dumps(data, indent=2) + "\n")
-        console.print(f"Recommendation written to {output}; results in {settings.db}.")
+        console.print(f"Recommendation written to {output}; results in {db}.")
 
 
 def _run_with_progress(make_coro: Any) -> Any:
@@ -406,15 +433,17 @@ def main() -> None:
         err_console.print(f"[red]Error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        err_console.print("Interrupted: everything finished so far is stored.")
+        err_console.print(
+            "Interrupted: everything finished so far is stored. "
+            "Finish it with: whichmodel eval --resume"
+        )
         sys.exit(130)
-    except Exception as exc:  # click usage errors etc.
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
+    except Exception as exc:  # usage errors: one line, not a traceback
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        if type(exc).__name__ == "Abort":
             sys.exit(1)
         raise
 

@@ -392,6 +392,51 @@ def recommendation_for(
     )
 
 
+def unfinished_run(store: Store, run_id: str | None) -> dict[str, Any]:
+    if run_id and run_id != "latest":
+        run = store.run(run_id)
+        if run is None:
+            raise NoDataError(f"No run {run_id!r}: `whichmodel report --list` shows runs.")
+        return run
+    rows = list(
+        store.db.query(
+            "select id from runs where status != 'completed' order by created_at desc limit 1"
+        )
+    )
+    if not rows:
+        raise NoDataError("No interrupted run to resume: `whichmodel report --list` shows runs.")
+    run = store.run(rows[0]["id"])
+    assert run is not None
+    return run
+
+
+async def resume_async(
+    store: Store,
+    settings: Settings,
+    run_id: str | None = None,
+    *,
+    progress: ProgressFn | None = None,
+) -> Recommendation:
+    """Finish an interrupted run: the run's own models; nothing already stored is redone."""
+    run = unfinished_run(store, run_id)
+    settings = settings.model_copy(
+        update={"baseline": run["baseline"], "candidates": run["candidates"], "judge": run["judge"]}
+    )
+    evaluation = Evaluation(store, settings, progress=progress)
+    with store.db.conn:
+        store.db["runs"].update(run["id"], {"status": "running", "error": None})
+    try:
+        return await evaluation.run(run["id"])
+    except BaseException as exc:
+        status = (
+            "interrupted"
+            if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
+            else "failed"
+        )
+        store.finish_run(run["id"], status, f"{type(exc).__name__}: {exc}"[:500])
+        raise
+
+
 async def evaluate_async(
     store: Store,
     settings: Settings,
