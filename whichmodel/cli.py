@@ -93,6 +93,9 @@ def eval_cmd(
     run_id: Annotated[
         str | None, typer.Argument(help="With --resume: the run to finish (default: latest).")
     ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Call the models even for requests already stored.")
+    ] = False,
     resume: Annotated[
         bool,
         typer.Option("--resume", help="Finish an interrupted run without paying twice."),
@@ -118,6 +121,7 @@ def eval_cmd(
         candidates=candidate,
         judge=judge,
         concurrency=concurrency,
+        cache=False if no_cache else None,
         tolerance=tolerance,
         refusal_margin=refusal_margin,
     )

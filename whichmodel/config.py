@@ -131,6 +131,8 @@ class Settings(BaseSettings):
     """Retry attempts on 429/5xx, done by the gateway (the only retry layer)."""
     timeout: float = Field(default=120.0, gt=0)
     """Seconds before one provider call is given up."""
+    cache: bool = True
+    """Reuse stored answers and judgments for identical requests (no call, no cost)."""
     portkey_cache: dict[str, Any] | None = None
     """Portkey cache config, e.g. ``{"mode": "simple"}`` (on gateways that have a cache)."""
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)

@@ -138,6 +138,22 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["scores"].create_index(["run_id", "model"])
 
 
+@migration
+def m002_response_cache(db: sqlite_utils.Database) -> None:
+    # answers and judgments keyed by everything that shapes the request, so the
+    # same prompt on the same model costs nothing the second time
+    db["cache"].create(
+        {"key": str, "kind": str, "model": str, "value": str, "created_at": str}, pk="key"
+    )
+    db["responses"].add_column("cache_hit", int)
+    db["scores"].add_column("cache_hit", int)
+
+
+def cache_key(*parts: Any) -> str:
+    canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def prompt_id(messages: list[dict[str, str]], reference: str | None = None) -> str:
     """Content hash: the same conversation with the same reference is the same prompt."""
     canonical = json.dumps(
@@ -331,6 +347,23 @@ class Store:
                 f"select prompt_id, model from [{table}] where run_id = ?", [run_id]
             )
         }
+
+    def cache_get(self, key: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("select value from cache where key = ?", [key]))
+        return json.loads(rows[0]["value"]) if rows else None
+
+    def cache_put(self, key: str, kind: str, model: str, value: dict[str, Any]) -> None:
+        with self.db.conn:
+            self.db["cache"].upsert(
+                {
+                    "key": key,
+                    "kind": kind,
+                    "model": model,
+                    "value": json.dumps(value),
+                    "created_at": now(),
+                },
+                pk="key",
+            )
 
     def save_recommendation(self, run_id: str, rec: dict[str, Any]) -> None:
         with self.db.conn:

@@ -301,3 +301,20 @@ def test_api_keys_never_reach_files_logs_or_reports(gateway, scripted_fake, tmp_
         assert secret.encode() not in path.read_bytes(), path
     for text in outputs:
         assert secret not in text
+
+
+async def test_same_prompts_again_cost_nothing_unless_no_cache(gateway, scripted_fake, store):
+    fake = scripted_fake
+    settings = settings_for(gateway, fake).model_copy(update={"candidates": [CAND]})
+    first = await evaluate_async(store, settings)
+    calls = len(fake.requests)
+    assert calls > 0
+    second = await evaluate_async(store, settings)  # a new run, same prompts and models
+    assert len(fake.requests) == calls  # no provider call at all
+    rows = store.responses(second.run_id)
+    assert len(rows) == 4 and all(r["cache_hit"] == 1 for r in rows)
+    assert all(s["cache_hit"] == 1 and s["cost_usd"] == 0 for s in store.scores(second.run_id))
+    assert [m.quality for m in second.models] == [m.quality for m in first.models]
+    assert [m.cost_usd for m in second.models] == [m.cost_usd for m in first.models]
+    await evaluate_async(store, settings.model_copy(update={"cache": False}))
+    assert len(fake.requests) == 2 * calls

@@ -11,6 +11,7 @@ swap any of them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -18,14 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from whichmodel.agents.candidate import Answer, CandidateAgent, CandidatePool, make_candidate
-from whichmodel.agents.judge import JudgeAgent, JudgePool, make_judge
+from whichmodel.agents.judge import JudgeAgent, JudgePool, Judgment, make_judge
 from whichmodel.config import Settings
 from whichmodel.errors import ConfigError, NoDataError
 from whichmodel.models import call_context, llm_config, parse_model
 from whichmodel.pricing import Usage, cost_of, is_price_known, normalize_usage, price_source_label
 from whichmodel.recommendation import PriceInfo, Recommendation, recommend
 from whichmodel.refusal import RefusalVerdict, combine, detect
-from whichmodel.store import Store
+from whichmodel.store import Store, cache_key
+from whichmodel.tools.score import ScoreTool
 
 SECRET_HINTS = ("key", "auth", "token", "secret", "password")
 
@@ -203,6 +205,47 @@ class Evaluation:
             lr_settings.quiet = quiet_before
         return self.finish(run_id)
 
+    async def _cached_answer(
+        self, model: str, messages: list[dict[str, str]], pool: CandidatePool
+    ) -> tuple[Answer, bool]:
+        key = cache_key(
+            "answer",
+            model,
+            messages,
+            self.settings.model_settings(model).model_dump(),
+            self.settings.max_tokens,
+            self.settings.temperature,
+        )
+        if self.settings.cache and (stored := self.store.cache_get(key)) is not None:
+            return Answer(**stored), True
+        answer = await pool.answer(messages)
+        if self.settings.cache and answer.status == "ok":
+            self.store.cache_put(key, "answer", model, dataclasses.asdict(answer))
+        return answer, False
+
+    async def _cached_judgment(
+        self, prompt: dict[str, Any], text: str, judges: JudgePool
+    ) -> tuple[Judgment, bool]:
+        key = cache_key(
+            "judgment",
+            self.roles.judge,
+            prompt["messages"],
+            text,
+            prompt.get("reference"),
+            self.settings.model_settings(self.roles.judge).model_dump(),
+        )
+        if self.settings.cache and (stored := self.store.cache_get(key)) is not None:
+            return Judgment(score=ScoreTool(**stored["score"]), raw=stored["raw"], attempts=0), True
+        judgment = await judges.judge(prompt["messages"], text, prompt.get("reference"))
+        if self.settings.cache and judgment.score is not None:
+            self.store.cache_put(
+                key,
+                "judgment",
+                self.roles.judge,
+                {"score": judgment.score.model_dump(), "raw": judgment.raw},
+            )
+        return judgment, False
+
     async def _answer(
         self, run_id: str, prompt: dict[str, Any], model: str, pool: CandidatePool
     ) -> dict[str, Any]:
@@ -214,7 +257,7 @@ class Evaluation:
             model=model,
             role="candidate",
         ) as ctx:
-            answer: Answer = await pool.answer(prompt["messages"])
+            answer, hit = await self._cached_answer(model, prompt["messages"], pool)
         usage = normalize_usage(
             ref.provider, answer.prompt_tokens, answer.cached_tokens, answer.completion_tokens
         )
@@ -253,6 +296,7 @@ class Evaluation:
             "refused": int(verdict.refused),
             "refusal_reason": verdict.reason,
             "trace_id": ctx.trace_id,
+            "cache_hit": int(hit),
             "gateway": json.dumps(ctx.response_headers),
         }
 
@@ -273,9 +317,7 @@ class Evaluation:
             model=model,
             role="judge",
         ) as ctx:
-            judgment = await judges.judge(
-                prompt["messages"], answer["text"] or "", prompt.get("reference")
-            )
+            judgment, hit = await self._cached_judgment(prompt, answer["text"] or "", judges)
         usage = sum(
             (
                 normalize_usage(
@@ -316,6 +358,7 @@ class Evaluation:
                 "cost_usd": cost,
                 "price_source": source,
                 "trace_id": ctx.trace_id,
+                "cache_hit": int(hit),
             }
         )
 
