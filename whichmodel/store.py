@@ -217,29 +217,31 @@ class Store:
     # ------------------------------------------------------------ prompts
 
     def add_prompts(self, rows: Iterable[dict[str, Any]]) -> tuple[int, list[str]]:
-        """Insert prompts in one transaction; returns (new count, ids in input order)."""
+        """Insert prompts in one transaction; returns (new count, ids in input order).
+
+        INSERT OR IGNORE with no read first: another process importing the same
+        prompts at the same moment cannot make this transaction fail."""
         ids: list[str] = []
-        new = 0
+        records = []
+        for row in rows:
+            pid = prompt_id(row["messages"], row.get("reference"))
+            ids.append(pid)
+            records.append(
+                {
+                    "id": pid,
+                    "messages": json.dumps(row["messages"], ensure_ascii=False),
+                    "reference": row.get("reference"),
+                    "category": row.get("category"),
+                    "label": row.get("label"),
+                    "external_id": row.get("id"),
+                    "source": row.get("source"),
+                    "created_at": now(),
+                }
+            )
+        before = self.db.conn.total_changes
         with self.db.conn:
-            for row in rows:
-                pid = prompt_id(row["messages"], row.get("reference"))
-                ids.append(pid)
-                if self.db["prompts"].count_where("id = ?", [pid]):
-                    continue
-                self.db["prompts"].insert(
-                    {
-                        "id": pid,
-                        "messages": json.dumps(row["messages"], ensure_ascii=False),
-                        "reference": row.get("reference"),
-                        "category": row.get("category"),
-                        "label": row.get("label"),
-                        "external_id": row.get("id"),
-                        "source": row.get("source"),
-                        "created_at": now(),
-                    }
-                )
-                new += 1
-        return new, ids
+            self.db["prompts"].insert_all(records, ignore=True)
+        return self.db.conn.total_changes - before, ids
 
     def prompt_ids(self) -> list[str]:
         return [r["id"] for r in self.db.query("select id from prompts order by rowid")]
