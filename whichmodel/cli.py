@@ -93,6 +93,9 @@ def eval_cmd(
     run_id: Annotated[
         str | None, typer.Argument(help="With --resume: the run to finish (default: latest).")
     ] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(help="Stop cleanly before spending this many USD.")
+    ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Call the models even for requests already stored.")
     ] = False,
@@ -122,6 +125,7 @@ def eval_cmd(
         judge=judge,
         concurrency=concurrency,
         cache=False if no_cache else None,
+        max_cost=max_cost,
         tolerance=tolerance,
         refusal_margin=refusal_margin,
     )
@@ -154,12 +158,28 @@ def eval_cmd(
 
     with serve_local_candidates(settings, local_gguf or []) as settings:
         check_roles(settings)
+        _print_estimate(store, settings, prompt_ids)
         rec = _run_with_progress(
             lambda progress: evaluate_async(
                 store, settings, prompt_ids=prompt_ids, progress=progress
             )
         )
     _print_and_write(rec, output, settings.db)
+
+
+def _print_estimate(store: Any, settings: Any, prompt_ids: list[str] | None) -> None:
+    from whichmodel.tasks.evaluation import Evaluation
+
+    evaluation = Evaluation(store, settings)
+    answers, judge = evaluation.estimate_run(prompt_ids)
+    unknown = [m for m, p in evaluation._prices.items() if not p.known]
+    note = f" (prices unknown for {len(unknown)} model(s): not counted)" if unknown else ""
+    limit = f"; limit ${settings.max_cost:.2f}" if settings.max_cost else ""
+    console.print(
+        f"Estimated cost at most: candidates ${answers:.4f} + judge ${judge:.4f}"
+        f"{note}{limit}. Cached answers cost nothing.",
+        highlight=False,
+    )
 
 
 def _print_and_write(rec: Any, output: Path | None, db: Path) -> None:

@@ -131,6 +131,8 @@ class Settings(BaseSettings):
     """Retry attempts on 429/5xx, done by the gateway (the only retry layer)."""
     timeout: float = Field(default=120.0, gt=0)
     """Seconds before one provider call is given up."""
+    max_cost: float | None = Field(default=None, gt=0)
+    """Spending limit in USD for one invocation (answers + judge); None: no limit."""
     cache: bool = True
     """Reuse stored answers and judgments for identical requests (no call, no cost)."""
     portkey_cache: dict[str, Any] | None = None

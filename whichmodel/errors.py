@@ -28,5 +28,9 @@ class GatewayError(WhichmodelError):
     """The Portkey gateway cannot be reached, installed or started."""
 
 
+class BudgetError(WhichmodelError):
+    """A spending limit stopped (or would stop) the run; what is stored is kept."""
+
+
 class NoDataError(WhichmodelError):
     """There is nothing to evaluate or report yet."""

@@ -210,6 +210,8 @@ def test_cli_eval_with_langroid_portkey_env_vars(gateway, scripted_fake, tmp_pat
     # a failing provider ends as error rows and a summary line, not tracebacks
     assert "Traceback" not in out.stderr and "Error in OpenAIGPT" not in out.stderr
     assert "fake-500: 2 of 2 calls failed" in out.stdout
+    assert "Estimated cost at most: candidates $" in out.stdout
+    assert "prices unknown for 2 model(s)" in out.stdout  # fake-500 and the judge
     data = json.loads((tmp_path / "rec.json").read_text())
     assert list(data)[:5] == [
         "recommended_model",
@@ -318,3 +320,39 @@ async def test_same_prompts_again_cost_nothing_unless_no_cache(gateway, scripted
     assert [m.cost_usd for m in second.models] == [m.cost_usd for m in first.models]
     await evaluate_async(store, settings.model_copy(update={"cache": False}))
     assert len(fake.requests) == 2 * calls
+
+
+async def test_spending_limit_stops_cleanly_and_resumes(gateway, scripted_fake, tmp_path):
+    from whichmodel.errors import BudgetError
+    from whichmodel.tasks.evaluation import Evaluation, resume_async
+
+    store = Store(tmp_path / "w.db")
+    store.add_prompts([{"messages": [{"role": "user", "content": f"q{i}"}]} for i in range(8)])
+    settings = settings_for(gateway, scripted_fake).model_copy(
+        update={"candidates": [CAND], "concurrency": 2}
+    )
+    evaluation = Evaluation(store, settings)
+    answers_est, judge_est = evaluation.estimate_run()
+    assert answers_est > 0 and judge_est > 0
+    limit = (answers_est + judge_est) / 3
+    with pytest.raises(BudgetError, match=r"Stopped before the \$.*whichmodel eval --resume"):
+        await evaluate_async(store, settings.model_copy(update={"max_cost": limit}))
+    run = store.runs()[0]
+    assert run["status"] == "stopped"
+    spent = sum(r["cost_usd"] for r in store.responses(run["id"])) + sum(
+        s["cost_usd"] for s in store.scores(run["id"])
+    )
+    assert 0 < spent <= limit  # never past the limit
+    assert 0 < len(store.scores(run["id"])) < 16
+    rec = await resume_async(store, settings.model_copy(update={"max_cost": 10.0}), run["id"])
+    assert len(store.scores(rec.run_id)) == 16 and store.run(run["id"])["status"] == "completed"
+
+
+async def test_spending_limit_needs_known_prices(gateway, scripted_fake, store):
+    from whichmodel.errors import ConfigError
+
+    settings = settings_for(gateway, scripted_fake).model_copy(
+        update={"candidates": [CAND], "prices": {}, "max_cost": 1.0}
+    )
+    with pytest.raises(ConfigError, match="--max-cost needs a price for every model"):
+        await evaluate_async(store, settings)

@@ -21,7 +21,7 @@ from typing import Any
 from whichmodel.agents.candidate import Answer, CandidateAgent, CandidatePool, make_candidate
 from whichmodel.agents.judge import JudgeAgent, JudgePool, Judgment, make_judge
 from whichmodel.config import Settings
-from whichmodel.errors import ConfigError, NoDataError
+from whichmodel.errors import BudgetError, ConfigError, NoDataError
 from whichmodel.models import call_context, llm_config, parse_model
 from whichmodel.pricing import Usage, cost_of, is_price_known, normalize_usage, price_source_label
 from whichmodel.recommendation import PriceInfo, Recommendation, recommend
@@ -90,6 +90,8 @@ class Evaluation:
         self._candidate_agents = dict(candidates or {})
         self._judge_agent = judge
         self.progress = progress or (lambda stage, done, total: None)
+        self.spent = 0.0
+        """USD spent by calls this object made (cache hits cost nothing)."""
         self._prices = {m: self._price_info(m) for m in [*self.roles.models, self.roles.judge]}
         # models whose agents are built here call a gateway: check it before any call
         built = [m for m in self.roles.models if m not in self._candidate_agents]
@@ -102,6 +104,34 @@ class Evaluation:
             check_gateways(built, settings)
 
     # ---------------------------------------------------------- helpers
+
+    # ---------------------------------------------------------- spending
+
+    def estimate(self, prompt: dict[str, Any], model: str) -> tuple[float, float]:
+        """Upper-bound-style cost of one (prompt, model) job: (answer, judgment), in USD.
+        Input tokens from the text length (~3 characters a token), output at the caps."""
+        text_tokens = len(json.dumps(prompt["messages"])) // 3 + 50
+        cap = self.settings.model_settings(model).max_tokens or self.settings.max_tokens
+        answer = self._cost(model, Usage(text_tokens, 0, cap))[0]
+        judge_in = text_tokens + cap + 800  # rubric, tool instructions, reference
+        judgment = self._cost(self.roles.judge, Usage(judge_in, 0, self.settings.judge_max_tokens))[
+            0
+        ]
+        return answer or 0.0, judgment or 0.0
+
+    def estimate_run(self, prompt_ids: list[str] | None = None) -> tuple[float, float]:
+        """(candidates, judge) estimated cost of evaluating ``prompt_ids`` (default: all)."""
+        prompts = self.store.prompts(prompt_ids)
+        totals = [self.estimate(p, m) for p in prompts for m in self.roles.models]
+        return sum(a for a, _ in totals), sum(j for _, j in totals)
+
+    def _check_budget_prices(self) -> None:
+        unknown = [m for m, p in self._prices.items() if not p.known]
+        if self.settings.max_cost is not None and unknown:
+            raise ConfigError(
+                f"--max-cost needs a price for every model; unknown: {', '.join(unknown)}. "
+                "Set [prices] in whichmodel.toml."
+            )
 
     def _price_info(self, model: str) -> PriceInfo:
         ref = parse_model(model, self.settings)
@@ -192,10 +222,26 @@ class Evaluation:
             self.progress("judgments", counts["judgments"], total)
 
         job_iter = jobs()
+        self._check_budget_prices()
+        limit = self.settings.max_cost
+        budget = {"spent": 0.0, "reserved": 0.0, "stopped": False}
 
         async def worker() -> None:
             for prompt, model in job_iter:
-                await work(prompt, model)
+                if limit is None:
+                    await work(prompt, model)
+                    continue
+                reserve = sum(self.estimate(prompt, model))
+                if budget["stopped"] or budget["spent"] + budget["reserved"] + reserve > limit:
+                    budget["stopped"] = True  # calls in flight finish; no new one starts
+                    return
+                budget["reserved"] += reserve
+                before = self.spent
+                try:
+                    await work(prompt, model)
+                finally:
+                    budget["reserved"] -= reserve
+                    budget["spent"] += self.spent - before
 
         quiet_before = lr_settings.quiet
         lr_settings.quiet = True  # Langroid would print every message of every agent
@@ -203,6 +249,14 @@ class Evaluation:
             await asyncio.gather(*(worker() for _ in range(self.settings.concurrency)))
         finally:
             lr_settings.quiet = quiet_before
+        if budget["stopped"]:
+            done = len(self.store.done_keys("scores", run_id))
+            self.store.finish_run(run_id, "stopped", "spending limit")
+            raise BudgetError(
+                f"Stopped before the ${limit:.2f} limit: spent ${budget['spent']:.4f} in this "
+                f"session; {done} of {total} answers judged and stored. Finish with: "
+                f"whichmodel eval --resume {run_id} --max-cost MORE"
+            )
         return self.finish(run_id)
 
     async def _cached_answer(
@@ -267,6 +321,8 @@ class Evaluation:
             cost, source = None, "no usage reported"
         else:
             cost, source = self._cost(model, usage)
+            if not hit and cost is not None:
+                self.spent += cost
         verdict = (
             detect(answer.text, answer.finish_reason)
             if answer.status == "ok"
@@ -329,6 +385,8 @@ class Evaluation:
         )
         if all(c.usage_reported for c in judgment.calls):
             cost, source = self._cost(self.roles.judge, usage)
+            if cost is not None:
+                self.spent += cost
         else:
             cost, source = None, "no usage reported"
         score = judgment.score
@@ -470,6 +528,8 @@ async def resume_async(
         store.db["runs"].update(run["id"], {"status": "running", "error": None})
     try:
         return await evaluation.run(run["id"])
+    except BudgetError:
+        raise  # the run is already marked "stopped", with everything stored
     except BaseException as exc:
         status = (
             "interrupted"
@@ -494,6 +554,8 @@ async def evaluate_async(
     run_id = evaluation.start(prompt_ids, run_id)
     try:
         return await evaluation.run(run_id)
+    except BudgetError:
+        raise  # the run is already marked "stopped", with everything stored
     except BaseException as exc:
         status = (
             "interrupted"
