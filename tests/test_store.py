@@ -51,3 +51,18 @@ def test_garbage_file_is_refused(tmp_path):
     with pytest.raises(StoreError, match="not a whichmodel database"):
         Store(path)
     assert path.read_text().startswith("this is not sqlite")
+
+
+def _open(path):
+    Store(path).close()
+    return True
+
+
+def test_many_processes_creating_one_new_database(tmp_path):
+    import multiprocessing
+
+    path = str(tmp_path / "new.db")
+    with multiprocessing.get_context("spawn").Pool(6) as pool:
+        assert all(pool.map(_open, [path] * 12))
+    names = [r["name"] for r in Store(path).db[MIGRATIONS_TABLE].rows]
+    assert names == [m.__name__ for m in MIGRATIONS]

@@ -194,7 +194,7 @@ class Store:
             f"{self.path} is not a whichmodel database ({text}): pass --db with another file."
         )
 
-    def _check_and_migrate(self) -> None:
+    def _pending(self) -> list[Migration]:
         names = set(self.db.table_names())
         if names and MIGRATIONS_TABLE not in names:
             raise StoreError(
@@ -202,14 +202,29 @@ class Store:
                 "pass --db with a new or whichmodel file."
             )
         if MIGRATIONS_TABLE not in names:
-            self.db[MIGRATIONS_TABLE].create({"name": str, "applied_at": str}, pk="name")
-        applied = {row["name"] for row in self.db[MIGRATIONS_TABLE].rows}
-        for fn in MIGRATIONS:
-            if fn.__name__ in applied:
-                continue
-            with self.db.conn:
-                fn(self.db)
-                self.db[MIGRATIONS_TABLE].insert({"name": fn.__name__, "applied_at": now()})
+            return list(MIGRATIONS)
+        applied = {row[0] for row in self.db.execute(f"select name from {MIGRATIONS_TABLE}")}
+        return [fn for fn in MIGRATIONS if fn.__name__ not in applied]
+
+    def _check_and_migrate(self) -> None:
+        if not self._pending():
+            return
+        # Two processes may open a new file at once: take the write lock, then look again.
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            pending = self._pending()
+            if MIGRATIONS_TABLE not in self.db.table_names():
+                conn.execute(
+                    f"create table {MIGRATIONS_TABLE} (name text primary key, applied_at text)"
+                )
+            for fn in pending:
+                fn(self.db)  # DDL only: runs inside this transaction
+                conn.execute(f"insert into {MIGRATIONS_TABLE} values (?, ?)", [fn.__name__, now()])
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
 
     def close(self) -> None:
         self.db.close()

@@ -1,0 +1,86 @@
+"""Throughput and memory of an evaluation against the fake provider behind the real
+local Portkey gateway, every call taking a fixed latency L.
+
+Run with: .venv/bin/python bench/throughput.py [--prompts 500] [--models 4]
+          [--latency-ms 300] [--concurrency 32]
+
+The physical limit is (P x M answers + P x M judgments) x L / C: no scheduler can do
+better with C calls in flight. Prints achieved / limit (1.0 = perfect) and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fake_provider import FakeProvider  # noqa: E402
+from whichmodel.config import load_settings  # noqa: E402
+from whichmodel.local.gateway import running_gateway  # noqa: E402
+from whichmodel.store import Store  # noqa: E402
+from whichmodel.tasks.evaluation import evaluate_async  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prompts", type=int, default=500)
+    parser.add_argument("--models", type=int, default=4)
+    parser.add_argument("--latency-ms", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    score = json.dumps(
+        {
+            "request": "score",
+            "accuracy": 0.8,
+            "relevance": 0.8,
+            "clarity": 0.8,
+            "refused": False,
+            "rationale": "bench",
+        }
+    )
+    with FakeProvider() as fake, running_gateway() as gateway, tempfile.TemporaryDirectory() as tmp:
+        fake.set(None, delay_ms=args.latency_ms)
+        fake.set("judge", delay_ms=args.latency_ms, responder=lambda b, p, h: score)
+        models = [f"portkey/openai/model-{i}" for i in range(args.models)]
+        settings = load_settings(
+            baseline=models[0],
+            candidates=models[1:],
+            judge="portkey/openai/judge",
+            concurrency=args.concurrency,
+            cache=False,
+            db=Path(tmp) / "bench.db",
+            providers={
+                "openai": {
+                    "base_url": gateway.url,
+                    "custom_headers": {"x-portkey-custom-host": fake.base_url},
+                }
+            },
+        )
+        store = Store(settings.db)
+        store.add_prompts(
+            {"messages": [{"role": "user", "content": f"bench question {i}"}]}
+            for i in range(args.prompts)
+        )
+        start = time.perf_counter()
+        rec = asyncio.run(evaluate_async(store, settings))
+        wall = time.perf_counter() - start
+        calls = len(fake.requests)
+    limit = 2 * args.prompts * args.models * args.latency_ms / 1000 / args.concurrency
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"P={args.prompts} M={args.models} L={args.latency_ms} ms C={args.concurrency}: "
+        f"{calls} provider calls, run {rec.run_id}"
+    )
+    print(f"wall {wall:.1f} s, limit {limit:.1f} s, achieved/limit {limit / wall:.2f}")
+    print(f"peak RSS of the evaluator {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
