@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +29,30 @@ from whichmodel.local.gateway import running_gateway  # noqa: E402
 from whichmodel.store import Store  # noqa: E402
 from whichmodel.tasks.evaluation import evaluate_async  # noqa: E402
 
+SCORE = json.dumps(
+    {
+        "request": "score",
+        "accuracy": 0.8,
+        "relevance": 0.8,
+        "clarity": 0.8,
+        "refused": False,
+        "rationale": "bench",
+    }
+)
+
+
+def _judge(body: object, path: str, headers: object) -> str:
+    return SCORE
+
+
+def serve(port_queue: object, latency_ms: int) -> None:
+    """The fake provider in its own process, so it does not compete for our GIL."""
+    with FakeProvider() as fake:
+        fake.set(None, delay_ms=latency_ms)
+        fake.set("judge", delay_ms=latency_ms, responder=_judge)
+        port_queue.put(fake.base_url)  # type: ignore[attr-defined]
+        threading.Event().wait()
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -35,19 +61,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
-    score = json.dumps(
-        {
-            "request": "score",
-            "accuracy": 0.8,
-            "relevance": 0.8,
-            "clarity": 0.8,
-            "refused": False,
-            "rationale": "bench",
-        }
-    )
-    with FakeProvider() as fake, running_gateway() as gateway, tempfile.TemporaryDirectory() as tmp:
-        fake.set(None, delay_ms=args.latency_ms)
-        fake.set("judge", delay_ms=args.latency_ms, responder=lambda b, p, h: score)
+    ctx = multiprocessing.get_context("spawn")
+    urls = ctx.Queue()
+    provider = ctx.Process(target=serve, args=(urls, args.latency_ms), daemon=True)
+    provider.start()
+    fake_url = urls.get(timeout=60)
+    with running_gateway() as gateway, tempfile.TemporaryDirectory() as tmp:
         models = [f"portkey/openai/model-{i}" for i in range(args.models)]
         settings = load_settings(
             baseline=models[0],
@@ -59,7 +78,7 @@ def main() -> None:
             providers={
                 "openai": {
                     "base_url": gateway.url,
-                    "custom_headers": {"x-portkey-custom-host": fake.base_url},
+                    "custom_headers": {"x-portkey-custom-host": fake_url},
                 }
             },
         )
@@ -71,12 +90,13 @@ def main() -> None:
         start = time.perf_counter()
         rec = asyncio.run(evaluate_async(store, settings))
         wall = time.perf_counter() - start
-        calls = len(fake.requests)
+        calls = store.db["responses"].count + store.db["scores"].count
+    provider.terminate()
     limit = 2 * args.prompts * args.models * args.latency_ms / 1000 / args.concurrency
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"P={args.prompts} M={args.models} L={args.latency_ms} ms C={args.concurrency}: "
-        f"{calls} provider calls, run {rec.run_id}"
+        f"{calls} answers + judgments stored, run {rec.run_id}"
     )
     print(f"wall {wall:.1f} s, limit {limit:.1f} s, achieved/limit {limit / wall:.2f}")
     print(f"peak RSS of the evaluator {peak:.0f} MiB")
