@@ -233,6 +233,18 @@ def recommend(
             )
         )
 
+    common = dict(
+        models_compared=len(summaries),
+        run_id=run_id,
+        baseline=baseline,
+        judge=judge,
+        tolerance=tolerance,
+        refusal_margin=refusal_margin,
+        judge_cost_usd=judge_cost_usd,
+        models=list(summaries.values()),
+        comparisons=comparisons,
+        warnings=warnings,
+    )
     eligible = [c for c in comparisons if c.eligible]
     if eligible:
         best = max(
@@ -259,17 +271,8 @@ def recommend(
                 if best.quality_impact_percent is not None
                 else None
             ),
-            models_compared=len(summaries),
-            run_id=run_id,
-            baseline=baseline,
             decision="switch",
-            judge=judge,
-            tolerance=tolerance,
-            refusal_margin=refusal_margin,
-            judge_cost_usd=judge_cost_usd,
-            models=list(summaries.values()),
-            comparisons=comparisons,
-            warnings=warnings,
+            **common,  # type: ignore[arg-type]
         )
     if comparisons:
         why = "; ".join(f"{short(c.model)}: {', '.join(c.reasons)}" for c in comparisons)
@@ -280,15 +283,6 @@ def recommend(
         reasoning=f"Keep {short(baseline)}: no candidate is cheaper at acceptable quality ({why}).",
         cost_reduction_percent=0.0,
         quality_impact_percent=0.0,
-        models_compared=len(summaries),
-        run_id=run_id,
-        baseline=baseline,
         decision="keep",
-        judge=judge,
-        tolerance=tolerance,
-        refusal_margin=refusal_margin,
-        judge_cost_usd=judge_cost_usd,
-        models=list(summaries.values()),
-        comparisons=comparisons,
-        warnings=warnings,
+        **common,  # type: ignore[arg-type]
     )

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from whichmodel.agents.candidate import Answer, CandidateAgent, CandidatePool, m
 from whichmodel.agents.judge import JudgeAgent, JudgePool, Judgment, make_judge
 from whichmodel.config import Settings
 from whichmodel.errors import BudgetError, ConfigError, NoDataError
-from whichmodel.models import call_context, llm_config, parse_model
+from whichmodel.models import CallContext, call_context, llm_config, parse_model
 from whichmodel.pricing import Usage, cost_of, is_price_known, normalize_usage, price_source_label
 from whichmodel.recommendation import PriceInfo, Recommendation, recommend
 from whichmodel.refusal import RefusalVerdict, combine, detect
@@ -300,17 +301,24 @@ class Evaluation:
             )
         return judgment, False
 
+    def _tagged(
+        self, run_id: str, prompt: dict[str, Any], model: str, role: str
+    ) -> AbstractContextManager[CallContext]:
+        """Portkey trace id and metadata for the calls about one (prompt, model, role)."""
+        ref = parse_model(model, self.settings)
+        return call_context(
+            trace_id=f"wm-{run_id}-{prompt['id']}-{ref.provider}-{ref.name}-{role}"[:128],
+            run_id=run_id,
+            prompt_id=prompt["id"],
+            model=model,
+            role=role,
+        )
+
     async def _answer(
         self, run_id: str, prompt: dict[str, Any], model: str, pool: CandidatePool
     ) -> dict[str, Any]:
         ref = parse_model(model, self.settings)
-        with call_context(
-            trace_id=f"wm-{run_id}-{prompt['id']}-{ref.provider}-{ref.name}-candidate"[:128],
-            run_id=run_id,
-            prompt_id=prompt["id"],
-            model=model,
-            role="candidate",
-        ) as ctx:
+        with self._tagged(run_id, prompt, model, "candidate") as ctx:
             answer, hit = await self._cached_answer(model, prompt["messages"], pool)
         usage = normalize_usage(
             ref.provider, answer.prompt_tokens, answer.cached_tokens, answer.completion_tokens
@@ -365,14 +373,7 @@ class Evaluation:
         judges: JudgePool,
     ) -> None:
         judge_ref = parse_model(self.roles.judge, self.settings)
-        ref = parse_model(model, self.settings)
-        with call_context(
-            trace_id=f"wm-{run_id}-{prompt['id']}-{ref.provider}-{ref.name}-judge"[:128],
-            run_id=run_id,
-            prompt_id=prompt["id"],
-            model=model,
-            role="judge",
-        ) as ctx:
+        with self._tagged(run_id, prompt, model, "judge") as ctx:
             judgment, hit = await self._cached_judgment(prompt, answer["text"] or "", judges)
         usage = sum(
             (
