@@ -117,3 +117,18 @@ def make_results_db(path, prompts: int = 10):
     store.save_recommendation(run_id, rec.model_dump(mode="json"))
     store.finish_run(run_id, "completed")
     return store, run_id
+
+
+def wire_env(gateway, fake, db, **extra: str) -> dict[str, str]:
+    """Environment for a `whichmodel` subprocess that reaches ``fake`` through ``gateway``
+    by Langroid's own PORTKEY_* variables."""
+    import json
+    import os
+
+    return {
+        **os.environ,
+        "PORTKEY_BASE_URL": gateway.url,
+        "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": fake.base_url}),
+        "WHICHMODEL_DB": str(db),
+        **extra,
+    }

@@ -76,3 +76,21 @@ def test_unreachable_gateway_names_the_url_and_the_fix(hosted, tmp_path):
 def test_reachable_gateway_passes(hosted, gateway):
     hosted.setenv("PORTKEY_BASE_URL", gateway.url)
     check_gateways(MODELS, load_settings())
+
+
+def test_malformed_portkey_custom_headers_is_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PORTKEY_CUSTOM_HEADERS": "not json"}
+    out = subprocess.run(
+        [sys.executable, "-m", "whichmodel.cli", "report", "--db", str(tmp_path / "w.db")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 1
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "PORTKEY_CUSTOM_HEADERS is not a JSON object" in lines[0]

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from whichmodel.errors import NoDataError
 from whichmodel.recommendation import PriceInfo, Recommendation, recommend, short
+from whichmodel.report import money
 from whichmodel.store import Store
 
 HOW_TO_MAKE_A_RUN = (
@@ -141,10 +142,6 @@ def monthly_savings(
     )
 
 
-def _money(v: float | None) -> str:
-    return "unknown" if v is None else f"${v:,.4f}" if v < 1 else f"${v:,.2f}"
-
-
 def recommendation_text(rec: Recommendation, requests_per_day: int | None = None) -> str:
     lines = [
         f"Run {rec.run_id} (tolerance {rec.tolerance:.1%}, refusal margin "
@@ -152,7 +149,7 @@ def recommendation_text(rec: Recommendation, requests_per_day: int | None = None
     ]
     for m in rec.models:
         lines.append(
-            f"- {short(m.model)} ({m.role}): cost/1k prompts {_money(m.cost_per_1k_prompts_usd)}, "
+            f"- {short(m.model)} ({m.role}): cost/1k prompts {money(m.cost_per_1k_prompts_usd)}, "
             f"quality {'-' if m.quality is None else f'{m.quality:.3f}'}, refusals "
             f"{m.refusal_rate:.1%}, errors {m.error_rate:.1%}, scored {m.scored}/{m.prompts}"
         )
@@ -160,8 +157,8 @@ def recommendation_text(rec: Recommendation, requests_per_day: int | None = None
         s = monthly_savings(rec, requests_per_day)
         lines.append(
             f"At {requests_per_day:,} requests/day ({s.requests_per_month:,}/month): "
-            f"{short(s.baseline)} costs {_money(s.baseline_usd)}/month, {short(s.model)} "
-            f"{_money(s.model_usd)}/month, savings {_money(s.savings_usd)}/month."
+            f"{short(s.baseline)} costs {money(s.baseline_usd)}/month, {short(s.model)} "
+            f"{money(s.model_usd)}/month, savings {money(s.savings_usd)}/month."
         )
     return "\n".join(lines)
 
@@ -229,7 +226,7 @@ def compare_text(result: dict[str, Any]) -> str:
 
     def fmt(d: dict[str, Any]) -> str:
         q = "-" if d["quality"] is None else f"{d['quality']:.3f}"
-        return f"quality {q}, cost {_money(d['cost_usd'])}, answers {d['answers']}"
+        return f"quality {q}, cost {money(d['cost_usd'])}, answers {d['answers']}"
 
     lines = [
         f"Run {result['run_id']}: {short(a)} vs {short(b)}",

@@ -113,7 +113,7 @@ def eval_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Run every prompt through the baseline and candidates, judge, and recommend."""
-    from whichmodel.tasks.evaluation import evaluate_async
+    from whichmodel.tasks.evaluation import Evaluation
     from whichmodel.tasks.history import import_history
 
     _configure_logging()
@@ -157,22 +157,22 @@ def eval_cmd(
     from whichmodel.local.stack import serve_local_candidates
 
     with serve_local_candidates(settings, local_gguf or []) as settings:
-        check_roles(settings)
-        _print_estimate(store, settings, prompt_ids)
-        rec = _run_with_progress(
-            lambda progress: evaluate_async(
-                store, settings, prompt_ids=prompt_ids, progress=progress
-            )
-        )
+        # one Evaluation: checked (keys, gateway) once, estimated, then run
+        evaluation = Evaluation(store, settings)
+        _print_estimate(evaluation, prompt_ids)
+
+        def start_and_run(progress: Any) -> Any:
+            evaluation.progress = progress
+            return evaluation.run(evaluation.start(prompt_ids))
+
+        rec = _run_with_progress(start_and_run)
     _print_and_write(rec, output, settings.db)
 
 
-def _print_estimate(store: Any, settings: Any, prompt_ids: list[str] | None) -> None:
-    from whichmodel.tasks.evaluation import Evaluation
-
-    evaluation = Evaluation(store, settings)
+def _print_estimate(evaluation: Any, prompt_ids: list[str] | None) -> None:
+    settings = evaluation.settings
     answers, judge = evaluation.estimate_run(prompt_ids)
-    unknown = [m for m, p in evaluation._prices.items() if not p.known]
+    unknown = [m for m, p in evaluation.prices.items() if not p.known]
     note = f" (prices unknown for {len(unknown)} model(s): not counted)" if unknown else ""
     limit = f"; limit ${settings.max_cost:.2f}" if settings.max_cost else ""
     console.print(
@@ -450,6 +450,9 @@ def _configure_logging() -> None:
 
 def main() -> None:
     try:
+        from whichmodel.preflight import check_portkey_env
+
+        check_portkey_env()
         app(standalone_mode=False)
     except WhichmodelError as exc:
         if os.environ.get("WHICHMODEL_DEBUG"):

@@ -12,20 +12,32 @@ from whichmodel.errors import ConfigError, GatewayError
 from whichmodel.models import HOSTED_PORTKEY_URL, gateway_url, parse_model
 
 
-def _headers_for(model: str, settings: Settings) -> dict[str, str]:
+def check_portkey_env() -> None:
+    """Langroid parses PORTKEY_CUSTOM_HEADERS while it is being imported and fails with
+    a traceback when it is not JSON: say it in one line first."""
     import json
 
+    raw = os.environ.get("PORTKEY_CUSTOM_HEADERS")
+    if not raw:
+        return
+    try:
+        ok = isinstance(json.loads(raw), dict)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError(
+            "PORTKEY_CUSTOM_HEADERS is not a JSON object: set it like "
+            '\'{"x-portkey-custom-host": "http://127.0.0.1:9000/v1"}\'.'
+        )
+
+
+def _headers_for(model: str, settings: Settings) -> dict[str, str]:
+    """The headers the user configured for ``model`` (env, provider, model), lower-cased."""
+    from langroid.language_models.provider_params import PortkeyParams
+
     ref = parse_model(model, settings)
-    headers: dict[str, str] = {}
-    env_headers = os.environ.get("PORTKEY_CUSTOM_HEADERS")
-    if env_headers:
-        try:
-            headers.update({k.lower(): v for k, v in json.loads(env_headers).items()})
-        except (ValueError, AttributeError):
-            raise ConfigError(
-                "PORTKEY_CUSTOM_HEADERS is not a JSON object: set it like "
-                '\'{"x-portkey-custom-host": "http://127.0.0.1:9000/v1"}\'.'
-            ) from None
+    # Langroid's own reading of PORTKEY_CUSTOM_HEADERS (checked by check_portkey_env)
+    headers = {k.lower(): v for k, v in (PortkeyParams().custom_headers or {}).items()}
     provider = settings.providers.get(ref.provider)
     if provider:
         headers.update({k.lower(): v for k, v in provider.custom_headers.items()})

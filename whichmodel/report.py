@@ -11,7 +11,8 @@ from rich.table import Table
 from whichmodel.recommendation import short
 
 
-def _money(value: float | None) -> str:
+def money(value: float | None) -> str:
+    """US dollars for people; None (price unknown) reads "unknown", never $0."""
     if value is None:
         return "unknown"
     return f"${value:.4f}" if value < 1 else f"${value:,.2f}"
@@ -45,7 +46,7 @@ def models_table(rec: dict[str, Any]) -> Table:
             name += " *"
         table.add_row(
             name,
-            _money(m["cost_per_1k_prompts_usd"]),
+            money(m["cost_per_1k_prompts_usd"]),
             "-" if m["quality"] is None else f"{m['quality']:.3f}",
             _pct(m["refusal_rate"]),
             _pct(m["error_rate"]),
@@ -68,6 +69,6 @@ def print_recommendation(rec: dict[str, Any], console: Console | None = None) ->
     colour = "green" if rec["decision"] == "switch" else "yellow"
     console.print(f"[bold {colour}]Verdict:[/] {escape(rec['reasoning'])}")
     if rec.get("judge_cost_usd") is not None:
-        console.print(f"Judge cost of this evaluation: {_money(rec['judge_cost_usd'])}")
+        console.print(f"Judge cost of this evaluation: {money(rec['judge_cost_usd'])}")
     for warning in rec.get("warnings", []):
         console.print(f"[yellow]warning:[/] {escape(warning)}")

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from tests.fakes import wire_env
 from whichmodel.local.demo import BASELINE, CANDIDATE, JUDGE, run_demo
 from whichmodel.store import Store
 
@@ -65,13 +66,7 @@ def test_eval_with_a_local_gguf_next_to_a_hosted_model(tmp_path, gateway, fake_p
     fake_provider.set("judge", responder=judge_responder)
     history = tmp_path / "h.jsonl"
     history.write_text(json.dumps({"prompt": "Name a primary colour."}) + "\n")
-    env = {
-        **os.environ,
-        "PORTKEY_BASE_URL": gateway.url,
-        "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": fake_provider.base_url}),
-        "WHICHMODEL_DB": str(tmp_path / "w.db"),
-        "WHICHMODEL_MAX_TOKENS": "24",
-    }
+    env = wire_env(gateway, fake_provider, str(tmp_path / "w.db"), WHICHMODEL_MAX_TOKENS="24")
     out = subprocess.run(
         [
             sys.executable,

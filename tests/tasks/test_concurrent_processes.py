@@ -1,11 +1,11 @@
 """Two `whichmodel eval` processes writing the same SQLite file at once (WAL)."""
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
 
+from tests.fakes import wire_env
 from tests.tasks.test_evaluation_gateway import judge_responder
 
 
@@ -14,12 +14,7 @@ def test_two_processes_on_one_database(gateway, fake_provider, tmp_path):
     history = tmp_path / "history.jsonl"
     history.write_text("".join(json.dumps({"prompt": f"q {i}"}) + "\n" for i in range(6)))
     db = tmp_path / "shared.db"
-    env = {
-        **os.environ,
-        "PORTKEY_BASE_URL": gateway.url,
-        "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": fake_provider.base_url}),
-        "WHICHMODEL_DB": str(db),
-    }
+    env = wire_env(gateway, fake_provider, str(db))
     cmd = [
         sys.executable,
         "-m",

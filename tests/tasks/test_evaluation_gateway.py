@@ -2,13 +2,13 @@
 by the OpenAI and the Anthropic routes, with SQLite checked afterwards."""
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
 from tests.fake_provider import Reply
+from tests.fakes import wire_env
 from whichmodel.config import load_settings
 from whichmodel.store import Store
 from whichmodel.tasks.evaluation import evaluate_async
@@ -168,13 +168,7 @@ def test_cli_eval_with_langroid_portkey_env_vars(gateway, scripted_fake, tmp_pat
         '[prices."portkey/openai/fake-base"]\ninput_mtok = 1.0\noutput_mtok = 2.0\n'
         '[prices."portkey/anthropic/fake-cand"]\ninput_mtok = 0.1\noutput_mtok = 0.2\n'
     )
-    env = {
-        **os.environ,
-        "PORTKEY_BASE_URL": gateway.url,
-        "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": scripted_fake.base_url}),
-        "WHICHMODEL_DB": str(tmp_path / "w.db"),
-        "WHICHMODEL_RETRIES": "1",
-    }
+    env = wire_env(gateway, scripted_fake, str(tmp_path / "w.db"), WHICHMODEL_RETRIES="1")
     cmd = [sys.executable, "-m", "whichmodel.cli"]
     out = subprocess.run(
         [*cmd, "import", str(history)],
@@ -257,15 +251,14 @@ def test_api_keys_never_reach_files_logs_or_reports(gateway, scripted_fake, tmp_
     (tmp_path / "whichmodel.toml").write_text(
         '[providers.openai]\ncustom_headers = {"x-portkey-api-key" = "pk-toml-' + secret + '"}\n'
     )
-    env = {
-        **os.environ,
-        "PORTKEY_BASE_URL": gateway.url,
-        "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": scripted_fake.base_url}),
-        "PORTKEY_API_KEY": f"pk-{secret}",
-        "OPENAI_API_KEY": f"sk-{secret}",
-        "ANTHROPIC_API_KEY": f"sk-ant-{secret}",
-        "WHICHMODEL_DB": str(tmp_path / "w.db"),
-    }
+    env = wire_env(
+        gateway,
+        scripted_fake,
+        str(tmp_path / "w.db"),
+        PORTKEY_API_KEY=f"pk-{secret}",
+        OPENAI_API_KEY=f"sk-{secret}",
+        ANTHROPIC_API_KEY=f"sk-ant-{secret}",
+    )
     cmd = [sys.executable, "-m", "whichmodel.cli"]
     outputs = []
     for args in (

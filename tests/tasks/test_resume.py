@@ -1,13 +1,13 @@
 """Kill a real `whichmodel eval` process mid-run, then `--resume` it."""
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 
+from tests.fakes import wire_env
 from tests.tasks.test_evaluation_gateway import judge_responder
 
 BASE = "portkey/openai/fake-base"
@@ -34,13 +34,7 @@ def test_killed_run_resumes_without_paying_twice(gateway, fake_provider, tmp_pat
         "".join(json.dumps({"prompt": f"question {i}"}) + "\n" for i in range(PROMPTS))
     )
     db = tmp_path / "w.db"
-    env = {
-        **os.environ,
-        "PORTKEY_BASE_URL": gateway.url,
-        "PORTKEY_CUSTOM_HEADERS": json.dumps({"x-portkey-custom-host": fake_provider.base_url}),
-        "WHICHMODEL_DB": str(db),
-        "WHICHMODEL_CONCURRENCY": "2",
-    }
+    env = wire_env(gateway, fake_provider, str(db), WHICHMODEL_CONCURRENCY="2")
     cmd = [sys.executable, "-m", "whichmodel.cli", "eval"]
     proc = subprocess.Popen(
         [

@@ -8,8 +8,7 @@ agent's history, and the agent answers that last turn. The agent is reused
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from langroid.agent.chat_agent import ChatAgentConfig
 from langroid.language_models.base import LLMConfig, LLMMessage, Role
@@ -35,7 +34,6 @@ class Answer:
     latency_ms: float = 0.0
     error: str | None = None
     usage_reported: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def describe_error(exc: BaseException) -> str:

@@ -23,7 +23,7 @@ from whichmodel.agents.candidate import Answer, CandidateAgent, CandidatePool, m
 from whichmodel.agents.judge import JudgeAgent, JudgePool, Judgment, make_judge
 from whichmodel.config import Settings
 from whichmodel.errors import BudgetError, ConfigError, NoDataError
-from whichmodel.models import CallContext, call_context, llm_config, parse_model
+from whichmodel.models import CallContext, ModelRef, call_context, llm_config, parse_model
 from whichmodel.pricing import Usage, cost_of, is_price_known, normalize_usage, price_source_label
 from whichmodel.recommendation import PriceInfo, Recommendation, recommend
 from whichmodel.refusal import RefusalVerdict, combine, detect
@@ -88,12 +88,13 @@ class Evaluation:
         self.store = store
         self.settings = settings
         self.roles = check_roles(settings)
+        self._refs: dict[str, ModelRef] = {}
         self._candidate_agents = dict(candidates or {})
         self._judge_agent = judge
         self.progress = progress or (lambda stage, done, total: None)
         self.spent = 0.0
         """USD spent by calls this object made (cache hits cost nothing)."""
-        self._prices = {m: self._price_info(m) for m in [*self.roles.models, self.roles.judge]}
+        self.prices = {m: self._price_info(m) for m in [*self.roles.models, self.roles.judge]}
         # models whose agents are built here call a gateway: check it before any call
         built = [m for m in self.roles.models if m not in self._candidate_agents]
         if self._judge_agent is None:
@@ -127,15 +128,21 @@ class Evaluation:
         return sum(a for a, _ in totals), sum(j for _, j in totals)
 
     def _check_budget_prices(self) -> None:
-        unknown = [m for m, p in self._prices.items() if not p.known]
+        unknown = [m for m, p in self.prices.items() if not p.known]
         if self.settings.max_cost is not None and unknown:
             raise ConfigError(
                 f"--max-cost needs a price for every model; unknown: {', '.join(unknown)}. "
                 "Set [prices] in whichmodel.toml."
             )
 
+    def _ref(self, model: str) -> ModelRef:
+        ref = self._refs.get(model)
+        if ref is None:
+            ref = self._refs[model] = parse_model(model, self.settings)
+        return ref
+
     def _price_info(self, model: str) -> PriceInfo:
-        ref = parse_model(model, self.settings)
+        ref = self._ref(model)
         override = self.settings.prices.get(model)
         if override is not None:
             return PriceInfo(True, f"config: {override.note}")
@@ -143,7 +150,7 @@ class Evaluation:
         return PriceInfo(known, price_source_label() if known else "unknown")
 
     def _cost(self, model: str, usage: Usage) -> tuple[float | None, str]:
-        ref = parse_model(model, self.settings)
+        ref = self._ref(model)
         cost = cost_of(ref.provider, ref.name, usage, self.settings.prices.get(model))
         return cost.usd, cost.source
 
@@ -188,7 +195,24 @@ class Evaluation:
         return run_id
 
     async def run(self, run_id: str) -> Recommendation:
-        """Answer, judge and recommend; work already stored for ``run_id`` is skipped."""
+        """Answer, judge and recommend; work already stored for ``run_id`` is skipped.
+        A run that ends early is marked (stopped, interrupted or failed), never lost."""
+        with self.store.db.conn:
+            self.store.db["runs"].update(run_id, {"status": "running", "error": None})
+        try:
+            return await self._run(run_id)
+        except BudgetError:
+            raise  # the run is already marked "stopped", with everything stored
+        except BaseException as exc:
+            interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
+            self.store.finish_run(
+                run_id,
+                "interrupted" if interrupted else "failed",
+                f"{type(exc).__name__}: {exc}"[:500],
+            )
+            raise
+
+    async def _run(self, run_id: str) -> Recommendation:
         from langroid.utils.configuration import settings as lr_settings
 
         prompts = self.store.prompts(self.store.run_prompt_ids(run_id))
@@ -305,7 +329,7 @@ class Evaluation:
         self, run_id: str, prompt: dict[str, Any], model: str, role: str
     ) -> AbstractContextManager[CallContext]:
         """Portkey trace id and metadata for the calls about one (prompt, model, role)."""
-        ref = parse_model(model, self.settings)
+        ref = self._ref(model)
         return call_context(
             trace_id=f"wm-{run_id}-{prompt['id']}-{ref.provider}-{ref.name}-{role}"[:128],
             run_id=run_id,
@@ -317,7 +341,7 @@ class Evaluation:
     async def _answer(
         self, run_id: str, prompt: dict[str, Any], model: str, pool: CandidatePool
     ) -> dict[str, Any]:
-        ref = parse_model(model, self.settings)
+        ref = self._ref(model)
         with self._tagged(run_id, prompt, model, "candidate") as ctx:
             answer, hit = await self._cached_answer(model, prompt["messages"], pool)
         usage = normalize_usage(
@@ -372,7 +396,7 @@ class Evaluation:
         answer: Mapping[str, Any],
         judges: JudgePool,
     ) -> None:
-        judge_ref = parse_model(self.roles.judge, self.settings)
+        judge_ref = self._ref(self.roles.judge)
         with self._tagged(run_id, prompt, model, "judge") as ctx:
             judgment, hit = await self._cached_judgment(prompt, answer["text"] or "", judges)
         usage = sum(
@@ -422,7 +446,7 @@ class Evaluation:
         )
 
     def finish(self, run_id: str) -> Recommendation:
-        rec = recommendation_for(self.store, run_id, self.settings, self._prices)
+        rec = recommendation_for(self.store, run_id, self.settings, self.prices)
         rec.warnings.extend(error_summary(self.store, run_id))
         self.store.save_recommendation(run_id, rec.model_dump(mode="json"))
         self.store.finish_run(run_id, "completed")
@@ -524,21 +548,7 @@ async def resume_async(
     settings = settings.model_copy(
         update={"baseline": run["baseline"], "candidates": run["candidates"], "judge": run["judge"]}
     )
-    evaluation = Evaluation(store, settings, progress=progress)
-    with store.db.conn:
-        store.db["runs"].update(run["id"], {"status": "running", "error": None})
-    try:
-        return await evaluation.run(run["id"])
-    except BudgetError:
-        raise  # the run is already marked "stopped", with everything stored
-    except BaseException as exc:
-        status = (
-            "interrupted"
-            if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
-            else "failed"
-        )
-        store.finish_run(run["id"], status, f"{type(exc).__name__}: {exc}"[:500])
-        raise
+    return await Evaluation(store, settings, progress=progress).run(run["id"])
 
 
 async def evaluate_async(
@@ -552,16 +562,4 @@ async def evaluate_async(
     run_id: str | None = None,
 ) -> Recommendation:
     evaluation = Evaluation(store, settings, candidates=candidates, judge=judge, progress=progress)
-    run_id = evaluation.start(prompt_ids, run_id)
-    try:
-        return await evaluation.run(run_id)
-    except BudgetError:
-        raise  # the run is already marked "stopped", with everything stored
-    except BaseException as exc:
-        status = (
-            "interrupted"
-            if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
-            else "failed"
-        )
-        store.finish_run(run_id, status, f"{type(exc).__name__}: {exc}"[:500])
-        raise
+    return await evaluation.run(evaluation.start(prompt_ids, run_id))
