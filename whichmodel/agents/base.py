@@ -26,6 +26,19 @@ class LLMCall:
     usage_reported: bool = True
 
 
+def llm_call(response: ChatDocument, latency_ms: float) -> LLMCall:
+    usage = response.metadata.usage
+    return LLMCall(
+        text=response.content,
+        finish_reason=response.metadata.finish_reason,
+        prompt_tokens=usage.prompt_tokens if usage else 0,
+        cached_tokens=usage.cached_tokens if usage else 0,
+        completion_tokens=usage.completion_tokens if usage else 0,
+        latency_ms=latency_ms,
+        usage_reported=bool(usage and (usage.prompt_tokens or usage.completion_tokens)),
+    )
+
+
 class RecordingAgent(ChatAgent):
     """A ChatAgent that keeps a record of each LLM call it makes (usage, latency)."""
 
@@ -42,18 +55,7 @@ class RecordingAgent(ChatAgent):
         response = await super().llm_response_async(message)
         latency = (time.perf_counter() - start) * 1000
         if response is not None:
-            usage = response.metadata.usage
-            self.calls.append(
-                LLMCall(
-                    text=response.content,
-                    finish_reason=response.metadata.finish_reason,
-                    prompt_tokens=usage.prompt_tokens if usage else 0,
-                    cached_tokens=usage.cached_tokens if usage else 0,
-                    completion_tokens=usage.completion_tokens if usage else 0,
-                    latency_ms=latency,
-                    usage_reported=bool(usage and (usage.prompt_tokens or usage.completion_tokens)),
-                )
-            )
+            self.calls.append(llm_call(response, latency))
         return response
 
     def reset(self) -> None:

@@ -1,8 +1,9 @@
 """Candidate agents: one Langroid ChatAgent per model answers each replayed prompt.
 
-A prompt is a conversation; everything before its last user turn becomes the
-agent's history, and the agent answers that last turn. The agent is reused
-(its history is reset after each answer), never rebuilt per call.
+A prompt is a conversation; its system prompt (or the model's configured one), its
+earlier turns and its last user turn go to the model as they are. The agent answers
+through ``llm_response_messages_async``, which reads no agent history, so one agent
+per model serves every concurrent call: nothing is cloned or rebuilt per call.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from langroid.agent.chat_agent import ChatAgentConfig
 from langroid.language_models.base import LLMConfig, LLMMessage, Role
 
-from whichmodel.agents.base import AgentPool, RecordingAgent
+from whichmodel.agents.base import RecordingAgent, llm_call
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
 
@@ -21,6 +22,7 @@ DEFAULT_SYSTEM = "You are a helpful assistant."
 class CandidateConfig(ChatAgentConfig):
     name: str = "candidate"
     system_message: str = DEFAULT_SYSTEM
+    recognize_recipient_in_content: bool = False  # answers are replayed, never routed
 
 
 @dataclass
@@ -49,30 +51,27 @@ class CandidateAgent(RecordingAgent):
         super().__init__(config)
         self.config: CandidateConfig = config
 
-    def reset(self) -> None:
-        self.system_message = self.config.system_message
-        super().reset()
+    def conversation(self, messages: list[dict[str, str]]) -> list[LLMMessage]:
+        """The messages sent to the model: the conversation's own system prompt
+        replaces the configured one."""
+        turns = list(messages)
+        system = self.config.system_message
+        if turns and turns[0]["role"] == "system":
+            system = turns.pop(0)["content"]
+        return [LLMMessage(role=Role.SYSTEM, content=system)] + [
+            LLMMessage(role=Role(m["role"]), content=m["content"]) for m in turns
+        ]
 
     async def answer(self, messages: list[dict[str, str]]) -> Answer:
-        """Answer the last user turn of ``messages`` (a single- or multi-turn conversation)."""
-        self.reset()
-        system = self.config.system_message
-        turns = list(messages)
-        if turns and turns[0]["role"] == "system":
-            # the conversation's own system prompt replaces the default one
-            system = turns.pop(0)["content"]
-        if not turns or turns[-1]["role"] != "user":
+        """Answer the last user turn of ``messages`` (a single- or multi-turn
+        conversation). Safe to call concurrently on one agent."""
+        if not messages or messages[-1]["role"] != "user":
             return Answer(
                 text="", status="error", error="conversation does not end with a user turn"
             )
-        # Langroid rebuilds history[0] from self.system_message before each call
-        self.system_message = system
-        self.message_history = [LLMMessage(role=Role.SYSTEM, content=system)] + [
-            LLMMessage(role=Role(m["role"]), content=m["content"]) for m in turns[:-1]
-        ]
         start = time.perf_counter()
         try:
-            response = await self.llm_response_async(turns[-1]["content"])
+            response = await self.llm_response_messages_async(self.conversation(messages))
         except Exception as exc:  # a failed call is a row with status=error, not a crash
             return Answer(
                 text="",
@@ -80,14 +79,7 @@ class CandidateAgent(RecordingAgent):
                 error=describe_error(exc),
                 latency_ms=(time.perf_counter() - start) * 1000,
             )
-        if response is None or not self.calls:
-            return Answer(
-                text="",
-                status="error",
-                error="no response from the model",
-                latency_ms=(time.perf_counter() - start) * 1000,
-            )
-        call = self.calls[-1]
+        call = llm_call(response, (time.perf_counter() - start) * 1000)
         return Answer(
             text=call.text,
             status="ok",
@@ -102,16 +94,3 @@ class CandidateAgent(RecordingAgent):
 
 def make_candidate(llm: LLMConfig, system_prompt: str | None = None) -> CandidateAgent:
     return CandidateAgent(CandidateConfig(llm=llm, system_message=system_prompt or DEFAULT_SYSTEM))
-
-
-class CandidatePool(AgentPool[CandidateAgent]):
-    def reset(self) -> None:
-        self.system_message = self.config.system_message
-        super().reset()
-
-    async def answer(self, messages: list[dict[str, str]]) -> Answer:
-        agent = await self.acquire()
-        try:
-            return await agent.answer(messages)
-        finally:
-            self.release(agent)

@@ -7,6 +7,7 @@ own tool-validation feedback; a reply without the tool gets a nudge. After
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 
 from langroid.agent.chat_agent import ChatAgentConfig
 from langroid.agent.task import Task, TaskConfig
+from langroid.agent.tool_message import ToolMessage
 from langroid.language_models.base import LLMConfig
 
 from whichmodel.agents.base import AgentPool, LLMCall, RecordingAgent
@@ -41,6 +43,7 @@ NUDGE = (
 
 class JudgeConfig(ChatAgentConfig):
     name: str = "judge"
+    recognize_recipient_in_content: bool = False  # an answer is never addressed elsewhere
     system_message: str = JUDGE_SYSTEM
     handle_llm_no_tool: Any = NUDGE
     attempts: int = 3
@@ -91,6 +94,16 @@ def judge_prompt(
     return "\n\n".join(parts)
 
 
+class JudgeTask(Task):
+    """A Task that skips message logging when no logger is configured (Langroid
+    would still parse every message for tool names, ~4 ms each, to log nothing)."""
+
+    def log_message(self, resp: Any, msg: Any = None, mark: bool = False) -> None:
+        if self.logger is None and self.tsv_logger is None and self.html_logger is None:
+            return
+        super().log_message(resp, msg, mark)
+
+
 class JudgeAgent(RecordingAgent):
     def __init__(self, config: JudgeConfig):
         if config.json_schema:
@@ -108,13 +121,38 @@ class JudgeAgent(RecordingAgent):
             self.system_tool_instructions = ""
             self.system_tool_format_instructions = ""
 
+    def get_formatted_tool_messages(
+        self, input_str: str, from_llm: bool = True
+    ) -> list[ToolMessage]:
+        """Tools are taken from the judge's own LLM replies only. The graded answer
+        travels inside the user message; were that message searched for tools, an
+        answer containing a ``score`` JSON would grade itself.
+
+        A reply that is exactly one JSON object (the usual case, and the only one
+        under a JSON schema) is read with ``json.loads``; anything else goes through
+        Langroid's general parser, which costs ~4 ms a reply."""
+        if not from_llm:
+            return []
+        text = input_str.strip()
+        if text.startswith("{") and text.endswith("}"):
+            try:
+                json.loads(text)
+            except ValueError:
+                pass
+            else:
+                tool = self._get_one_tool_message(text, True, from_llm)
+                if tool is not None:
+                    self.tool_error = False
+                    return [tool]
+        return super().get_formatted_tool_messages(input_str, from_llm)
+
     async def judge(
         self, messages: list[dict[str, str]], answer: str, reference: str | None = None
     ) -> Judgment:
         """Score one answer (uses and then clears this agent's history)."""
         self.reset()
         start = time.perf_counter()
-        task = Task(
+        task = JudgeTask(
             self,
             interactive=False,
             config=TaskConfig(

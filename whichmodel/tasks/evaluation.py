@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from whichmodel.agents.candidate import Answer, CandidateAgent, CandidatePool, make_candidate
+from whichmodel.agents.candidate import Answer, CandidateAgent, make_candidate
 from whichmodel.agents.judge import JudgeAgent, JudgePool, Judgment, make_judge
 from whichmodel.config import Settings
 from whichmodel.errors import BudgetError, ConfigError, NoDataError
@@ -154,12 +154,13 @@ class Evaluation:
         cost = cost_of(ref.provider, ref.name, usage, self.settings.prices.get(model))
         return cost.usd, cost.source
 
-    def _candidate_pool(self, model: str) -> CandidatePool:
+    def _candidate(self, model: str) -> CandidateAgent:
+        """One agent per model serves all concurrent calls (it keeps no per-call state)."""
         agent = self._candidate_agents.get(model)
         if agent is None:
             per_model = self.settings.model_settings(model)
             agent = make_candidate(llm_config(model, self.settings), per_model.system_prompt)
-        return CandidatePool(agent, self.settings.concurrency)
+        return agent
 
     def _judge_pool(self) -> JudgePool:
         agent = self._judge_agent
@@ -216,7 +217,7 @@ class Evaluation:
         from langroid.utils.configuration import settings as lr_settings
 
         prompts = self.store.prompts(self.store.run_prompt_ids(run_id))
-        pools = {m: self._candidate_pool(m) for m in self.roles.models}
+        candidates = {m: self._candidate(m) for m in self.roles.models}
         judges = self._judge_pool()
         answered = self.store.done_keys("responses", run_id)
         judged = self.store.done_keys("scores", run_id)
@@ -236,7 +237,7 @@ class Evaluation:
             if key in answered:
                 row = self.store.db["responses"].get((run_id, prompt["id"], model))
             else:
-                row = await self._answer(run_id, prompt, model, pools[model])
+                row = await self._answer(run_id, prompt, model, candidates[model])
                 self.store.save_response(row)
                 counts["answers"] += 1
                 self.progress("answers", counts["answers"], total)
@@ -285,7 +286,7 @@ class Evaluation:
         return self.finish(run_id)
 
     async def _cached_answer(
-        self, model: str, messages: list[dict[str, str]], pool: CandidatePool
+        self, model: str, messages: list[dict[str, str]], agent: CandidateAgent
     ) -> tuple[Answer, bool]:
         key = cache_key(
             "answer",
@@ -297,7 +298,7 @@ class Evaluation:
         )
         if self.settings.cache and (stored := self.store.cache_get(key)) is not None:
             return Answer(**stored), True
-        answer = await pool.answer(messages)
+        answer = await agent.answer(messages)
         if self.settings.cache and answer.status == "ok":
             self.store.cache_put(key, "answer", model, dataclasses.asdict(answer))
         return answer, False
@@ -339,11 +340,11 @@ class Evaluation:
         )
 
     async def _answer(
-        self, run_id: str, prompt: dict[str, Any], model: str, pool: CandidatePool
+        self, run_id: str, prompt: dict[str, Any], model: str, agent: CandidateAgent
     ) -> dict[str, Any]:
         ref = self._ref(model)
         with self._tagged(run_id, prompt, model, "candidate") as ctx:
-            answer, hit = await self._cached_answer(model, prompt["messages"], pool)
+            answer, hit = await self._cached_answer(model, prompt["messages"], agent)
         usage = normalize_usage(
             ref.provider, answer.prompt_tokens, answer.cached_tokens, answer.completion_tokens
         )

@@ -18,6 +18,7 @@ from whichmodel import advice
 from whichmodel.errors import WhichmodelError
 from whichmodel.recommendation import Recommendation
 from whichmodel.store import Store
+from whichmodel.tools.base import Tool
 
 
 def store_of(agent: Any) -> Store:
@@ -45,7 +46,7 @@ def _answer(agent: Any, query: Any, render: Any) -> str:
     return str(render(result))
 
 
-class ListRunsTool(ToolMessage):
+class ListRunsTool(Tool):
     request: str = "list_runs"
     purpose: str = "To list the stored evaluation runs with their ids, models and verdicts."
 
@@ -56,7 +57,7 @@ class ListRunsTool(ToolMessage):
         return advice.runs_text(store)
 
 
-class RecommendModelTool(ToolMessage):
+class RecommendModelTool(Tool):
     request: str = "recommend_model"
     purpose: str = (
         "To get which model to use, from a stored evaluation run: optionally with another "
@@ -92,7 +93,7 @@ class RecommendModelTool(ToolMessage):
         ]
 
 
-class CompareModelsTool(ToolMessage):
+class CompareModelsTool(Tool):
     request: str = "compare_models"
     purpose: str = (
         "To compare two models of a run (<model_a>, <model_b>: names as in the run, "
@@ -110,7 +111,7 @@ class CompareModelsTool(ToolMessage):
         )
 
 
-class WorseExamplesTool(ToolMessage):
+class WorseExamplesTool(Tool):
     request: str = "worse_examples"
     purpose: str = (
         "To show example prompts where <candidate> scored lower than the baseline, "
@@ -128,7 +129,7 @@ class WorseExamplesTool(ToolMessage):
         )
 
 
-class EvaluateModelsTool(ToolMessage):
+class EvaluateModelsTool(Tool):
     """Also what the orchestrator sub-task handles (``whichmodel.tasks.orchestrator``).
     The agent may carry ``eval_settings`` (providers, prices...) for new runs; otherwise
     the latest run's settings are reused."""

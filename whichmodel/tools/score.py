@@ -8,6 +8,8 @@ from langroid.agent.tool_message import ToolMessage
 from langroid.agent.tools.orchestration import AgentDoneTool
 from pydantic import Field
 
+from whichmodel.tools.base import Tool
+
 # Scores on a 0.05 grid. The range check (ge/le) is what validation enforces; the
 # enum goes into the JSON schema because constrained decoders (llama.cpp's
 # llguidance) enforce numeric enums exactly but not decimal minimum/maximum.
@@ -15,7 +17,7 @@ GRID = [round(i * 0.05, 2) for i in range(21)]
 _ON_GRID = {"enum": GRID}
 
 
-class ScoreTool(ToolMessage):
+class ScoreTool(Tool):
     request: str = "score"
     purpose: str = (
         "To grade the candidate answer: <accuracy>, <relevance> and <clarity> each "
