@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import resource
 import sys
 import tempfile
@@ -54,6 +55,12 @@ def serve(port_queue: object, latency_ms: int) -> None:
         threading.Event().wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prompts", type=int, default=500)
@@ -87,9 +94,12 @@ def main() -> None:
             {"messages": [{"role": "user", "content": f"bench question {i}"}]}
             for i in range(args.prompts)
         )
+        pids = {"evaluator": os.getpid(), "gateway": gateway.pid, "provider": provider.pid}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         start = time.perf_counter()
         rec = asyncio.run(evaluate_async(store, settings))
         wall = time.perf_counter() - start
+        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         calls = store.db["responses"].count + store.db["scores"].count
     provider.terminate()
     limit = 2 * args.prompts * args.models * args.latency_ms / 1000 / args.concurrency
@@ -100,6 +110,11 @@ def main() -> None:
     )
     print(f"wall {wall:.1f} s, limit {limit:.1f} s, achieved/limit {limit / wall:.2f}")
     print(f"peak RSS of the evaluator {peak:.0f} MiB")
+    print(
+        f"CPU seconds during the run ({os.cpu_count()} cores): "
+        + ", ".join(f"{name} {sec:.1f}" for name, sec in cpu.items())
+        + f"; evaluator {cpu['evaluator'] * 1000 / calls:.1f} ms per call"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 import asyncio
 
 from langroid.language_models.mock_lm import MockLMConfig
+from langroid.utils.object_registry import ObjectRegistry
 
 from whichmodel.agents.candidate import DEFAULT_SYSTEM, make_candidate
 
@@ -49,12 +50,14 @@ async def test_one_agent_answers_concurrent_calls_without_mixing_them():
         return f"echo {msg}"
 
     agent = make_candidate(MockLMConfig(response_fn_async=slow_echo))
+    before = len(ObjectRegistry.registry)
     questions = [f"question {i}" for i in range(40)]
     answers = await asyncio.gather(
         *(agent.answer([{"role": "user", "content": q}]) for q in questions)
     )
     assert [a.text for a in answers] == [f"echo {q}" for q in questions]
     assert len(agent.message_history) <= 1  # no conversation is kept on the agent
+    assert len(ObjectRegistry.registry) - before < 5  # nor in Langroid's registry
 
 
 async def test_failure_becomes_an_error_answer():

@@ -1,7 +1,11 @@
+import asyncio
+
 import pytest
+from langroid.language_models.mock_lm import MockLMConfig
+from langroid.utils.object_registry import ObjectRegistry
 
 from tests.fakes import score_json, scripted
-from whichmodel.agents.judge import JudgePool, judge_prompt, make_judge
+from whichmodel.agents.judge import judge_prompt, make_judge
 
 CONVO = [{"role": "user", "content": "What is 2+2?"}]
 
@@ -92,10 +96,23 @@ def test_answer_cannot_close_its_own_block():
     assert judge_prompt(CONVO, "x") != judge_prompt(CONVO, "x")
 
 
-async def test_pool_reuses_agents_and_isolates_history():
-    judge = make_judge(scripted([score_json()] * 10))
-    pool = JudgePool(judge, size=2)
-    a = await pool.judge(CONVO, "4")
-    b = await pool.judge(CONVO, "5")
-    assert a.status == b.status == "scored"
-    assert len(judge.message_history) <= 1  # reset to the system message
+async def test_one_judge_scores_concurrent_answers_without_mixing_them():
+    async def grade(message):
+        # the judge's score echoes the digit in the answer it was shown
+        await asyncio.sleep(0.001 * (hash(message) % 7))
+        digit = int(message.split("<answer-", 1)[1].split(">", 1)[1].strip()[0])
+        return score_json(digit / 10, rationale=f"answer {digit}")
+
+    judge = make_judge(MockLMConfig(response_fn_async=grade))
+    results = await asyncio.gather(*(judge.judge(CONVO, f"{i} apples") for i in range(10)))
+    assert [r.score.accuracy for r in results] == [i / 10 for i in range(10)]
+    assert all(r.attempts == 1 for r in results)
+    assert len(judge.message_history) <= 1  # nothing is kept between judgments
+
+
+async def test_finished_judgments_leave_nothing_in_langroids_registry():
+    judge = make_judge(scripted([score_json(1.7), score_json()] * 20))
+    before = len(ObjectRegistry.registry)
+    for _ in range(20):
+        assert (await judge.judge(CONVO, "4")).status == "scored"
+    assert len(ObjectRegistry.registry) - before < 5

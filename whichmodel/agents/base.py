@@ -1,14 +1,22 @@
-"""What candidate and judge agents share: a pool of reusable clones and call records."""
+"""What candidate and judge agents share: call records, and concurrency without clones.
+
+Both agents answer through Langroid's ``llm_response_messages_async`` with the full
+message list of one request, so they keep no per-request history and one agent per
+model (or one judge) serves every concurrent call. Langroid registers each
+``ChatDocument`` in a process-wide registry; the documents of a finished request are
+removed from it, so memory does not grow with the number of prompts.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from langroid.agent.chat_agent import ChatAgent
 from langroid.agent.chat_document import ChatDocument
+from langroid.language_models.base import LLMMessage
+from langroid.utils.object_registry import ObjectRegistry
 
 from whichmodel.models import harden_llm
 
@@ -26,68 +34,33 @@ class LLMCall:
     usage_reported: bool = True
 
 
-def llm_call(response: ChatDocument, latency_ms: float) -> LLMCall:
-    usage = response.metadata.usage
-    return LLMCall(
-        text=response.content,
-        finish_reason=response.metadata.finish_reason,
-        prompt_tokens=usage.prompt_tokens if usage else 0,
-        cached_tokens=usage.cached_tokens if usage else 0,
-        completion_tokens=usage.completion_tokens if usage else 0,
-        latency_ms=latency_ms,
-        usage_reported=bool(usage and (usage.prompt_tokens or usage.completion_tokens)),
-    )
-
-
-class RecordingAgent(ChatAgent):
-    """A ChatAgent that keeps a record of each LLM call it makes (usage, latency)."""
+class StatelessAgent(ChatAgent):
+    """A ChatAgent used only through explicit message lists (safe to share)."""
 
     def __init__(self, config: Any):
         super().__init__(config)
         if self.llm is not None:
             harden_llm(self.llm)
-        self.calls: list[LLMCall] = []
 
-    async def llm_response_async(
-        self, message: None | str | ChatDocument = None
-    ) -> ChatDocument | None:
+    async def call(self, messages: list[LLMMessage]) -> tuple[ChatDocument, LLMCall]:
+        """One LLM round trip on exactly ``messages``; raises on a failed call."""
         start = time.perf_counter()
-        response = await super().llm_response_async(message)
+        response = await self.llm_response_messages_async(messages)
         latency = (time.perf_counter() - start) * 1000
-        if response is not None:
-            self.calls.append(llm_call(response, latency))
-        return response
+        usage = response.metadata.usage
+        return response, LLMCall(
+            text=response.content,
+            finish_reason=response.metadata.finish_reason,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            cached_tokens=usage.cached_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            latency_ms=latency,
+            usage_reported=bool(usage and (usage.prompt_tokens or usage.completion_tokens)),
+        )
 
-    def reset(self) -> None:
-        """Back to the system message only, ready for an unrelated request."""
-        self.clear_history(1 if self.message_history else 0)
-        self.calls = []
-
-
-A = TypeVar("A", bound=RecordingAgent)
-
-
-class AgentPool(Generic[A]):
-    """Reuse agents instead of building one per call (a ChatAgent costs ~50 ms of CPU).
-
-    Clones are made on demand, never more than ``size``; each call borrows one
-    exclusively, so per-call state (history, call records) cannot mix.
-    """
-
-    def __init__(self, first: A, size: int):
-        self._first = first
-        self._size = max(size, 1)
-        self._made = 1
-        self._idle: asyncio.Queue[A] = asyncio.Queue()
-        self._idle.put_nowait(first)
-
-    async def acquire(self) -> A:
-        if self._idle.empty() and self._made < self._size:
-            self._made += 1
-            clone = self._first.clone(self._made)
-            return clone  # type: ignore[return-value]
-        return await self._idle.get()
-
-    def release(self, agent: A) -> None:
-        agent.reset()
-        self._idle.put_nowait(agent)
+    @staticmethod
+    def forget(*docs: ChatDocument | None) -> None:
+        """Drop finished documents from Langroid's process-wide registry."""
+        for doc in docs:
+            if doc is not None:
+                ObjectRegistry.remove(doc.id())

@@ -12,9 +12,10 @@ import time
 from dataclasses import dataclass
 
 from langroid.agent.chat_agent import ChatAgentConfig
+from langroid.agent.tool_message import ToolMessage
 from langroid.language_models.base import LLMConfig, LLMMessage, Role
 
-from whichmodel.agents.base import RecordingAgent, llm_call
+from whichmodel.agents.base import StatelessAgent
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
 
@@ -46,10 +47,17 @@ def describe_error(exc: BaseException) -> str:
     return text[:500]
 
 
-class CandidateAgent(RecordingAgent):
+class CandidateAgent(StatelessAgent):
     def __init__(self, config: CandidateConfig):
         super().__init__(config)
         self.config: CandidateConfig = config
+
+    def get_formatted_tool_messages(
+        self, input_str: str, from_llm: bool = True
+    ) -> list[ToolMessage]:
+        # A candidate has no tools: its answer is text to grade, so Langroid's
+        # search of every answer for tool JSON (~2 ms each) is skipped.
+        return []
 
     def conversation(self, messages: list[dict[str, str]]) -> list[LLMMessage]:
         """The messages sent to the model: the conversation's own system prompt
@@ -71,7 +79,7 @@ class CandidateAgent(RecordingAgent):
             )
         start = time.perf_counter()
         try:
-            response = await self.llm_response_messages_async(self.conversation(messages))
+            response, call = await self.call(self.conversation(messages))
         except Exception as exc:  # a failed call is a row with status=error, not a crash
             return Answer(
                 text="",
@@ -79,7 +87,7 @@ class CandidateAgent(RecordingAgent):
                 error=describe_error(exc),
                 latency_ms=(time.perf_counter() - start) * 1000,
             )
-        call = llm_call(response, (time.perf_counter() - start) * 1000)
+        self.forget(response)
         return Answer(
             text=call.text,
             status="ok",

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langroid.agent.chat_agent import ChatAgentConfig
-from langroid.agent.task import Task, TaskConfig
+from langroid.agent.chat_document import ChatDocument
 from langroid.agent.tool_message import ToolMessage
-from langroid.language_models.base import LLMConfig
+from langroid.agent.tools.orchestration import AgentDoneTool
+from langroid.language_models.base import LLMConfig, LLMMessage, Role
 
-from whichmodel.agents.base import AgentPool, LLMCall, RecordingAgent
+from whichmodel.agents.base import LLMCall, StatelessAgent
 from whichmodel.tools.score import ScoreTool
 
 JUDGE_SYSTEM = """You are a strict, impartial grader of AI assistant answers.
@@ -94,17 +95,7 @@ def judge_prompt(
     return "\n\n".join(parts)
 
 
-class JudgeTask(Task):
-    """A Task that skips message logging when no logger is configured (Langroid
-    would still parse every message for tool names, ~4 ms each, to log nothing)."""
-
-    def log_message(self, resp: Any, msg: Any = None, mark: bool = False) -> None:
-        if self.logger is None and self.tsv_logger is None and self.html_logger is None:
-            return
-        super().log_message(resp, msg, mark)
-
-
-class JudgeAgent(RecordingAgent):
+class JudgeAgent(StatelessAgent):
     def __init__(self, config: JudgeConfig):
         if config.json_schema:
             # Langroid sends response_format only when the LLM says it supports
@@ -149,27 +140,37 @@ class JudgeAgent(RecordingAgent):
     async def judge(
         self, messages: list[dict[str, str]], answer: str, reference: str | None = None
     ) -> Judgment:
-        """Score one answer (uses and then clears this agent's history)."""
-        self.reset()
+        """Score one answer. Safe to call concurrently on one agent.
+
+        Each round is Langroid's own: the LLM replies, the agent handles the reply,
+        and what the agent says back (the validation error of an invalid tool, or the
+        nudge when there is no tool) is the next user turn, until a valid ``score``
+        or ``attempts`` replies."""
         start = time.perf_counter()
-        task = JudgeTask(
-            self,
-            interactive=False,
-            config=TaskConfig(
-                inf_loop_cycle_len=0, enable_loggers=False, enable_html_logging=False
-            ),
-        )[ScoreTool]
         error = None
         score: ScoreTool | None = None
+        calls: list[LLMCall] = []
+        convo = [
+            self._create_system_and_tools_message(),
+            LLMMessage(role=Role.USER, content=judge_prompt(messages, answer, reference)),
+        ]
         try:
-            score = await task.run_async(
-                judge_prompt(messages, answer, reference), turns=2 * self.config.attempts
-            )
+            for _ in range(self.config.attempts):
+                reply, call = await self.call(convo)
+                calls.append(call)
+                handled = await self.agent_response_async(reply)
+                self.forget(reply, handled)
+                score = _score_in(handled)
+                if score is not None or handled is None or not handled.content:
+                    break
+                convo += [
+                    LLMMessage(role=Role.ASSISTANT, content=reply.content),
+                    LLMMessage(role=Role.USER, content=handled.content),
+                ]
         except Exception as exc:  # a provider failure: recorded, never a crash
             error = f"{type(exc).__name__}: {exc}"[:500]
-        calls = list(self.calls)
         return Judgment(
-            score=score if isinstance(score, ScoreTool) else None,
+            score=score,
             raw=calls[-1].text if calls else "",
             attempts=len(calls),
             calls=calls,
@@ -178,16 +179,15 @@ class JudgeAgent(RecordingAgent):
         )
 
 
+def _score_in(handled: ChatDocument | None) -> ScoreTool | None:
+    """The valid score the agent accepted (``ScoreTool.handle`` ends with it)."""
+    for tool in handled.tool_messages if handled is not None else []:
+        found = tool.tools if isinstance(tool, AgentDoneTool) else [tool]
+        for item in found:
+            if isinstance(item, ScoreTool):
+                return item
+    return None
+
+
 def make_judge(llm: LLMConfig, attempts: int = 3, json_schema: bool | None = None) -> JudgeAgent:
     return JudgeAgent(JudgeConfig(llm=llm, attempts=attempts, json_schema=json_schema))
-
-
-class JudgePool(AgentPool[JudgeAgent]):
-    async def judge(
-        self, messages: list[dict[str, str]], answer: str, reference: str | None = None
-    ) -> Judgment:
-        agent = await self.acquire()
-        try:
-            return await agent.judge(messages, answer, reference)
-        finally:
-            self.release(agent)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from whichmodel.agents.candidate import Answer, CandidateAgent, make_candidate
-from whichmodel.agents.judge import JudgeAgent, JudgePool, Judgment, make_judge
+from whichmodel.agents.judge import JudgeAgent, Judgment, make_judge
 from whichmodel.config import Settings
 from whichmodel.errors import BudgetError, ConfigError, NoDataError
 from whichmodel.models import CallContext, ModelRef, call_context, llm_config, parse_model
@@ -162,7 +162,7 @@ class Evaluation:
             agent = make_candidate(llm_config(model, self.settings), per_model.system_prompt)
         return agent
 
-    def _judge_pool(self) -> JudgePool:
+    def _build_judge(self) -> JudgeAgent:
         agent = self._judge_agent
         if agent is None:
             judge = self.roles.judge
@@ -171,7 +171,7 @@ class Evaluation:
                 attempts=self.settings.judge_attempts,
                 json_schema=self.settings.model_settings(judge).json_schema,
             )
-        return JudgePool(agent, self.settings.concurrency)
+        return agent
 
     # ---------------------------------------------------------- running
 
@@ -218,7 +218,7 @@ class Evaluation:
 
         prompts = self.store.prompts(self.store.run_prompt_ids(run_id))
         candidates = {m: self._candidate(m) for m in self.roles.models}
-        judges = self._judge_pool()
+        judge = self._build_judge()
         answered = self.store.done_keys("responses", run_id)
         judged = self.store.done_keys("scores", run_id)
         total = len(prompts) * len(self.roles.models)
@@ -243,7 +243,7 @@ class Evaluation:
                 self.progress("answers", counts["answers"], total)
             if row["status"] != "ok":
                 return  # nothing to judge; the error is stored with the answer
-            await self._judge(run_id, prompt, model, row, judges)
+            await self._judge(run_id, prompt, model, row, judge)
             counts["judgments"] += 1
             self.progress("judgments", counts["judgments"], total)
 
@@ -304,7 +304,7 @@ class Evaluation:
         return answer, False
 
     async def _cached_judgment(
-        self, prompt: dict[str, Any], text: str, judges: JudgePool
+        self, prompt: dict[str, Any], text: str, judge: JudgeAgent
     ) -> tuple[Judgment, bool]:
         key = cache_key(
             "judgment",
@@ -316,7 +316,7 @@ class Evaluation:
         )
         if self.settings.cache and (stored := self.store.cache_get(key)) is not None:
             return Judgment(score=ScoreTool(**stored["score"]), raw=stored["raw"], attempts=0), True
-        judgment = await judges.judge(prompt["messages"], text, prompt.get("reference"))
+        judgment = await judge.judge(prompt["messages"], text, prompt.get("reference"))
         if self.settings.cache and judgment.score is not None:
             self.store.cache_put(
                 key,
@@ -395,11 +395,11 @@ class Evaluation:
         prompt: dict[str, Any],
         model: str,
         answer: Mapping[str, Any],
-        judges: JudgePool,
+        judge: JudgeAgent,
     ) -> None:
         judge_ref = self._ref(self.roles.judge)
         with self._tagged(run_id, prompt, model, "judge") as ctx:
-            judgment, hit = await self._cached_judgment(prompt, answer["text"] or "", judges)
+            judgment, hit = await self._cached_judgment(prompt, answer["text"] or "", judge)
         usage = sum(
             (
                 normalize_usage(

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from langroid.agent.tool_message import ToolMessage
+from langroid.agent.tools.orchestration import AgentDoneTool
 
 
 @cache
@@ -25,3 +26,8 @@ class Tool(ToolMessage):
     @classmethod
     def default_value(cls, f: str) -> Any:
         return _defaults(cls).get(f)
+
+
+class Done(AgentDoneTool, Tool):
+    """Langroid's ``AgentDoneTool`` (ends the agent's task with the given tools as its
+    result), with its defaults read once."""

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from langroid.agent.tool_message import ToolMessage
-from langroid.agent.tools.orchestration import AgentDoneTool
 from pydantic import Field
 
-from whichmodel.tools.base import Tool
+from whichmodel.tools.base import Done, Tool
 
 # Scores on a 0.05 grid. The range check (ge/le) is what validation enforces; the
 # enum goes into the JSON schema because constrained decoders (llama.cpp's
@@ -39,9 +38,9 @@ class ScoreTool(Tool):
     refused: bool = Field(description="True if the answer refuses or declines the request")
     rationale: str = Field(max_length=600, description="One or two sentences explaining the scores")
 
-    def handle(self) -> AgentDoneTool:
+    def handle(self) -> Done:
         # A valid score ends the judge's task with the tool itself as the result.
-        return AgentDoneTool(tools=[self])
+        return Done(tools=[self])
 
     @classmethod
     def examples(cls) -> list[ToolMessage | tuple[str, ToolMessage]]:
