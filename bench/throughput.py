@@ -11,7 +11,6 @@ better with C calls in flight. Prints achieved / limit (1.0 = perfect) and peak 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import multiprocessing
 import os
@@ -25,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.fake_provider import FakeProvider  # noqa: E402
+from whichmodel._loop import run  # noqa: E402
 from whichmodel.config import load_settings  # noqa: E402
 from whichmodel.local.gateway import running_gateway  # noqa: E402
 from whichmodel.store import Store  # noqa: E402
@@ -97,7 +97,7 @@ def main() -> None:
         pids = {"evaluator": os.getpid(), "gateway": gateway.pid, "provider": provider.pid}
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         start = time.perf_counter()
-        rec = asyncio.run(evaluate_async(store, settings))
+        rec = run(evaluate_async(store, settings))
         wall = time.perf_counter() - start
         cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         calls = store.db["responses"].count + store.db["scores"].count

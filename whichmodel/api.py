@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
+from whichmodel._loop import run as run_sync
 from whichmodel.recommendation import Recommendation
 
 
@@ -36,7 +36,7 @@ def evaluate(
     )
     store = Store(config.db)
     prompt_ids = import_history(store, prompts)[2] if prompts is not None else None
-    return asyncio.run(evaluate_async(store, config, prompt_ids=prompt_ids, progress=progress))
+    return run_sync(evaluate_async(store, config, prompt_ids=prompt_ids, progress=progress))
 
 
 def recommend(

@@ -3,7 +3,6 @@ function and print. Heavy imports (Langroid) happen inside commands so ``--help`
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -14,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from whichmodel._loop import run as run_sync
 from whichmodel.errors import WhichmodelError
 
 
@@ -210,7 +210,7 @@ def _run_with_progress(make_coro: Any) -> Any:
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        return asyncio.run(make_coro(progress))
+        return run_sync(make_coro(progress))
 
 
 @app.command("report")
@@ -319,7 +319,7 @@ def _chat_loop(advisor: Any, question: str | None) -> None:
                 return
             if q.lower() in {"exit", "quit", ""}:
                 return
-        reply = asyncio.run(advisor.ask(q))
+        reply = run_sync(advisor.ask(q))
         console.print(f"[bold]advisor>[/] {reply.text}", highlight=False)
         if reply.tools_used:
             console.print(f"[dim](tools: {', '.join(reply.tools_used)})[/]")
