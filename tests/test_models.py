@@ -21,27 +21,25 @@ def test_model_string_becomes_one_portkey_config(monkeypatch):
     assert llm.config.headers["x-portkey-provider"] == "anthropic"
 
 
-def test_retries_and_cache_go_into_x_portkey_config(monkeypatch):
+def test_cache_goes_into_x_portkey_config_and_retries_do_not(monkeypatch):
     monkeypatch.delenv("PORTKEY_BASE_URL", raising=False)
     s = load_settings(retries=3, portkey_cache={"mode": "simple"})
     headers = build("portkey/openai/gpt-4o-mini", s).config.headers
-    config = json.loads(headers["x-portkey-config"])
-    assert config == {
-        "retry": {"attempts": 3, "on_status_codes": [429, 500, 502, 503, 504]},
-        "cache": {"mode": "simple"},
-    }
+    assert json.loads(headers["x-portkey-config"]) == {"cache": {"mode": "simple"}}
     # the separate headers the open-source gateway ignores are not relied on
     assert "x-portkey-retry" not in headers and "x-portkey-cache" not in headers
 
 
-def test_exactly_one_retry_layer():
-    cfg = llm_config("portkey/openai/gpt-4o-mini", load_settings())
-    assert cfg.retry_params.max_retries == 0
+def test_exactly_one_retry_layer_the_clients():
+    settings = load_settings(retries=3)
+    cfg = llm_config("portkey/openai/gpt-4o-mini", settings)
+    assert cfg.retry_params.max_retries == 0  # not Langroid's
+    assert "x-portkey-config" not in cfg.portkey_params.custom_headers  # not the gateway's
     from whichmodel.agents.candidate import make_candidate
 
-    agent = make_candidate(cfg)
-    assert agent.llm.async_client.max_retries == 0
-    assert agent.llm.client.max_retries == 0
+    agent = make_candidate(cfg, retries=settings.retries)
+    assert agent.llm.async_client.max_retries == 3
+    assert agent.llm.client.max_retries == 3
 
 
 def test_langroid_portkey_env_vars_keep_working(monkeypatch):

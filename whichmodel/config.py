@@ -128,7 +128,9 @@ class Settings(BaseSettings):
     judge_attempts: int = Field(default=3, ge=1, le=10)
     """How many times the judge may try to produce a valid ScoreTool before unscored."""
     retries: int = Field(default=2, ge=0, le=10)
-    """Retry attempts on 429/5xx, done by the gateway (the only retry layer)."""
+    """Retries of a call that failed with 408/409/429/5xx, a timeout or a dropped
+    connection: exponential backoff with jitter, honouring retry-after. The OpenAI
+    client is the only retry layer (not Langroid, not the gateway)."""
     timeout: float = Field(default=120.0, gt=0)
     """Seconds before one provider call is given up."""
     max_cost: float | None = Field(default=None, gt=0)

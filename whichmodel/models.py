@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from langroid.language_models.openai_gpt import OpenAIGPTConfig
 
 HOSTED_PORTKEY_URL = "https://api.portkey.ai"
-RETRY_STATUS_CODES = [429, 500, 502, 503, 504]
 RECORDED_RESPONSE_HEADERS = (
     "x-portkey-retry-attempt-count",
     "x-portkey-last-used-option-index",
@@ -91,6 +90,8 @@ class CallContext:
     metadata: dict[str, str]
     response_headers: dict[str, str] = field(default_factory=dict)
     status_code: int | None = None
+    attempts: int = 0
+    """HTTP requests sent for this call (1 + the retries the client made)."""
 
 
 _current_call: ContextVar[CallContext | None] = ContextVar("whichmodel_call", default=None)
@@ -138,6 +139,9 @@ def _http_clients(timeout: float) -> tuple[Any, Any]:
     httpx = import_httpx()
 
     def on_request(request: Any) -> None:
+        ctx = _current_call.get()
+        if ctx is not None:
+            ctx.attempts += 1
         for key, value in _request_hook_headers().items():
             request.headers[key] = value
 
@@ -188,17 +192,10 @@ def gateway_url(ref: ModelRef, settings: Settings) -> str:
 def portkey_config(
     settings: Settings, retry: dict[str, Any] | None = None, cache: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The ``x-portkey-config`` body: the only way the gateway honours retries and cache."""
+    """The ``x-portkey-config`` body: how the gateway is told about cache (and about
+    retries only when a user configures gateway retries themselves, PORTKEY_RETRY;
+    whichmodel's own retries are the client's, see ``harden_llm``)."""
     config: dict[str, Any] = {}
-    retry = (
-        retry
-        if retry is not None
-        else (
-            {"attempts": settings.retries, "on_status_codes": RETRY_STATUS_CODES}
-            if settings.retries
-            else None
-        )
-    )
     if retry:
         config["retry"] = retry
     cache = cache if cache is not None else settings.portkey_cache
@@ -217,9 +214,9 @@ def llm_config(
 ) -> OpenAIGPTConfig:
     """Build the Langroid LLM config for ``model`` with every Portkey setting applied.
 
-    Exactly one retry layer: the gateway retries (``x-portkey-config``); Langroid's
-    retry decorator is switched off here, the OpenAI client's own retries by
-    ``harden_llm`` once the LLM exists (whichmodel's agents call it).
+    Exactly one retry layer, the OpenAI client's (``harden_llm``, once the LLM exists;
+    whichmodel's agents call it): Langroid's retry decorator is switched off here and
+    the gateway is given no retry config.
     """
     from langroid.language_models.base import RetryParams
     from langroid.language_models.openai_gpt import OpenAICallParams, OpenAIGPTConfig
@@ -281,9 +278,14 @@ def llm_config(
     return config
 
 
-def harden_llm(llm: Any) -> None:
-    """Switch off the OpenAI client's own retries (the gateway is the retry layer)."""
+def harden_llm(llm: Any, retries: int = 0) -> None:
+    """Make the OpenAI client the one retry layer, with ``retries`` retries.
+
+    The client retries 408, 409, 429 and 5xx answers, timeouts and dropped
+    connections, waiting as the provider's ``retry-after`` says (up to 60 s; the
+    gateway passes the header through), else backing off exponentially from 0.5 s
+    to 8 s with jitter. Each attempt has the configured timeout."""
     for attr in ("client", "async_client"):
         client = getattr(llm, attr, None)
         if client is not None and hasattr(client, "with_options"):
-            setattr(llm, attr, client.with_options(max_retries=0))
+            setattr(llm, attr, client.with_options(max_retries=retries))

@@ -1,5 +1,6 @@
 """Portkey features through Langroid's ``PortkeyParams``, as whichmodel applies them:
-gateway retries and cache in one ``x-portkey-config`` header, custom headers per model,
+the gateway cache in one ``x-portkey-config`` header, retries by the client (honouring
+the provider's retry-after, which the gateway passes through), custom headers per model,
 a trace id and metadata on every call of a reused agent (``call_context``), and the
 gateway's response headers that whichmodel records.
 
@@ -37,10 +38,10 @@ def with_features(settings: Settings, model: str) -> Settings:
     headers = {**per_model.custom_headers, "x-team": "docs-example"}
     return settings.model_copy(
         update={
-            # Langroid's PortkeyParams(retry=..., cache=...) would send x-portkey-retry and
-            # x-portkey-cache, which the open-source gateway ignores. Every Portkey gateway
-            # honours x-portkey-config, so llm_config puts both there and drops the other two;
-            # gateway retries are then the only retry layer.
+            # Langroid's PortkeyParams(cache=...) would send x-portkey-cache, which the
+            # open-source gateway ignores; every Portkey gateway honours x-portkey-config,
+            # so llm_config puts the cache there. Retries are the OpenAI client's (one
+            # layer): backoff with jitter, and the provider's retry-after when it sends one.
             "retries": 3,
             "portkey_cache": {"mode": "simple"},  # the npm gateway has no cache: "DISABLED"
             "models": {
@@ -74,7 +75,9 @@ def main() -> None:
             base = demo_settings(stack.model_url, stack.gateway_url) if stack else load_settings()
             config = llm_config(model, with_features(base, model), max_tokens=args.max_tokens)
             agent = lr.ChatAgent(lr.ChatAgentConfig(llm=config))
-            harden_llm(agent.llm)  # no OpenAI-client retries on top of the gateway's
+            settings = with_features(base, model)
+            harden_llm(agent.llm, settings.retries)  # the one retry layer
+            print(f"Client retries: {settings.retries} (backoff with jitter, honours retry-after)")
             print("Headers on every request:")
             for name, value in sorted(agent.llm.config.headers.items()):
                 print(f"  {name}: {'***' if name == 'x-portkey-api-key' else value}")

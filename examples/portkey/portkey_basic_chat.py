@@ -63,7 +63,7 @@ def main() -> None:
             )
             config = llm_config(model, settings, max_tokens=args.max_tokens)
             agent = lr.ChatAgent(lr.ChatAgentConfig(llm=config))
-            harden_llm(agent.llm)  # the gateway is the only retry layer (x-portkey-config)
+            harden_llm(agent.llm, settings.retries)  # the client is the one retry layer
             response = agent.llm_response(args.question)
     except WhichmodelError as exc:  # a bad model string, or the local stack cannot start
         sys.exit(str(exc))

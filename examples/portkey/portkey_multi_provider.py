@@ -45,7 +45,7 @@ async def ask(model: str, settings: Settings, question: str, max_tokens: int) ->
     system = settings.model_settings(model).system_prompt or "You are a helpful assistant."
     config = llm_config(model, settings, max_tokens=max_tokens)
     agent = lr.ChatAgent(lr.ChatAgentConfig(llm=config, system_message=system))
-    harden_llm(agent.llm)  # the gateway is the only retry layer
+    harden_llm(agent.llm, settings.retries)  # the client is the one retry layer
     start = time.perf_counter()
     try:
         with call_context(example="multi-provider"):  # each task gets its own trace id

@@ -26,8 +26,8 @@ LOCAL_RUNS = [
         "portkey_advanced_features.py",
         SMALL,
         [
-            'x-portkey-config: {"retry":{"attempts":3',
-            '"cache":{"mode":"simple"}',
+            "Client retries: 3",
+            'x-portkey-config: {"cache":{"mode":"simple"}}',
             "x-team: docs-example",
             "Call 1: trace id example-",
             "Call 2: trace id example-",

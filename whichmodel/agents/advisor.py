@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from langroid.agent.chat_agent import ChatAgent, ChatAgentConfig
+from langroid.agent.chat_agent import ChatAgent
 from langroid.agent.chat_document import ChatDocument
 from langroid.language_models.base import LLMConfig
 
+from whichmodel.agents.base import AgentConfig
 from whichmodel.config import Settings
 from whichmodel.models import harden_llm
 from whichmodel.store import Store
@@ -39,7 +40,7 @@ NUDGE = (
 )
 
 
-class AdvisorConfig(ChatAgentConfig):
+class AdvisorConfig(AgentConfig):
     name: str = "advisor"
     system_message: str = ADVISOR_SYSTEM
     constrained: bool = False
@@ -100,7 +101,7 @@ class AdvisorAgent(ChatAgent):
         super().__init__(config)
         self.config: AdvisorConfig = config
         if self.llm is not None:
-            harden_llm(self.llm)
+            harden_llm(self.llm, config.retries)
         for tool in ADVISOR_TOOLS:
             self.enable_message(tool)
         if config.constrained:

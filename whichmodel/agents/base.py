@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
-from langroid.agent.chat_agent import ChatAgent
+from langroid.agent.chat_agent import ChatAgent, ChatAgentConfig
 from langroid.agent.chat_document import ChatDocument
 from langroid.language_models.base import LLMMessage
 from langroid.utils.object_registry import ObjectRegistry
@@ -34,13 +33,18 @@ class LLMCall:
     usage_reported: bool = True
 
 
+class AgentConfig(ChatAgentConfig):
+    retries: int = 2
+    """Retries of a failed call by the OpenAI client, the one retry layer."""
+
+
 class StatelessAgent(ChatAgent):
     """A ChatAgent used only through explicit message lists (safe to share)."""
 
-    def __init__(self, config: Any):
+    def __init__(self, config: AgentConfig):
         super().__init__(config)
         if self.llm is not None:
-            harden_llm(self.llm)
+            harden_llm(self.llm, config.retries)
 
     async def call(self, messages: list[LLMMessage]) -> tuple[ChatDocument, LLMCall]:
         """One LLM round trip on exactly ``messages``; raises on a failed call."""

@@ -11,16 +11,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from langroid.agent.chat_agent import ChatAgentConfig
 from langroid.agent.tool_message import ToolMessage
 from langroid.language_models.base import LLMConfig, LLMMessage, Role
 
-from whichmodel.agents.base import StatelessAgent
+from whichmodel.agents.base import AgentConfig, StatelessAgent
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
 
 
-class CandidateConfig(ChatAgentConfig):
+class CandidateConfig(AgentConfig):
     name: str = "candidate"
     system_message: str = DEFAULT_SYSTEM
     recognize_recipient_in_content: bool = False  # answers are replayed, never routed
@@ -100,5 +99,9 @@ class CandidateAgent(StatelessAgent):
         )
 
 
-def make_candidate(llm: LLMConfig, system_prompt: str | None = None) -> CandidateAgent:
-    return CandidateAgent(CandidateConfig(llm=llm, system_message=system_prompt or DEFAULT_SYSTEM))
+def make_candidate(
+    llm: LLMConfig, system_prompt: str | None = None, retries: int = 2
+) -> CandidateAgent:
+    return CandidateAgent(
+        CandidateConfig(llm=llm, system_message=system_prompt or DEFAULT_SYSTEM, retries=retries)
+    )

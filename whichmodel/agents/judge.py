@@ -13,13 +13,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from langroid.agent.chat_agent import ChatAgentConfig
 from langroid.agent.chat_document import ChatDocument
 from langroid.agent.tool_message import ToolMessage
 from langroid.agent.tools.orchestration import AgentDoneTool
 from langroid.language_models.base import LLMConfig, LLMMessage, Role
 
-from whichmodel.agents.base import LLMCall, StatelessAgent
+from whichmodel.agents.base import AgentConfig, LLMCall, StatelessAgent
 from whichmodel.tools.score import ScoreTool
 
 JUDGE_SYSTEM = """You are a strict, impartial grader of AI assistant answers.
@@ -42,7 +41,7 @@ NUDGE = (
 )
 
 
-class JudgeConfig(ChatAgentConfig):
+class JudgeConfig(AgentConfig):
     name: str = "judge"
     recognize_recipient_in_content: bool = False  # an answer is never addressed elsewhere
     system_message: str = JUDGE_SYSTEM
@@ -189,5 +188,9 @@ def _score_in(handled: ChatDocument | None) -> ScoreTool | None:
     return None
 
 
-def make_judge(llm: LLMConfig, attempts: int = 3, json_schema: bool | None = None) -> JudgeAgent:
-    return JudgeAgent(JudgeConfig(llm=llm, attempts=attempts, json_schema=json_schema))
+def make_judge(
+    llm: LLMConfig, attempts: int = 3, json_schema: bool | None = None, retries: int = 2
+) -> JudgeAgent:
+    return JudgeAgent(
+        JudgeConfig(llm=llm, attempts=attempts, json_schema=json_schema, retries=retries)
+    )

@@ -159,7 +159,9 @@ class Evaluation:
         agent = self._candidate_agents.get(model)
         if agent is None:
             per_model = self.settings.model_settings(model)
-            agent = make_candidate(llm_config(model, self.settings), per_model.system_prompt)
+            agent = make_candidate(
+                llm_config(model, self.settings), per_model.system_prompt, self.settings.retries
+            )
         return agent
 
     def _build_judge(self) -> JudgeAgent:
@@ -170,6 +172,7 @@ class Evaluation:
                 llm_config(judge, self.settings, max_tokens=self.settings.judge_max_tokens),
                 attempts=self.settings.judge_attempts,
                 json_schema=self.settings.model_settings(judge).json_schema,
+                retries=self.settings.retries,
             )
         return agent
 
@@ -368,7 +371,11 @@ class Evaluation:
             "status": answer.status,
             "text": answer.text,
             "finish_reason": answer.finish_reason,
-            "error": answer.error,
+            "error": (
+                f"{answer.error} (after {ctx.attempts} attempts)"
+                if answer.error and ctx.attempts > 1
+                else answer.error
+            ),
             "input_tokens": usage.input_tokens,
             "cached_tokens": usage.cached_tokens,
             "output_tokens": usage.output_tokens,
