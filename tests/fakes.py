@@ -42,12 +42,13 @@ CAND = "portkey/google/gemini-2.0-flash-lite"
 JUDGE = "portkey/openai/gpt-4o"
 
 
-def make_results_db(path, prompts: int = 10):
+def make_results_db(path, prompts: int = 40):
     """A database holding one finished run with known numbers.
 
     Baseline: $0.010 per answer, quality 0.80 everywhere. Candidate: $0.004 per answer,
-    quality 0.80 on writing prompts and 0.70 on the first two math prompts (0.80 on the
-    other math prompts). So the candidate is 60% cheaper; -2.5% quality overall with 10 prompts.
+    quality 0.80 on writing prompts and 0.70 on the first ``prompts // 5`` math prompts
+    (0.80 on the other math prompts). So the candidate is 60% cheaper and -2.5% quality
+    overall (95% CI about -4% to -1%: a decided switch), -5% on math.
     """
     from whichmodel.config import load_settings
     from whichmodel.recommendation import PriceInfo
@@ -80,7 +81,7 @@ def make_results_db(path, prompts: int = 10):
             quality = 0.80
             if model == CAND and i % 2:
                 math_seen += 1
-                if math_seen <= 2:
+                if math_seen <= prompts // 5:
                     quality = 0.70
             store.save_response(
                 {

@@ -57,15 +57,106 @@ def models_table(rec: dict[str, Any]) -> Table:
     return table
 
 
+def _interval(value: dict[str, Any] | None, unit: str = "%") -> str:
+    if not value or value.get("estimate") is None:
+        return "unknown"
+    head = f"{value['estimate']:+.1f}{unit}"
+    if value.get("low") is None:
+        return head
+    return f"{head} [{value['low']:+.1f}, {value['high']:+.1f}]"
+
+
+def comparisons_table(rec: dict[str, Any]) -> Table:
+    """Each candidate vs the baseline on the same prompts, with 95% intervals."""
+    table = Table(
+        title=f"Candidates vs {short(rec['baseline'])} (paired, 95% bootstrap intervals)",
+        title_justify="left",
+        pad_edge=False,
+        caption=f"verdict: non-inferiority at -{rec['tolerance']:.0%} quality and "
+        f"+{rec['refusal_margin'] * 100:g} refusal points",
+        caption_justify="left",
+    )
+    table.add_column("candidate", overflow="fold", min_width=20)
+    for col in ("cost", "quality", "refusals (pts)", "prompts", "verdict"):
+        table.add_column(col, justify="right", no_wrap=col != "verdict")
+    for c in rec.get("comparisons", []):
+        verdict = c.get("status", "qualifies" if c.get("eligible") else "fails")
+        if verdict == "undecided" and c.get("prompts_needed"):
+            verdict += f" (~{c['prompts_needed']:,} prompts)"
+        table.add_row(
+            short(c["model"]),
+            _interval(c.get("cost_change")),
+            _interval(c.get("quality_change")),
+            _interval(c.get("refusal_change"), ""),
+            str(c.get("scored_prompts", c.get("paired_prompts", 0))),
+            verdict,
+        )
+    return table
+
+
+def bias_table(rec: dict[str, Any]) -> Table:
+    """Answer length against score (a length-biased judge shows), and refusals by label."""
+    labelled = any(m.get("over_refusal_rate") is not None for m in rec["models"])
+    table = Table(title="Length and refusals", title_justify="left", pad_edge=False)
+    table.add_column("model", overflow="fold", min_width=20)
+    table.add_column("mean chars", justify="right")
+    table.add_column("length~score r", justify="right")
+    table.add_column("partial refusals", justify="right")
+    if labelled:
+        table.add_column("over-refusal (safe)", justify="right")
+        table.add_column("under-refusal (unsafe)", justify="right")
+    for m in rec["models"]:
+        corr = m.get("length_score_correlation")
+        row = [
+            short(m["model"]),
+            "-" if m.get("mean_answer_chars") is None else f"{m['mean_answer_chars']:,.0f}",
+            "-" if corr is None else f"{corr:+.2f}",
+            _pct(m.get("partial_refusal_rate")),
+        ]
+        if labelled:
+            row += [_pct(m.get("over_refusal_rate")), _pct(m.get("under_refusal_rate"))]
+        table.add_row(*row)
+    return table
+
+
+def categories_table(rec: dict[str, Any]) -> Table:
+    models = [m["model"] for m in rec["models"]]
+    table = Table(title="By category (mean quality)", title_justify="left", pad_edge=False)
+    table.add_column("category")
+    table.add_column("prompts", justify="right")
+    for m in models:
+        table.add_column(short(m), justify="right")
+    table.add_column("decision")
+    for cat in rec.get("categories", []):
+        decision = cat["decision"]
+        if decision == "switch":
+            decision += f" to {short(cat['recommended_model'])}"
+        table.add_row(
+            cat["category"],
+            str(cat["prompts"]),
+            *["-" if cat["quality"].get(m) is None else f"{cat['quality'][m]:.3f}" for m in models],
+            decision,
+        )
+    return table
+
+
 def price_sources(rec: dict[str, Any]) -> str:
     sources = sorted({m["price_source"] for m in rec["models"]})
     return "Prices: " + "; ".join(sources)
 
 
-def print_recommendation(rec: dict[str, Any], console: Console | None = None) -> None:
+def print_recommendation(
+    rec: dict[str, Any], console: Console | None = None, *, by_category: bool = False
+) -> None:
     console = console or Console()
     console.print(models_table(rec))
     console.print(price_sources(rec), highlight=False)
+    if rec.get("comparisons"):
+        console.print(comparisons_table(rec))
+    if any(m.get("mean_answer_chars") is not None for m in rec["models"]):
+        console.print(bias_table(rec))
+    if by_category and rec.get("categories"):
+        console.print(categories_table(rec))
     colour = "green" if rec["decision"] == "switch" else "yellow"
     console.print(f"[bold {colour}]Verdict:[/] {escape(rec['reasoning'])}")
     if rec.get("judge_cost_usd") is not None:

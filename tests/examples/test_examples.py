@@ -63,7 +63,7 @@ LOCAL_RUNS = [
     (
         "langroid_pipeline.py",
         [],
-        ["A (the pipeline's result, from the whichmodel sub-task):", "reduces cost by 60.0%"],
+        ["A (the pipeline's result, from the whichmodel sub-task):", "-60.0% cost"],
     ),
 ]
 

@@ -145,7 +145,13 @@ async def test_evaluation_through_the_real_gateway(gateway, scripted_fake, store
     # --- the recommendation matches the rows
     stored = store.recommendation(run_id)
     assert stored == rec.model_dump(mode="json")
-    assert rec.recommended_model == CAND and rec.decision == "switch"
+    # two prompts cannot show non-inferiority: keep the baseline for now, and say how many
+    # prompts would decide (the candidate is cheaper and scored about as well)
+    assert rec.recommended_model == BASE and rec.decision == "undecided"
+    cand = next(c for c in rec.comparisons if c.model == CAND)
+    assert cand.status == "undecided" and cand.prompts_needed >= 10
+    assert cand.cost_change.estimate < 0
+    assert "would decide it (this run has 2)" in rec.reasoning
     by_model = {m.model: m for m in rec.models}
     assert by_model[BROKEN].error_rate == 1.0
     assert by_model[FILTERED].refusal_rate == 1.0
@@ -349,3 +355,16 @@ async def test_spending_limit_needs_known_prices(gateway, scripted_fake, store):
     )
     with pytest.raises(ConfigError, match="--max-cost needs a price for every model"):
         await evaluate_async(store, settings)
+
+
+async def test_anthropic_refusal_stop_reason_reaches_the_detector(gateway, scripted_fake, store):
+    refusing = "portkey/anthropic/fake-filter"  # the fake answers with stop_reason "refusal"
+    settings = settings_for(gateway, scripted_fake).model_copy(
+        update={"candidates": [refusing], "prices": {}}
+    )
+    rec = await evaluate_async(store, settings)
+    rows = [r for r in store.responses(rec.run_id) if r["model"] == refusing]
+    assert rows and all(r["refused"] == 1 for r in rows)
+    assert all(r["refusal_reason"].startswith("provider:") for r in rows)
+    assert all(r["refusal_kind"] == "full" for r in rows)
+    assert next(m for m in rec.models if m.model == refusing).refusal_rate == 1.0

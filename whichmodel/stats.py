@@ -1,0 +1,266 @@
+"""Paired statistics for candidate vs baseline: pure functions, no I/O.
+
+Every prompt is answered by both models, so comparisons are paired: the bootstrap
+resamples *prompts* (the same resample for every statistic), which keeps each
+prompt's baseline and candidate numbers together and gives intervals for the
+quality change, the cost change and the refusal-rate change. Seeded, so the same
+rows always give the same intervals.
+
+The decision is a non-inferiority test: a candidate qualifies only when the whole
+95% interval of its quality change lies above ``-tolerance``, its refusal increase
+stays within the margin for the whole interval, and it is cheaper. When an
+interval straddles a bound the data cannot decide, and we estimate how many
+prompts would let it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel
+
+CONFIDENCE = 0.95
+RESAMPLES = 2000
+SEED = 20260501
+Z95 = 1.959963984540054
+MIN_PROMPTS = 10
+"""Below this many prompts scored for both models a bootstrap interval is not
+trusted: the verdict is at best undecided."""
+
+
+class Interval(BaseModel):
+    """An estimate with its 95% bootstrap interval (None where it cannot be computed)."""
+
+    estimate: float | None
+    low: float | None = None
+    high: float | None = None
+
+    def text(self, unit: str = "%", digits: int = 1, label: str = "") -> str:
+        """``-1.8% quality (95% CI -4.0% to +0.4%)`` (with ``label="quality"``)."""
+        if self.estimate is None:
+            return f"{label} unknown".strip()
+        head = f"{self.estimate:+.{digits}f}{unit}" + (f" {label}" if label else "")
+        if self.low is None or self.high is None:
+            return head
+        return f"{head} (95% CI {self.low:+.{digits}f}{unit} to {self.high:+.{digits}f}{unit})"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One prompt answered by both models."""
+
+    base_quality: float | None
+    cand_quality: float | None
+    base_cost: float | None
+    cand_cost: float | None
+    base_refused: bool
+    cand_refused: bool
+
+
+class PairedResult(BaseModel):
+    prompts: int
+    """Prompts answered by both models."""
+    scored_prompts: int
+    """Prompts scored for both models (the quality comparison uses these)."""
+    quality_change_percent: Interval
+    """Candidate mean quality vs baseline mean quality, relative, in %."""
+    quality_difference: Interval
+    """Candidate minus baseline mean quality, in score points (0..1 scale)."""
+    cost_change_percent: Interval
+    """Candidate total cost vs baseline total cost, relative, in %; unknown without prices."""
+    refusal_change_points: Interval
+    """Candidate minus baseline refusal rate, in percentage points."""
+
+
+def _percentile_interval(samples: np.ndarray, estimate: float, n: int) -> Interval:
+    finite = samples[np.isfinite(samples)]
+    if n < 2 or finite.size < 2:
+        return Interval(estimate=estimate)
+    alpha = (1 - CONFIDENCE) / 2 * 100
+    low, high = np.percentile(finite, [alpha, 100 - alpha])
+    return Interval(estimate=estimate, low=float(low), high=float(high))
+
+
+def _ratio_change(cand: np.ndarray, base: np.ndarray, idx: np.ndarray) -> tuple[float, np.ndarray]:
+    """(sum(cand)/sum(base) - 1) x 100 on the data and on each resample."""
+    base_total = base.sum()
+    estimate = (cand.sum() / base_total - 1) * 100 if base_total else math.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        samples = (cand[idx].sum(axis=1) / base[idx].sum(axis=1) - 1) * 100
+    return estimate, samples
+
+
+def _resample(n: int, resamples: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+
+
+def paired_comparison(
+    pairs: Sequence[Pair], *, resamples: int = RESAMPLES, seed: int = SEED
+) -> PairedResult:
+    """Quality, cost and refusal changes of a candidate vs the baseline, with intervals."""
+    n = len(pairs)
+    scored = [p for p in pairs if p.base_quality is not None and p.cand_quality is not None]
+    unknown = Interval(estimate=None)
+
+    quality_pct, quality_diff = unknown, unknown
+    if scored:
+        bq = np.array([p.base_quality for p in scored], dtype=float)
+        cq = np.array([p.cand_quality for p in scored], dtype=float)
+        idx = _resample(len(scored), resamples, seed)
+        est, samples = _ratio_change(cq, bq, idx)
+        quality_pct = (
+            _percentile_interval(samples, est, len(scored))
+            if math.isfinite(est)
+            else Interval(estimate=None)
+        )
+        diffs = cq - bq
+        quality_diff = _percentile_interval(
+            diffs[idx].mean(axis=1), float(diffs.mean()), len(scored)
+        )
+
+    cost_pct = unknown
+    costed = [p for p in pairs if p.base_cost is not None and p.cand_cost is not None]
+    if costed and len(costed) == n:
+        bc = np.array([p.base_cost for p in costed], dtype=float)
+        cc = np.array([p.cand_cost for p in costed], dtype=float)
+        est, samples = _ratio_change(cc, bc, _resample(n, resamples, seed))
+        if math.isfinite(est):
+            cost_pct = _percentile_interval(samples, est, n)
+
+    refusal = unknown
+    if n:
+        rd = np.array([int(p.cand_refused) - int(p.base_refused) for p in pairs], dtype=float)
+        refusal = _percentile_interval(
+            rd[_resample(n, resamples, seed)].mean(axis=1) * 100, float(rd.mean() * 100), n
+        )
+    return PairedResult(
+        prompts=n,
+        scored_prompts=len(scored),
+        quality_change_percent=quality_pct,
+        quality_difference=quality_diff,
+        cost_change_percent=cost_pct,
+        refusal_change_points=refusal,
+    )
+
+
+class Verdict(BaseModel):
+    status: str
+    """qualifies | fails | undecided"""
+    reasons: list[str]
+    prompts_needed: int | None = None
+    """For an undecided verdict: about how many prompts would decide it (None: unknown
+    or more prompts are unlikely to help)."""
+
+
+def _needed(std: float, gap: float) -> int | None:
+    """Prompts for a 95% interval narrow enough to clear a bound ``gap`` away from the
+    estimate (either way: a decision to qualify or to fail), given the per-prompt
+    spread ``std``. Normal approximation."""
+    if gap == 0 or not math.isfinite(std):
+        return None
+    return max(MIN_PROMPTS, math.ceil((Z95 * std / abs(gap)) ** 2))
+
+
+def non_inferiority(
+    result: PairedResult,
+    pairs: Sequence[Pair],
+    *,
+    tolerance: float,
+    refusal_margin: float,
+) -> Verdict:
+    """Qualifies when, over its whole 95% interval, the quality change is above
+    ``-tolerance`` (relative), the refusal increase is within ``refusal_margin`` and
+    the cost change is negative. Fails when an interval lies wholly on the wrong side
+    of its bound. Otherwise undecided, with an estimate of the prompts needed."""
+    failures: list[str] = []
+    open_questions: list[str] = []
+    needed: list[int | None] = []
+    tol_pct = tolerance * 100
+    margin_pts = refusal_margin * 100
+
+    q = result.quality_change_percent
+    d = result.quality_difference
+    if q.estimate is None and d.estimate is not None:
+        # the baseline scored 0: no relative change exists; the candidate must not be
+        # worse in absolute terms
+        if d.low is None or d.high is None:
+            open_questions.append(
+                f"quality {d.text(' pts', 2)} from {result.scored_prompts} prompt(s)"
+            )
+            needed.append(None)
+        elif d.high < 0:
+            failures.append(f"quality {d.text(' pts', 2)} is below the baseline's")
+        elif d.low < 0:
+            open_questions.append(f"quality {d.text(' pts', 2)} may be below the baseline's")
+            needed.append(None)
+    elif q.estimate is None:
+        failures.append("no prompt was scored for both it and the baseline")
+    elif q.low is None or q.high is None:
+        open_questions.append(f"quality {q.text()} from {result.scored_prompts} prompt(s)")
+        needed.append(None)
+    elif q.low > -tol_pct:
+        pass
+    elif q.high < -tol_pct:
+        failures.append(f"quality {q.text()} is below the -{tol_pct:g}% tolerance")
+    else:
+        open_questions.append(f"quality {q.text()} straddles the -{tol_pct:g}% tolerance")
+        scored = [p for p in pairs if p.base_quality is not None and p.cand_quality is not None]
+        mean_base = sum(p.base_quality for p in scored) / len(scored)  # type: ignore[misc]
+        rel = [
+            (p.cand_quality - p.base_quality) / mean_base * 100  # type: ignore[operator]
+            for p in scored
+        ]
+        needed.append(_needed(float(np.std(rel, ddof=1)), q.estimate + tol_pct))
+
+    r = result.refusal_change_points
+    if r.estimate is not None:
+        if r.low is None or r.high is None:
+            if r.estimate > margin_pts:
+                failures.append(f"refusals {r.text(' pts')} exceed the {margin_pts:g}-point margin")
+        elif r.high <= margin_pts + 1e-9:
+            pass
+        elif r.low > margin_pts:
+            failures.append(f"refusals {r.text(' pts')} exceed the {margin_pts:g}-point margin")
+        else:
+            open_questions.append(
+                f"refusals {r.text(' pts')} straddle the {margin_pts:g}-point margin"
+            )
+            rd = [(int(p.cand_refused) - int(p.base_refused)) * 100 for p in pairs]
+            needed.append(_needed(float(np.std(rd, ddof=1)), margin_pts - r.estimate))
+
+    c = result.cost_change_percent
+    if c.estimate is None:
+        failures.append("cost unknown")
+    elif c.estimate >= 0:
+        failures.append(f"not cheaper ({c.text()} cost)")
+    elif c.high is not None and c.high >= 0:
+        open_questions.append(f"cost {c.text()} may not be lower")
+        needed.append(None)
+
+    if failures:
+        return Verdict(status="fails", reasons=failures + open_questions)
+    if result.scored_prompts < MIN_PROMPTS:
+        open_questions.append(
+            f"only {result.scored_prompts} prompt(s) scored for both; "
+            f"at least {MIN_PROMPTS} are needed for a decision"
+        )
+        needed.append(MIN_PROMPTS)
+    if open_questions:
+        known = [n for n in needed if n is not None]
+        total = max(known) if known and len(known) == len(needed) else None
+        return Verdict(status="undecided", reasons=open_questions, prompts_needed=total)
+    return Verdict(status="qualifies", reasons=[])
+
+
+def correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Pearson correlation; None with fewer than 3 points or no variation."""
+    if len(xs) < 3 or len(xs) != len(ys):
+        return None
+    x = np.asarray(xs, dtype=float)
+    y = np.asarray(ys, dtype=float)
+    if x.std() == 0 or y.std() == 0:
+        return None
+    return float(np.corrcoef(x, y)[0, 1])
