@@ -110,6 +110,9 @@ def main() -> None:
     )
     print(f"wall {wall:.1f} s, limit {limit:.1f} s, achieved/limit {limit / wall:.2f}")
     print(f"peak RSS of the evaluator {peak:.0f} MiB")
+    from langroid.utils.object_registry import ObjectRegistry
+
+    print(f"objects left in Langroid's registry: {len(ObjectRegistry.registry)}")
     print(
         f"CPU seconds during the run ({os.cpu_count()} cores): "
         + ", ".join(f"{name} {sec:.1f}" for name, sec in cpu.items())

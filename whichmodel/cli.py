@@ -109,6 +109,17 @@ def eval_cmd(
             "--local-gguf", help="Serve this GGUF file locally and add it as a candidate."
         ),
     ] = None,
+    judge_mode: Annotated[
+        str | None,
+        typer.Option(
+            help="pointwise (rubric score per answer) or pairwise (each candidate answer "
+            "against the baseline's, judged in both orders)."
+        ),
+    ] = None,
+    judge_samples: Annotated[
+        int | None,
+        typer.Option(help="Pointwise: judge each answer N times; report the spread."),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -128,6 +139,8 @@ def eval_cmd(
         max_cost=max_cost,
         tolerance=tolerance,
         refusal_margin=refusal_margin,
+        judge_mode=judge_mode,
+        judge_samples=judge_samples,
     )
     from whichmodel.models import parse_model
     from whichmodel.tasks.evaluation import check_roles
@@ -213,17 +226,72 @@ def _run_with_progress(make_coro: Any) -> Any:
         return run_sync(make_coro(progress))
 
 
+def _write_portkey_configs(
+    rec: dict[str, Any], settings: Any, folder: Path | None, share: float | None, out: Console
+) -> None:
+    """`report --portkey-configs`: a switch becomes fallback.json and canary.json; any
+    other decision writes nothing (files left from an earlier run are named)."""
+    if folder is None:
+        return
+    from whichmodel import deploy
+
+    if not deploy.is_switch(rec):
+        old = [str(folder / n) for n in (deploy.FALLBACK_FILE, deploy.CANARY_FILE)]
+        old = [p for p in old if Path(p).exists()]
+        stale = f"; {', '.join(old)} are from an earlier run" if old else ""
+        out.print(
+            f"Run {rec['run_id']} recommends keeping {rec['baseline']}: no Portkey configs "
+            f"written (nothing to deploy){stale}.",
+            highlight=False,
+        )
+        return
+    share = deploy.DEFAULT_CANARY_SHARE if share is None else share
+    fallback, canary = deploy.write_configs(folder, rec, settings, share)
+    out.print(
+        f"Portkey configs written: {fallback} ({rec['recommended_model']} first, "
+        f"{rec['baseline']} on failure), {canary} ({share * 100:g}% to "
+        f"{rec['recommended_model']}).",
+        highlight=False,
+    )
+    for note in deploy.notes(rec, settings):
+        out.print(note, highlight=False)
+
+
 @app.command("report")
 def report_cmd(
     run_id: Annotated[str | None, typer.Argument(help="Run id (default: the latest).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     list_runs: Annotated[bool, typer.Option("--list", help="List runs.")] = False,
+    by_category: Annotated[
+        bool, typer.Option("--by-category", help="Also show results and decisions per category.")
+    ] = False,
+    portkey_configs: Annotated[
+        Path | None,
+        typer.Option(
+            "--portkey-configs",
+            metavar="DIR",
+            help="Write DIR/fallback.json and DIR/canary.json: Portkey gateway configs "
+            "that deploy a switch (no keys written).",
+        ),
+    ] = None,
+    canary_share: Annotated[
+        float | None,
+        typer.Option(
+            "--canary-share", help="Share of traffic canary.json sends to the new model (0.1)."
+        ),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Show a run's per-model table and recommendation."""
     from whichmodel.errors import NoDataError
 
+    if canary_share is not None:
+        if portkey_configs is None:
+            raise UsageError("--canary-share needs --portkey-configs DIR.")
+        from whichmodel.deploy import check_share
+
+        check_share(canary_share)
     settings = _settings(config, db=db)
     if not settings.db.exists():
         raise NoDataError(
@@ -253,10 +321,29 @@ def report_cmd(
         raise NoDataError(f"Run {run['id']} has no recommendation yet (status {run['status']}).")
     if as_json:
         sys.stdout.write(json.dumps(rec, indent=2) + "\n")
+        _write_portkey_configs(rec, settings, portkey_configs, canary_share, err_console)
         return
     from whichmodel.report import print_recommendation
 
-    print_recommendation(rec, console)
+    print_recommendation(rec, console, by_category=by_category)
+    _write_portkey_configs(rec, settings, portkey_configs, canary_share, console)
+
+
+@app.command("refusal-check")
+def refusal_check_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="CSV with `completion` and `final_label` columns (XSTest's).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Measure the refusal detector on labelled completions: precision, recall, F1, confusion."""
+    from whichmodel.refusal import check_file, print_check
+
+    result = check_file(file)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        return
+    print_check(result, console)
 
 
 @app.command("chat")

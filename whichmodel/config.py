@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_settings import (
@@ -127,6 +127,13 @@ class Settings(BaseSettings):
     judge_max_tokens: int = Field(default=400, ge=16)
     judge_attempts: int = Field(default=3, ge=1, le=10)
     """How many times the judge may try to produce a valid ScoreTool before unscored."""
+    judge_mode: Literal["pointwise", "pairwise"] = "pointwise"
+    """pointwise: each answer scored on the rubric; pairwise: each candidate answer
+    compared with the baseline's, in both orders (a verdict that flips is a tie)."""
+    judge_samples: int = Field(default=1, ge=1, le=10)
+    """Pointwise: judge each answer this many times; the score is their mean and
+    their spread is reported. Samples differ only at a judge temperature above 0
+    (default 0.7 when samples > 1, unless the judge model sets its own)."""
     retries: int = Field(default=2, ge=0, le=10)
     """Retries of a call that failed with 408/409/429/5xx, a timeout or a dropped
     connection: exponential backoff with jitter, honouring retry-after. The OpenAI

@@ -237,6 +237,10 @@ def llm_config(
             headers["x-portkey-strict-open-ai-compliance"] = str(
                 provider.strict_openai_compliance
             ).lower()
+    if ref.provider == "anthropic" and "x-portkey-strict-open-ai-compliance" not in headers:
+        # Strict compliance maps Anthropic's stop_reason "refusal" to "stop", hiding the
+        # provider's own refusal signal from the refusal detector.
+        headers["x-portkey-strict-open-ai-compliance"] = "false"
     headers.update(per_model.custom_headers)
     # Langroid would send these as x-portkey-retry / x-portkey-cache, which the
     # open-source gateway ignores; they go into x-portkey-config instead.

@@ -149,6 +149,43 @@ def m002_response_cache(db: sqlite_utils.Database) -> None:
     db["scores"].add_column("cache_hit", int)
 
 
+@migration
+def m003_pairwise_and_samples(db: sqlite_utils.Database) -> None:
+    # pairwise mode: each candidate answer judged against the baseline's, in both orders
+    db["pairwise"].create(
+        {
+            "run_id": str,
+            "prompt_id": str,
+            "model": str,  # the candidate
+            "judge": str,
+            "status": str,  # scored | unscored | error
+            "first": str,  # winner with the baseline as A: A | B | tie
+            "second": str,  # winner with the candidate as A: A | B | tie
+            "outcome": int,  # +1 candidate better, -1 baseline better, 0 tie or flipped
+            "consistent": int,  # 1 when both orders agree
+            "rationale": str,
+            "raw": str,
+            "attempts": int,
+            "error": str,
+            "input_tokens": int,
+            "cached_tokens": int,
+            "output_tokens": int,
+            "latency_ms": float,
+            "cost_usd": float,
+            "price_source": str,
+            "trace_id": str,
+            "created_at": str,
+        },
+        pk=("run_id", "prompt_id", "model"),
+        foreign_keys=[("run_id", "runs", "id"), ("prompt_id", "prompts", "id")],
+    )
+    # repeated judging (--judge-samples): each sample's quality, and their spread
+    db["scores"].add_column("samples", str)
+    db["scores"].add_column("spread", float)
+    # full or partial refusal
+    db["responses"].add_column("refusal_kind", str)
+
+
 def cache_key(*parts: Any) -> str:
     canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -362,6 +399,9 @@ class Store:
 
     def save_score(self, row: dict[str, Any]) -> None:
         self._replace("scores", {**row, "created_at": now()})
+
+    def save_pairwise(self, row: dict[str, Any]) -> None:
+        self._replace("pairwise", {**row, "created_at": now()})
 
     def responses(self, run_id: str, model: str | None = None) -> list[dict[str, Any]]:
         sql = "select * from responses where run_id = ?"

@@ -166,3 +166,26 @@ async def test_no_prompts_is_a_clear_error(tmp_path):
             candidates={BASE: make_candidate(MockLMConfig()), CAND: make_candidate(MockLMConfig())},
             judge=judge_by_answer({}),
         )
+
+
+async def test_repeated_judging_stores_the_mean_and_the_spread(store):
+    replies = iter([score_json(q, q, q) for q in (0.6, 0.8, 1.0)] * 100)
+    judge = make_judge(MockLMConfig(response_fn=lambda msg: next(replies)))
+    cands = {m: make_candidate(MockLMConfig(default_response=f"hi from {m}")) for m in (BASE, CAND)}
+    rec = await evaluate_async(
+        store,
+        load_settings(
+            baseline=BASE, candidates=[CAND], judge=JUDGE, judge_samples=3, concurrency=1
+        ),
+        candidates=cands,
+        judge=judge,
+    )
+    rows = store.scores(rec.run_id)
+    assert len(rows) == 12  # one row per answer, however many samples
+    for row in rows:
+        samples = json.loads(row["samples"])
+        assert sorted(samples) == pytest.approx([0.6, 0.8, 1.0])
+        assert row["quality"] == pytest.approx(0.8)
+        assert row["spread"] == pytest.approx(0.2)
+        assert row["attempts"] == 3
+    assert all(m.judge_spread == pytest.approx(0.2) for m in rec.models)

@@ -13,14 +13,21 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import statistics
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from whichmodel.agents.candidate import Answer, CandidateAgent, make_candidate
-from whichmodel.agents.judge import JudgeAgent, Judgment, make_judge
+from whichmodel.agents.judge import (
+    JudgeAgent,
+    Judgment,
+    PairwiseJudgeAgent,
+    make_judge,
+    make_pairwise_judge,
+)
 from whichmodel.config import Settings
 from whichmodel.errors import BudgetError, ConfigError, NoDataError
 from whichmodel.models import CallContext, ModelRef, call_context, llm_config, parse_model
@@ -28,6 +35,8 @@ from whichmodel.pricing import Usage, cost_of, is_price_known, normalize_usage, 
 from whichmodel.recommendation import PriceInfo, Recommendation, recommend
 from whichmodel.refusal import RefusalVerdict, combine, detect
 from whichmodel.store import Store, cache_key
+from whichmodel.tools.base import Tool
+from whichmodel.tools.pairwise import CompareTool
 from whichmodel.tools.score import ScoreTool
 
 SECRET_HINTS = ("key", "auth", "token", "secret", "password")
@@ -119,7 +128,12 @@ class Evaluation:
         judgment = self._cost(self.roles.judge, Usage(judge_in, 0, self.settings.judge_max_tokens))[
             0
         ]
-        return answer or 0.0, judgment or 0.0
+        if self.settings.judge_mode == "pairwise":
+            # both orders, each showing two answers; nothing for the baseline itself
+            judgment = 0.0 if model == self.roles.baseline else 2 * 1.5 * (judgment or 0.0)
+        else:
+            judgment = self.settings.judge_samples * (judgment or 0.0)
+        return answer or 0.0, judgment
 
     def estimate_run(self, prompt_ids: list[str] | None = None) -> tuple[float, float]:
         """(candidates, judge) estimated cost of evaluating ``prompt_ids`` (default: all)."""
@@ -165,16 +179,28 @@ class Evaluation:
         return agent
 
     def _build_judge(self) -> JudgeAgent:
+        """The judge of this run's mode (pointwise ``JudgeAgent`` or pairwise)."""
         agent = self._judge_agent
-        if agent is None:
-            judge = self.roles.judge
-            agent = make_judge(
-                llm_config(judge, self.settings, max_tokens=self.settings.judge_max_tokens),
-                attempts=self.settings.judge_attempts,
-                json_schema=self.settings.model_settings(judge).json_schema,
-                retries=self.settings.retries,
-            )
-        return agent
+        if agent is not None:
+            return agent
+        judge = self.roles.judge
+        per_model = self.settings.model_settings(judge)
+        samples = self.settings.judge_samples if self.settings.judge_mode == "pointwise" else 1
+        temperature = per_model.temperature
+        if temperature is None and samples > 1:
+            temperature = 0.7  # identical samples would measure nothing
+        make = make_pairwise_judge if self.settings.judge_mode == "pairwise" else make_judge
+        return make(
+            llm_config(
+                judge,
+                self.settings,
+                max_tokens=self.settings.judge_max_tokens,
+                temperature=temperature,
+            ),
+            attempts=self.settings.judge_attempts,
+            json_schema=per_model.json_schema,
+            retries=self.settings.retries,
+        )
 
     # ---------------------------------------------------------- running
 
@@ -222,45 +248,75 @@ class Evaluation:
         prompts = self.store.prompts(self.store.run_prompt_ids(run_id))
         candidates = {m: self._candidate(m) for m in self.roles.models}
         judge = self._build_judge()
+        pairwise = isinstance(judge, PairwiseJudgeAgent)
         answered = self.store.done_keys("responses", run_id)
-        judged = self.store.done_keys("scores", run_id)
+        judged = self.store.done_keys("pairwise" if pairwise else "scores", run_id)
+        compared = [m for m in self.roles.models if m != self.roles.baseline]
         total = len(prompts) * len(self.roles.models)
+        total_judged = len(prompts) * (len(compared) if pairwise else len(self.roles.models))
         counts = {"answers": len(answered), "judgments": len(judged)}
         self.progress("answers", counts["answers"], total)
-        self.progress("judgments", counts["judgments"], total)
+        self.progress("judgments", counts["judgments"], total_judged)
 
-        def jobs() -> Iterator[tuple[dict[str, Any], str]]:
+        def answer_jobs() -> Iterator[tuple[dict[str, Any], str]]:
             for prompt in prompts:
                 for model in self.roles.models:
+                    key = (prompt["id"], model)
+                    if key not in (answered if pairwise else judged):
+                        yield prompt, model
+
+        def pair_jobs() -> Iterator[tuple[dict[str, Any], str]]:
+            for prompt in prompts:
+                for model in compared:
                     if (prompt["id"], model) not in judged:
                         yield prompt, model
 
-        async def work(prompt: dict[str, Any], model: str) -> None:
-            key = (prompt["id"], model)
-            if key in answered:
-                row = self.store.db["responses"].get((run_id, prompt["id"], model))
-            else:
-                row = await self._answer(run_id, prompt, model, candidates[model])
-                self.store.save_response(row)
-                counts["answers"] += 1
-                self.progress("answers", counts["answers"], total)
-            if row["status"] != "ok":
-                return  # nothing to judge; the error is stored with the answer
-            await self._judge(run_id, prompt, model, row, judge)
-            counts["judgments"] += 1
-            self.progress("judgments", counts["judgments"], total)
+        async def answer(prompt: dict[str, Any], model: str) -> dict[str, Any]:
+            if (prompt["id"], model) in answered:
+                return self.store.db["responses"].get((run_id, prompt["id"], model))
+            row = await self._answer(run_id, prompt, model, candidates[model])
+            self.store.save_response(row)
+            answered.add((prompt["id"], model))
+            counts["answers"] += 1
+            self.progress("answers", counts["answers"], total)
+            return row
 
-        job_iter = jobs()
+        def judged_one() -> None:
+            counts["judgments"] += 1
+            self.progress("judgments", counts["judgments"], total_judged)
+
+        async def answer_and_score(prompt: dict[str, Any], model: str) -> None:
+            row = await answer(prompt, model)
+            if pairwise or row["status"] != "ok":
+                return  # nothing to score here; an error is stored with the answer
+            await self._judge(run_id, prompt, model, row, judge)
+            judged_one()
+
+        async def compare(prompt: dict[str, Any], model: str) -> None:
+            rows = {
+                m: self.store.db["responses"].get((run_id, prompt["id"], m))
+                for m in (self.roles.baseline, model)
+            }
+            if any(r["status"] != "ok" for r in rows.values()):
+                return  # nothing to compare; the error is stored with the answer
+            await self._compare(run_id, prompt, model, rows, judge)  # type: ignore[arg-type]
+            judged_one()
+
         self._check_budget_prices()
         limit = self.settings.max_cost
         budget = {"spent": 0.0, "reserved": 0.0, "stopped": False}
 
-        async def worker() -> None:
-            for prompt, model in job_iter:
+        async def worker(
+            jobs: Iterator[tuple[dict[str, Any], str]],
+            work: Callable[[dict[str, Any], str], Awaitable[None]],
+            part: int | None,
+        ) -> None:
+            for prompt, model in jobs:
                 if limit is None:
                     await work(prompt, model)
                     continue
-                reserve = sum(self.estimate(prompt, model))
+                costs = self.estimate(prompt, model)
+                reserve = sum(costs) if part is None else costs[part]
                 if budget["stopped"] or budget["spent"] + budget["reserved"] + reserve > limit:
                     budget["stopped"] = True  # calls in flight finish; no new one starts
                     return
@@ -272,18 +328,30 @@ class Evaluation:
                     budget["reserved"] -= reserve
                     budget["spent"] += self.spent - before
 
+        # pointwise: each (prompt, model) answered then scored at once; pairwise: all
+        # answers first, then each candidate's compared with the baseline's
+        phases = (
+            [(answer_jobs(), answer_and_score, 0), (pair_jobs(), compare, 1)]
+            if pairwise
+            else [(answer_jobs(), answer_and_score, None)]
+        )
         quiet_before = lr_settings.quiet
         lr_settings.quiet = True  # Langroid would print every message of every agent
         try:
-            await asyncio.gather(*(worker() for _ in range(self.settings.concurrency)))
+            for jobs, work, part in phases:
+                await asyncio.gather(
+                    *(worker(jobs, work, part) for _ in range(self.settings.concurrency))
+                )
+                if budget["stopped"]:
+                    break
         finally:
             lr_settings.quiet = quiet_before
         if budget["stopped"]:
-            done = len(self.store.done_keys("scores", run_id))
             self.store.finish_run(run_id, "stopped", "spending limit")
             raise BudgetError(
                 f"Stopped before the ${limit:.2f} limit: spent ${budget['spent']:.4f} in this "
-                f"session; {done} of {total} answers judged and stored. Finish with: "
+                f"session; {counts['answers']} of {total} answers and {counts['judgments']} of "
+                f"{total_judged} judgments stored. Finish with: "
                 f"whichmodel eval --resume {run_id} --max-cost MORE"
             )
         return self.finish(run_id)
@@ -306,28 +374,51 @@ class Evaluation:
             self.store.cache_put(key, "answer", model, dataclasses.asdict(answer))
         return answer, False
 
-    async def _cached_judgment(
-        self, prompt: dict[str, Any], text: str, judge: JudgeAgent
+    async def _cached_verdict(
+        self,
+        kind: str,
+        key_parts: tuple[Any, ...],
+        tool: type[Tool],
+        ask: Callable[[], Awaitable[Judgment]],
     ) -> tuple[Judgment, bool]:
+        """A judge verdict, from the cache when the same request was judged before."""
         key = cache_key(
-            "judgment",
+            kind,
             self.roles.judge,
-            prompt["messages"],
-            text,
-            prompt.get("reference"),
+            *key_parts,
             self.settings.model_settings(self.roles.judge).model_dump(),
         )
         if self.settings.cache and (stored := self.store.cache_get(key)) is not None:
-            return Judgment(score=ScoreTool(**stored["score"]), raw=stored["raw"], attempts=0), True
-        judgment = await judge.judge(prompt["messages"], text, prompt.get("reference"))
+            return Judgment(score=tool(**stored["score"]), raw=stored["raw"], attempts=0), True
+        judgment = await ask()
         if self.settings.cache and judgment.score is not None:
             self.store.cache_put(
                 key,
-                "judgment",
+                kind,
                 self.roles.judge,
                 {"score": judgment.score.model_dump(), "raw": judgment.raw},
             )
         return judgment, False
+
+    def _judge_cost(self, judgments: list[Judgment]) -> tuple[Usage, float | None, str]:
+        """Tokens and cost of the judge's calls (cached verdicts cost nothing)."""
+        judge_ref = self._ref(self.roles.judge)
+        calls = [c for j in judgments for c in j.calls]
+        usage = sum(
+            (
+                normalize_usage(
+                    judge_ref.provider, c.prompt_tokens, c.cached_tokens, c.completion_tokens
+                )
+                for c in calls
+            ),
+            Usage(),
+        )
+        if not all(c.usage_reported for c in calls):
+            return usage, None, "no usage reported"
+        cost, source = self._cost(self.roles.judge, usage)
+        if cost is not None:
+            self.spent += cost
+        return usage, cost, source
 
     def _tagged(
         self, run_id: str, prompt: dict[str, Any], model: str, role: str
@@ -391,6 +482,7 @@ class Evaluation:
             "price_source": source,
             "refused": int(verdict.refused),
             "refusal_reason": verdict.reason,
+            "refusal_kind": verdict.kind,
             "trace_id": ctx.trace_id,
             "cache_hit": int(hit),
             "gateway": json.dumps(ctx.response_headers),
@@ -404,52 +496,130 @@ class Evaluation:
         answer: Mapping[str, Any],
         judge: JudgeAgent,
     ) -> None:
-        judge_ref = self._ref(self.roles.judge)
-        with self._tagged(run_id, prompt, model, "judge") as ctx:
-            judgment, hit = await self._cached_judgment(prompt, answer["text"] or "", judge)
-        usage = sum(
-            (
-                normalize_usage(
-                    judge_ref.provider, c.prompt_tokens, c.cached_tokens, c.completion_tokens
+        """Score one answer (``judge_samples`` times: the mean, and their spread)."""
+        text = answer["text"] or ""
+        reference = prompt.get("reference")
+        judgments: list[Judgment] = []
+        hits = []
+        for i in range(self.settings.judge_samples):
+            parts: tuple[Any, ...] = (prompt["messages"], text, reference)
+            with self._tagged(run_id, prompt, model, "judge" if i == 0 else f"judge{i}") as ctx:
+                judgment, hit = await self._cached_verdict(
+                    "judgment",
+                    parts + ((f"sample {i}",) if i else ()),
+                    ScoreTool,
+                    lambda: judge.judge(prompt["messages"], text, reference),
                 )
-                for c in judgment.calls
-            ),
-            Usage(),
-        )
-        if all(c.usage_reported for c in judgment.calls):
-            cost, source = self._cost(self.roles.judge, usage)
-            if cost is not None:
-                self.spent += cost
-        else:
-            cost, source = None, "no usage reported"
-        score = judgment.score
+            judgments.append(judgment)
+            hits.append(hit)
+            if i == 0:
+                trace_id = ctx.trace_id
+        usage, cost, source = self._judge_cost(judgments)
         weights = self.settings.weights
+        scores = [j.score for j in judgments if j.score is not None]
+        qualities = [weights.quality(s.accuracy, s.relevance, s.clarity) for s in scores]
+
+        def mean(values: list[float]) -> float | None:
+            return sum(values) / len(values) if values else None
+
+        first = next((j for j in judgments if j.score is not None), judgments[0])
         self.store.save_score(
             {
                 "run_id": run_id,
                 "prompt_id": prompt["id"],
                 "model": model,
                 "judge": self.roles.judge,
-                "status": judgment.status,
-                "accuracy": score.accuracy if score else None,
-                "relevance": score.relevance if score else None,
-                "clarity": score.clarity if score else None,
-                "quality": weights.quality(score.accuracy, score.relevance, score.clarity)
-                if score
+                "status": first.status,
+                "accuracy": mean([s.accuracy for s in scores]),
+                "relevance": mean([s.relevance for s in scores]),
+                "clarity": mean([s.clarity for s in scores]),
+                "quality": mean(qualities),
+                # the majority of the samples; a tie counts as refused
+                "refused": int(2 * sum(s.refused for s in scores) >= len(scores))
+                if scores
                 else None,
-                "refused": int(score.refused) if score else None,
-                "rationale": score.rationale if score else None,
-                "raw": judgment.raw,
-                "attempts": judgment.attempts,
-                "error": judgment.error,
+                "rationale": first.score.rationale if first.score else None,
+                "raw": first.raw,
+                "attempts": sum(j.attempts for j in judgments),
+                "error": first.error,
                 "input_tokens": usage.input_tokens,
                 "cached_tokens": usage.cached_tokens,
                 "output_tokens": usage.output_tokens,
-                "latency_ms": judgment.latency_ms,
+                "latency_ms": sum(j.latency_ms for j in judgments),
                 "cost_usd": cost,
                 "price_source": source,
-                "trace_id": ctx.trace_id,
-                "cache_hit": int(hit),
+                "trace_id": trace_id,
+                "cache_hit": int(all(hits)),
+                "samples": json.dumps(
+                    [
+                        weights.quality(j.score.accuracy, j.score.relevance, j.score.clarity)
+                        if j.score
+                        else None
+                        for j in judgments
+                    ]
+                )
+                if len(judgments) > 1
+                else None,
+                "spread": statistics.stdev(qualities) if len(qualities) > 1 else None,
+            }
+        )
+
+    async def _compare(
+        self,
+        run_id: str,
+        prompt: dict[str, Any],
+        model: str,
+        rows: Mapping[str, Mapping[str, Any]],
+        judge: PairwiseJudgeAgent,
+    ) -> None:
+        """Pairwise: the candidate's answer against the baseline's, in both orders.
+        A verdict that flips with the order counts as a tie."""
+        base = rows[self.roles.baseline]["text"] or ""
+        cand = rows[model]["text"] or ""
+        reference = prompt.get("reference")
+        verdicts: list[Judgment] = []
+        for order, (first, second) in enumerate(((base, cand), (cand, base)), start=1):
+            with self._tagged(run_id, prompt, model, f"pairwise{order}") as ctx:
+                judgment, _ = await self._cached_verdict(
+                    "pairwise",
+                    (prompt["messages"], first, second, reference),
+                    CompareTool,
+                    lambda a=first, b=second: judge.judge_pair(prompt["messages"], a, b, reference),
+                )
+            verdicts.append(judgment)
+            if order == 1:
+                trace_id = ctx.trace_id
+        usage, cost, source = self._judge_cost(verdicts)
+        winners = [v.score.winner if v.score else None for v in verdicts]
+        # from the candidate's side: +1 better, -1 worse, 0 tie
+        sides = [
+            {"B": 1, "A": -1, "tie": 0}.get(winners[0] or ""),
+            {"A": 1, "B": -1, "tie": 0}.get(winners[1] or ""),
+        ]
+        scored = None not in sides
+        failed = next((v for v in verdicts if v.score is None), None)
+        self.store.save_pairwise(
+            {
+                "run_id": run_id,
+                "prompt_id": prompt["id"],
+                "model": model,
+                "judge": self.roles.judge,
+                "status": "scored" if scored else failed.status,  # type: ignore[union-attr]
+                "first": winners[0],
+                "second": winners[1],
+                "outcome": (sides[0] if sides[0] == sides[1] else 0) if scored else None,
+                "consistent": int(sides[0] == sides[1]) if scored else None,
+                "rationale": " | ".join(v.score.rationale for v in verdicts if v.score),
+                "raw": "\n---\n".join(v.raw for v in verdicts),
+                "attempts": sum(v.attempts for v in verdicts),
+                "error": failed.error if failed else None,
+                "input_tokens": usage.input_tokens,
+                "cached_tokens": usage.cached_tokens,
+                "output_tokens": usage.output_tokens,
+                "latency_ms": sum(v.latency_ms for v in verdicts),
+                "cost_usd": cost,
+                "price_source": source,
+                "trace_id": trace_id,
             }
         )
 
@@ -466,21 +636,27 @@ def answer_rows(store: Store, run_id: str) -> list[dict[str, Any]]:
     rows = list(
         store.db.query(
             """select r.prompt_id, r.model, r.status, r.cost_usd, r.latency_ms, r.output_tokens,
+                  length(r.text) as answer_chars,
                   r.refused as answer_refused, r.refusal_reason, s.quality,
                   s.refused as judge_refused,
-                  s.status as score_status
+                  s.status as score_status, s.spread as judge_spread, p.category, p.label,
+                  r.refusal_kind, w.outcome as preference, w.consistent as order_consistent
            from responses r left join scores s
              on s.run_id = r.run_id and s.prompt_id = r.prompt_id and s.model = r.model
+           left join pairwise w
+             on w.run_id = r.run_id and w.prompt_id = r.prompt_id and w.model = r.model
+           left join prompts p on p.id = r.prompt_id
            where r.run_id = ?""",
             [run_id],
         )
     )
     for row in rows:
         verdict = combine(
-            RefusalVerdict(bool(row["answer_refused"]), row["refusal_reason"]),
+            RefusalVerdict(bool(row["answer_refused"]), row["refusal_reason"], row["refusal_kind"]),
             bool(row["judge_refused"]) if row["judge_refused"] is not None else None,
         )
         row["refused"] = verdict.refused
+        row["refusal_kind"] = verdict.kind if verdict.refused else None
     return rows
 
 
@@ -509,8 +685,12 @@ def recommendation_for(
         raise NoDataError(
             f"No run {run_id!r} in {store.path}: `whichmodel report --list` shows runs."
         )
-    judge_costs = [r["cost_usd"] for r in store.scores(run_id)]
+    judge_costs = [r["cost_usd"] for r in store.scores(run_id)] + [
+        r["cost_usd"]
+        for r in store.db.query("select cost_usd from pairwise where run_id = ?", [run_id])
+    ]
     judge_cost = None if any(c is None for c in judge_costs) else sum(judge_costs)
+    mode = (run.get("settings") or {}).get("judge_mode", "pointwise")
     return recommend(
         answer_rows(store, run_id),
         run_id=run_id,
@@ -523,6 +703,7 @@ def recommendation_for(
         error_margin=settings.error_margin,
         judge=run["judge"],
         judge_cost_usd=judge_cost,
+        judge_mode=mode,
     )
 
 
@@ -553,8 +734,15 @@ async def resume_async(
 ) -> Recommendation:
     """Finish an interrupted run: the run's own models; nothing already stored is redone."""
     run = unfinished_run(store, run_id)
+    stored = run.get("settings") or {}
     settings = settings.model_copy(
-        update={"baseline": run["baseline"], "candidates": run["candidates"], "judge": run["judge"]}
+        update={
+            "baseline": run["baseline"],
+            "candidates": run["candidates"],
+            "judge": run["judge"],
+            "judge_mode": stored.get("judge_mode", "pointwise"),
+            "judge_samples": stored.get("judge_samples", 1),
+        }
     )
     return await Evaluation(store, settings, progress=progress).run(run["id"])
 
