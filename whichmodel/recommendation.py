@@ -198,6 +198,24 @@ def _share(flags: list[bool]) -> float | None:
     return sum(flags) / len(flags) if flags else None
 
 
+def _summaries(
+    by_model: Mapping[str, list[Mapping[str, Any]]],
+    baseline: str,
+    prices: Mapping[str, PriceInfo],
+    prompts: int,
+) -> dict[str, ModelSummary]:
+    return {
+        m: summarize(
+            m,
+            "baseline" if m == baseline else "candidate",
+            rs,
+            prices.get(m, PriceInfo(False, "unknown")),
+            prompts,
+        )
+        for m, rs in by_model.items()
+    }
+
+
 def _pct(new: float, old: float) -> float | None:
     return (new - old) / old * 100 if old else None
 
@@ -223,16 +241,7 @@ def recommend(
     for row in rows:
         if row["model"] in by_model:
             by_model[row["model"]].append(row)
-    summaries = {
-        m: summarize(
-            m,
-            "baseline" if m == baseline else "candidate",
-            rs,
-            prices.get(m, PriceInfo(False, "unknown")),
-            prompts,
-        )
-        for m, rs in by_model.items()
-    }
+    summaries = _summaries(by_model, baseline, prices, prompts)
     warnings: list[str] = []
     for s in summaries.values():
         if not s.price_known:
@@ -478,16 +487,7 @@ def _categories(
     for name in names:
         subset = {m: [r for r in rs if r.get("category") == name] for m, rs in by_model.items()}
         prompts = len({r["prompt_id"] for rs in subset.values() for r in rs})
-        summaries = {
-            m: summarize(
-                m,
-                "baseline" if m == baseline else "candidate",
-                rs,
-                prices.get(m, PriceInfo(False, "unknown")),
-                prompts,
-            )
-            for m, rs in subset.items()
-        }
+        summaries = _summaries(subset, baseline, prices, prompts)
         comparisons = [
             _compare(c, subset, summaries, baseline, pairwise=pairwise, **rule) for c in candidates
         ]

@@ -95,6 +95,17 @@ def _tag(kind: str, marker: str, body: str) -> str:
     return f"<{kind}-{marker}>\n{body}\n</{kind}-{marker}>"
 
 
+def _material(
+    task: str, messages: list[dict[str, str]], reference: str | None, marker: str
+) -> list[str]:
+    """The task line, the conversation and the reference, each in its marked block."""
+    convo = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
+    parts = [task, _tag("conversation", marker, convo)]
+    if reference:
+        parts.append(_tag("reference", marker, reference))
+    return parts
+
+
 def judge_prompt(
     messages: list[dict[str, str]],
     answer: str,
@@ -104,13 +115,9 @@ def judge_prompt(
     """The user message the judge sees. The random marker makes the closing tag
     unguessable, so an answer cannot end its own block and speak as the rubric."""
     marker = marker or secrets.token_hex(6)
-    convo = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
-    parts = [
-        "Grade the candidate answer to the conversation below.",
-        _tag("conversation", marker, convo),
-    ]
-    if reference:
-        parts.append(_tag("reference", marker, reference))
+    parts = _material(
+        "Grade the candidate answer to the conversation below.", messages, reference, marker
+    )
     parts.append(_tag("answer", marker, answer))
     parts.append(f"Grade only the text inside <answer-{marker}>. Use the `score` tool.")
     return "\n\n".join(parts)
@@ -125,13 +132,9 @@ def pairwise_prompt(
 ) -> str:
     """The user message of a pairwise judgment: answer A is ``first``, B ``second``."""
     marker = marker or secrets.token_hex(6)
-    convo = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
-    parts = [
-        "Compare the two candidate answers to the conversation below.",
-        _tag("conversation", marker, convo),
-    ]
-    if reference:
-        parts.append(_tag("reference", marker, reference))
+    parts = _material(
+        "Compare the two candidate answers to the conversation below.", messages, reference, marker
+    )
     parts.append(_tag("answer-A", marker, first))
     parts.append(_tag("answer-B", marker, second))
     parts.append(
