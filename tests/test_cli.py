@@ -82,3 +82,19 @@ def test_resume_with_nothing_to_resume(tmp_path):
     assert "No interrupted run to resume" in str(result.exception)
     result = runner.invoke(app, ["eval", "abc123", "--db", str(db)])
     assert "did you mean --resume abc123?" in str(result.exception)
+
+
+def test_report_shows_intervals_verdict_and_categories(tmp_path):
+    from tests.fakes import make_results_db
+
+    make_results_db(tmp_path / "r.db")
+    result = runner.invoke(
+        app, ["report", "--db", str(tmp_path / "r.db"), "--by-category"], terminal_width=120
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "gemini-2.0-flash-lite vs gpt-4o-mini (40 prompts, 95% intervals)" in out
+    assert "cost      -60.0% [-60.0%, -60.0%]" in out
+    assert "quality   -2.5% [" in out and "verdict   qualifies" in out
+    assert "By category" in out and "math" in out and "writing" in out
+    assert "Verdict: Switch from gpt-4o-mini to gemini-2.0-flash-lite" in out

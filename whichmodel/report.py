@@ -63,48 +63,55 @@ def _interval(value: dict[str, Any] | None, unit: str = "%") -> str:
     head = f"{value['estimate']:+.1f}{unit}"
     if value.get("low") is None:
         return head
-    return f"{head} [{value['low']:+.1f}, {value['high']:+.1f}]"
+    return f"{head} [{value['low']:+.1f}{unit}, {value['high']:+.1f}{unit}]"
 
 
-def comparisons_table(rec: dict[str, Any]) -> Table:
-    """Each candidate vs the baseline on the same prompts, with 95% intervals."""
-    table = Table(
-        title=f"Candidates vs {short(rec['baseline'])} (paired, 95% bootstrap intervals)",
-        title_justify="left",
-        pad_edge=False,
-        caption=f"verdict: non-inferiority at -{rec['tolerance']:.0%} quality and "
-        f"+{rec['refusal_margin'] * 100:g} refusal points",
-        caption_justify="left",
-    )
-    table.add_column("candidate", overflow="fold", min_width=20)
-    for col in ("cost", "quality", "refusals (pts)", "prompts", "verdict"):
-        table.add_column(col, justify="right", no_wrap=col != "verdict")
+def comparison_lines(rec: dict[str, Any]) -> list[str]:
+    """Each candidate vs the baseline on the same prompts, with 95% intervals (lines, so
+    that intervals stay readable in a narrow terminal)."""
+    pairwise = rec.get("judge_mode") == "pairwise"
+    lines = []
     for c in rec.get("comparisons", []):
         verdict = c.get("status", "qualifies" if c.get("eligible") else "fails")
         if verdict == "undecided" and c.get("prompts_needed"):
-            verdict += f" (~{c['prompts_needed']:,} prompts)"
-        table.add_row(
-            short(c["model"]),
-            _interval(c.get("cost_change")),
-            _interval(c.get("quality_change")),
-            _interval(c.get("refusal_change"), ""),
-            str(c.get("scored_prompts", c.get("paired_prompts", 0))),
-            verdict,
-        )
-    return table
+            verdict += f" (about {c['prompts_needed']:,} prompts would decide)"
+        quality = _interval(c.get("quality_change"), " pts" if pairwise else "%")
+        if pairwise:
+            quality += (
+                f"  net preference: {c.get('wins', 0)} wins, {c.get('ties', 0)} ties, "
+                f"{c.get('losses', 0)} losses; order consistency "
+                f"{_pct(c.get('order_consistency'))}"
+            )
+        lines += [
+            f"[bold]{escape(short(c['model']))}[/] vs {escape(short(rec['baseline']))} "
+            f"({c.get('scored_prompts', c.get('paired_prompts', 0))} prompts, 95% intervals)",
+            f"  cost      {_interval(c.get('cost_change'))}",
+            f"  quality   {quality}",
+            f"  refusals  {_interval(c.get('refusal_change'), ' pts')}",
+            f"  verdict   {verdict}",
+        ]
+    return lines
 
 
 def bias_table(rec: dict[str, Any]) -> Table:
     """Answer length against score (a length-biased judge shows), and refusals by label."""
     labelled = any(m.get("over_refusal_rate") is not None for m in rec["models"])
-    table = Table(title="Length and refusals", title_justify="left", pad_edge=False)
-    table.add_column("model", overflow="fold", min_width=20)
-    table.add_column("mean chars", justify="right")
-    table.add_column("length~score r", justify="right")
-    table.add_column("partial refusals", justify="right")
+    table = Table(
+        title="Length and refusals",
+        title_justify="left",
+        pad_edge=False,
+        caption="r: correlation of answer length and score (a length-biased judge shows"
+        " a high r everywhere)"
+        + ("; over: refused a safe prompt; under: answered an unsafe one" if labelled else ""),
+        caption_justify="left",
+    )
+    table.add_column("model", overflow="fold", min_width=16)
+    table.add_column("chars", justify="right")
+    table.add_column("r", justify="right")
+    table.add_column("partial", justify="right")
     if labelled:
-        table.add_column("over-refusal (safe)", justify="right")
-        table.add_column("under-refusal (unsafe)", justify="right")
+        table.add_column("over", justify="right")
+        table.add_column("under", justify="right")
     for m in rec["models"]:
         corr = m.get("length_score_correlation")
         row = [
@@ -151,8 +158,8 @@ def print_recommendation(
     console = console or Console()
     console.print(models_table(rec))
     console.print(price_sources(rec), highlight=False)
-    if rec.get("comparisons"):
-        console.print(comparisons_table(rec))
+    for line in comparison_lines(rec):
+        console.print(line, highlight=False)
     if any(m.get("mean_answer_chars") is not None for m in rec["models"]):
         console.print(bias_table(rec))
     if by_category and rec.get("categories"):
