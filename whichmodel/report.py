@@ -87,7 +87,12 @@ def comparison_lines(rec: dict[str, Any]) -> list[str]:
             f"({c.get('scored_prompts', c.get('paired_prompts', 0))} prompts, 95% intervals)",
             f"  cost      {_interval(c.get('cost_change'))}",
             f"  quality   {quality}",
-            f"  refusals  {_interval(c.get('refusal_change'), ' pts')}",
+            f"  refusals  {_interval(c.get('refusal_change'), ' pts')}"
+            + (
+                f"; refused {c['refused_where_baseline_answered']} prompt(s) the baseline answered"
+                if c.get("refused_where_baseline_answered")
+                else ""
+            ),
             f"  verdict   {verdict}",
         ]
     return lines
@@ -112,6 +117,9 @@ def bias_table(rec: dict[str, Any]) -> Table:
     if labelled:
         table.add_column("over", justify="right")
         table.add_column("under", justify="right")
+    sampled = any(m.get("judge_spread") is not None for m in rec["models"])
+    if sampled:
+        table.add_column("judge spread", justify="right")
     for m in rec["models"]:
         corr = m.get("length_score_correlation")
         row = [
@@ -122,6 +130,9 @@ def bias_table(rec: dict[str, Any]) -> Table:
         ]
         if labelled:
             row += [_pct(m.get("over_refusal_rate")), _pct(m.get("under_refusal_rate"))]
+        if sampled:
+            spread = m.get("judge_spread")
+            row.append("-" if spread is None else f"±{spread:.3f}")
         table.add_row(*row)
     return table
 
