@@ -280,6 +280,15 @@ def report_cmd(
             "--canary-share", help="Share of traffic canary.json sends to the new model (0.1)."
         ),
     ] = None,
+    html_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Also write one self-contained HTML file: verdict, chart, tables, "
+            "every answer (no network needed to open it).",
+        ),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -319,6 +328,15 @@ def report_cmd(
     rec = store.recommendation(run["id"])
     if rec is None:
         raise NoDataError(f"Run {run['id']} has no recommendation yet (status {run['status']}).")
+    if html_file is not None:
+        from whichmodel.html_report import write_html
+
+        written = write_html(store, run["id"], html_file)
+        (err_console if as_json else console).print(
+            f"HTML report written: {written} ({written.stat().st_size / 1024:,.0f} KB)",
+            highlight=False,
+            soft_wrap=True,
+        )
     if as_json:
         sys.stdout.write(json.dumps(rec, indent=2) + "\n")
         _write_portkey_configs(rec, settings, portkey_configs, canary_share, err_console)
@@ -507,6 +525,32 @@ def demo_cmd(
         "--baseline portkey/openai/gpt-4o-mini --candidate portkey/anthropic/"
         "claude-3-5-haiku-latest --judge portkey/openai/gpt-4o --output recommendation.json"
     )
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; beyond loopback needs WHICHMODEL_API_TOKEN.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Serve the HTTP API (/api/..., /openapi.json) and the dashboard (/)."""
+    from whichmodel.web import serve
+
+    _configure_logging()
+    settings = _settings(config, db=db)
+
+    def ready(host: str, port: int, token: bool) -> None:
+        where = f"[{host}]" if ":" in host else host
+        auth = " (token required: Authorization: Bearer, or open /?token=... once)" if token else ""
+        console.print(
+            f"whichmodel serving {settings.db} at http://{where}:{port}/{auth}. Ctrl+C stops.",
+            highlight=False,
+        )
+
+    serve(settings, host=host, port=port, on_ready=ready)
 
 
 class _LangroidNoise(logging.Filter):
