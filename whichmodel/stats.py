@@ -16,7 +16,7 @@ prompts would let it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,17 +84,39 @@ def _percentile_interval(samples: np.ndarray, estimate: float, n: int) -> Interv
     return Interval(estimate=estimate, low=float(low), high=float(high))
 
 
-def _ratio_change(cand: np.ndarray, base: np.ndarray, idx: np.ndarray) -> tuple[float, np.ndarray]:
+CHUNK = 100
+"""Resamples drawn at a time: memory stays at CHUNK x prompts, however many prompts."""
+
+
+def _bootstrap(
+    n: int, resamples: int, seed: int, statistic: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """``statistic`` of each of ``resamples`` resamples of ``n`` prompts (with
+    replacement). ``statistic`` gets a block of index rows and returns one value per row."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for start in range(0, resamples, CHUNK):
+        rows = min(CHUNK, resamples - start)
+        out.append(statistic(rng.integers(0, n, size=(rows, n))))
+    return np.concatenate(out) if out else np.empty(0)
+
+
+def _ratio_change(
+    cand: np.ndarray, base: np.ndarray, resamples: int, seed: int
+) -> tuple[float, np.ndarray]:
     """(sum(cand)/sum(base) - 1) x 100 on the data and on each resample."""
     base_total = base.sum()
     estimate = (cand.sum() / base_total - 1) * 100 if base_total else math.nan
-    with np.errstate(divide="ignore", invalid="ignore"):
-        samples = (cand[idx].sum(axis=1) / base[idx].sum(axis=1) - 1) * 100
-    return estimate, samples
+
+    def change(idx: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (cand[idx].sum(axis=1) / base[idx].sum(axis=1) - 1) * 100
+
+    return estimate, _bootstrap(len(cand), resamples, seed, change)
 
 
-def _resample(n: int, resamples: int, seed: int) -> np.ndarray:
-    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+def _mean_of(values: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+    return _bootstrap(len(values), resamples, seed, lambda idx: values[idx].mean(axis=1))
 
 
 def paired_comparison(
@@ -109,8 +131,7 @@ def paired_comparison(
     if scored:
         bq = np.array([p.base_quality for p in scored], dtype=float)
         cq = np.array([p.cand_quality for p in scored], dtype=float)
-        idx = _resample(len(scored), resamples, seed)
-        est, samples = _ratio_change(cq, bq, idx)
+        est, samples = _ratio_change(cq, bq, resamples, seed)
         quality_pct = (
             _percentile_interval(samples, est, len(scored))
             if math.isfinite(est)
@@ -118,7 +139,7 @@ def paired_comparison(
         )
         diffs = cq - bq
         quality_diff = _percentile_interval(
-            diffs[idx].mean(axis=1), float(diffs.mean()), len(scored)
+            _mean_of(diffs, resamples, seed), float(diffs.mean()), len(scored)
         )
 
     cost_pct = unknown
@@ -126,7 +147,7 @@ def paired_comparison(
     if costed and len(costed) == n:
         bc = np.array([p.base_cost for p in costed], dtype=float)
         cc = np.array([p.cand_cost for p in costed], dtype=float)
-        est, samples = _ratio_change(cc, bc, _resample(n, resamples, seed))
+        est, samples = _ratio_change(cc, bc, resamples, seed)
         if math.isfinite(est):
             cost_pct = _percentile_interval(samples, est, n)
 
@@ -134,7 +155,7 @@ def paired_comparison(
     if n:
         rd = np.array([int(p.cand_refused) - int(p.base_refused) for p in pairs], dtype=float)
         refusal = _percentile_interval(
-            rd[_resample(n, resamples, seed)].mean(axis=1) * 100, float(rd.mean() * 100), n
+            _mean_of(rd, resamples, seed) * 100, float(rd.mean() * 100), n
         )
     return PairedResult(
         prompts=n,
