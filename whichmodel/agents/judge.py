@@ -19,6 +19,7 @@ from langroid.agent.chat_document import ChatDocument
 from langroid.agent.tool_message import ToolMessage
 from langroid.agent.tools.orchestration import AgentDoneTool
 from langroid.language_models.base import LLMConfig, LLMMessage, Role
+from pydantic import ValidationError
 
 from whichmodel.agents.base import AgentConfig, LLMCall, StatelessAgent
 from whichmodel.tools.base import Tool
@@ -214,6 +215,12 @@ class JudgeAgent(StatelessAgent):
             for _ in range(self.config.attempts):
                 reply, call = await self.call(convo)
                 calls.append(call)
+                found = self._valid_tool(reply)
+                if found is not None:
+                    self.forget(reply)
+                    break
+                # no valid tool: Langroid's own handling gives the validation error or
+                # the nudge to send back
                 handled = await self.agent_response_async(reply)
                 self.forget(reply, handled)
                 found = _tool_in(handled, self.tool)
@@ -233,6 +240,16 @@ class JudgeAgent(StatelessAgent):
             latency_ms=(time.perf_counter() - start) * 1000,
             error=error,
         )
+
+    def _valid_tool(self, reply: ChatDocument) -> Tool | None:
+        """This judge's tool in ``reply`` when Langroid parses and validates it cleanly.
+        (Handling it would only wrap it in a Done tool, and Langroid's final step
+        rebuilds a JSON grammar for ~2 ms; a reply that needs feedback goes that way.)"""
+        try:
+            tools = self.get_tool_messages(reply)
+        except ValidationError:
+            return None
+        return next((t for t in tools if isinstance(t, self.tool)), None)
 
 
 class PairwiseConfig(JudgeConfig):
