@@ -5,7 +5,10 @@ Run with: .venv/bin/python bench/throughput.py [--prompts 500] [--models 4]
           [--latency-ms 300] [--concurrency 32]
 
 The physical limit is (P x M answers + P x M judgments) x L / C: no scheduler can do
-better with C calls in flight. Prints achieved / limit (1.0 = perfect) and peak RSS.
+better with C calls in flight. Prints achieved / limit (1.0 = perfect), the evaluator's
+peak RSS, the objects left in Langroid's registry, and the CPU seconds of the evaluator,
+the gateway and the fake provider during the run. A gateway already running is reused:
+stop it first (`whichmodel gateway stop`) for a clean measurement.
 """
 
 from __future__ import annotations
