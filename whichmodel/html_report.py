@@ -26,6 +26,7 @@ from typing import Any
 from whichmodel.errors import NoDataError, WhichmodelError
 from whichmodel.recommendation import short
 from whichmodel.refusal import RefusalVerdict, combine
+from whichmodel.report import money
 from whichmodel.store import Store
 
 ANSWER_CAP = 1500
@@ -39,12 +40,6 @@ _SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "whichmodel", "svg.image_inli
 
 def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
-
-
-def money(value: float | None) -> str:
-    if value is None:
-        return "unknown"
-    return f"${value:.4f}" if value < 1 else f"${value:,.2f}"
 
 
 def _pct(value: float | None) -> str:

@@ -4,7 +4,6 @@ provider (as in tests/tasks/test_evaluation_gateway.py)."""
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
@@ -17,6 +16,7 @@ import pytest
 import uvicorn
 
 from tests.fake_provider import Reply
+from tests.tasks.test_evaluation_gateway import judge_responder
 from whichmodel.config import Settings, load_settings
 from whichmodel.web import create_app
 
@@ -56,21 +56,6 @@ class LiveServer:
 
     def client(self, **kw: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30, **kw)
-
-
-def judge_responder(body: dict[str, Any], path: str, headers: dict[str, str]) -> str:
-    answer = body["messages"][-1]["content"]
-    quality = 0.9 if "base says" in answer else 0.88
-    return json.dumps(
-        {
-            "request": "score",
-            "accuracy": quality,
-            "relevance": quality,
-            "clarity": quality,
-            "refused": False,
-            "rationale": "scripted",
-        }
-    )
 
 
 def web_settings(gateway_url: str, fake_url: str, db: Path, **kw: Any) -> Settings:
