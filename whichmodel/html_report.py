@@ -25,7 +25,7 @@ from typing import Any
 
 from whichmodel.errors import NoDataError, WhichmodelError
 from whichmodel.recommendation import short
-from whichmodel.refusal import RefusalVerdict, combine
+from whichmodel.refusal import stored_verdict
 from whichmodel.report import money
 from whichmodel.store import Store
 
@@ -340,10 +340,7 @@ def _answers(store: Store, run_id: str) -> dict[tuple[str, str], dict[str, Any]]
     )
     out = {}
     for row in rows:
-        verdict = combine(
-            RefusalVerdict(bool(row["answer_refused"]), row["refusal_reason"], row["refusal_kind"]),
-            bool(row["judge_refused"]) if row["judge_refused"] is not None else None,
-        )
+        verdict = stored_verdict(row)
         row["refused"] = row["status"] == "ok" and verdict.refused
         row["refusal_reason"] = verdict.reason
         row["refusal_kind"] = verdict.kind if verdict.refused else None

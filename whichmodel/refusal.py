@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -371,6 +372,17 @@ def combine(
     if judge_refused:
         return RefusalVerdict(True, "judge", judge_kind or FULL, "judge")
     return answer
+
+
+def stored_verdict(row: Mapping[str, Any]) -> RefusalVerdict:
+    """The final verdict of a stored answer row joined with its score: the answer's own
+    signals (``answer_refused``, ``refusal_reason``, ``refusal_kind``) and the judge's
+    flag (``judge_refused``, None when unjudged)."""
+    judge = row["judge_refused"]
+    return combine(
+        RefusalVerdict(bool(row["answer_refused"]), row["refusal_reason"], row["refusal_kind"]),
+        bool(judge) if judge is not None else None,
+    )
 
 
 # ---- measuring the detector on labelled completions (XSTest's format) -------------------------

@@ -33,7 +33,7 @@ from whichmodel.errors import BudgetError, ConfigError, NoDataError
 from whichmodel.models import CallContext, ModelRef, call_context, llm_config, parse_model
 from whichmodel.pricing import Usage, cost_of, is_price_known, normalize_usage, price_source_label
 from whichmodel.recommendation import PriceInfo, Recommendation, recommend
-from whichmodel.refusal import RefusalVerdict, combine, detect
+from whichmodel.refusal import RefusalVerdict, detect, stored_verdict
 from whichmodel.store import Store, cache_key
 from whichmodel.tools.base import Tool
 from whichmodel.tools.pairwise import CompareTool
@@ -517,7 +517,13 @@ class Evaluation:
         usage, cost, source = self._judge_cost(judgments)
         weights = self.settings.weights
         scores = [j.score for j in judgments if j.score is not None]
-        qualities = [weights.quality(s.accuracy, s.relevance, s.clarity) for s in scores]
+        per_sample = [
+            weights.quality(j.score.accuracy, j.score.relevance, j.score.clarity)
+            if j.score
+            else None
+            for j in judgments
+        ]
+        qualities = [q for q in per_sample if q is not None]
 
         def mean(values: list[float]) -> float | None:
             return sum(values) / len(values) if values else None
@@ -550,16 +556,7 @@ class Evaluation:
                 "price_source": source,
                 "trace_id": trace_id,
                 "cache_hit": int(all(hits)),
-                "samples": json.dumps(
-                    [
-                        weights.quality(j.score.accuracy, j.score.relevance, j.score.clarity)
-                        if j.score
-                        else None
-                        for j in judgments
-                    ]
-                )
-                if len(judgments) > 1
-                else None,
+                "samples": json.dumps(per_sample) if len(judgments) > 1 else None,
                 "spread": statistics.stdev(qualities) if len(qualities) > 1 else None,
             }
         )
@@ -651,10 +648,7 @@ def answer_rows(store: Store, run_id: str) -> list[dict[str, Any]]:
         )
     )
     for row in rows:
-        verdict = combine(
-            RefusalVerdict(bool(row["answer_refused"]), row["refusal_reason"], row["refusal_kind"]),
-            bool(row["judge_refused"]) if row["judge_refused"] is not None else None,
-        )
+        verdict = stored_verdict(row)
         row["refused"] = verdict.refused
         row["refusal_kind"] = verdict.kind if verdict.refused else None
     return rows
