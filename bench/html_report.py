@@ -26,9 +26,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from whichmodel.config import load_settings  # noqa: E402
-from whichmodel.recommendation import PriceInfo  # noqa: E402
+from whichmodel.config import redacted as redacted_settings
+from whichmodel.results.verdict import run_verdict  # noqa: E402
 from whichmodel.store import Store  # noqa: E402
-from whichmodel.tasks.evaluation import recommendation_for, redacted_settings  # noqa: E402
 
 BASE = "portkey/openai/gpt-4o-mini"
 # (model, cost per answer in USD or None when the price is unknown, mean quality,
@@ -97,6 +97,17 @@ def build(path: Path, prompts: int, seed: int = 7) -> tuple[Store, str]:
             "candidates": settings.candidates,
             "judge": JUDGE,
             "settings": redacted_settings(settings),
+            "prices": {
+                m: {
+                    "known": m in prices or cost is not None,
+                    "source": "config: illustrative"
+                    if m in prices
+                    else "genai-prices"
+                    if cost
+                    else "unknown",
+                }
+                for m, cost, *_ in MODELS
+            },
         },
         ids,
     )
@@ -151,13 +162,7 @@ def build(path: Path, prompts: int, seed: int = 7) -> tuple[Store, str]:
                     "price_source": "genai-prices",
                 }
             )
-    known = {
-        m: PriceInfo(True, "config: illustrative")
-        if m in prices
-        else PriceInfo(cost is not None, "genai-prices" if cost else "unknown")
-        for m, cost, *_ in MODELS
-    }
-    rec = recommendation_for(store, run_id, settings, known)
+    rec = run_verdict(store, run_id)
     store.save_recommendation(run_id, rec.model_dump(mode="json"))
     store.finish_run(run_id, "completed")
     return store, run_id
@@ -202,13 +207,15 @@ def main() -> None:
         f"{time.perf_counter() - start:.1f} s"
     )
 
-    from whichmodel import html_report  # noqa: E402  (timed below, matplotlib included)
+    from whichmodel.report import html as html_report  # noqa: E402  (timed below, matplotlib included)
+    from whichmodel.report.chart import chart_png
+    from whichmodel.results.run_report import chart_data, run_report
 
     start = time.perf_counter()
-    text = html_report.render_html(store, run_id)
+    text = html_report.render_html(run_report(store, run_id))
     cold = time.perf_counter() - start
     start = time.perf_counter()
-    text = html_report.render_html(store, run_id)
+    text = html_report.render_html(run_report(store, run_id))
     warm = time.perf_counter() - start
     out = folder / "report.html"
     out.write_text(text, encoding="utf-8")
@@ -235,7 +242,7 @@ def main() -> None:
 
     if args.png:
         args.png.parent.mkdir(parents=True, exist_ok=True)
-        html_report.chart_png(store.recommendation(run_id), args.png)
+        chart_png(chart_data(store.recommendation(run_id)), args.png)
         print(f"chart: {args.png}")
     store.close()
     if args.keep is None:

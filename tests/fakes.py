@@ -51,9 +51,9 @@ def make_results_db(path, prompts: int = 40):
     overall (95% CI about -4% to -1%: a decided switch), -5% on math.
     """
     from whichmodel.config import load_settings
-    from whichmodel.recommendation import PriceInfo
+    from whichmodel.config import redacted as redacted_settings
+    from whichmodel.results.verdict import run_verdict
     from whichmodel.store import Store
-    from whichmodel.tasks.evaluation import recommendation_for, redacted_settings
 
     store = Store(path)
     _, ids = store.add_prompts(
@@ -72,6 +72,7 @@ def make_results_db(path, prompts: int = 40):
             "candidates": [CAND],
             "judge": JUDGE,
             "settings": redacted_settings(settings),
+            "prices": {m: {"known": True, "source": "genai-prices"} for m in (BASE, CAND)},
         },
         ids,
     )
@@ -113,8 +114,7 @@ def make_results_db(path, prompts: int = 40):
                     "cost_usd": 0.001,
                 }
             )
-    prices = {m: PriceInfo(True, "genai-prices") for m in (BASE, CAND)}
-    rec = recommendation_for(store, run_id, settings, prices)
+    rec = run_verdict(store, run_id)
     store.save_recommendation(run_id, rec.model_dump(mode="json"))
     store.finish_run(run_id, "completed")
     return store, run_id
@@ -133,3 +133,60 @@ def wire_env(gateway, fake, db, **extra: str) -> dict[str, str]:
         "WHICHMODEL_DB": str(db),
         **extra,
     }
+
+
+def add_pairwise_run(store, run_id: str = "pair01", source_run: str = "run0001") -> dict:
+    """A finished pairwise run over the prompts of ``source_run``: the candidate wins in
+    both orders except on every 4th prompt, where the verdict flips (a tie). Each
+    pairwise verdict cost $0.002. Returns the stored recommendation."""
+    from whichmodel.config import load_settings
+    from whichmodel.config import redacted as redacted_settings
+    from whichmodel.results.verdict import run_verdict
+
+    settings = load_settings(baseline=BASE, candidates=[CAND], judge=JUDGE, judge_mode="pairwise")
+    ids = store.run_prompt_ids(source_run)
+    store.create_run(
+        {
+            "id": run_id,
+            "baseline": BASE,
+            "candidates": [CAND],
+            "judge": JUDGE,
+            "settings": redacted_settings(settings),
+            "prices": {m: {"known": True, "source": "genai-prices"} for m in (BASE, CAND)},
+        },
+        ids,
+    )
+    for i, pid in enumerate(ids):
+        for model, cost in ((BASE, 0.01), (CAND, 0.004)):
+            store.save_response(
+                {
+                    "run_id": run_id,
+                    "prompt_id": pid,
+                    "model": model,
+                    "status": "ok",
+                    "text": f"{model} says {i}",
+                    "cost_usd": cost,
+                    "latency_ms": 50.0,
+                    "refused": 0,
+                }
+            )
+        first, second = ("B", "A") if i % 4 else ("A", "A")  # every 4th flips: a tie
+        store.save_pairwise(
+            {
+                "run_id": run_id,
+                "prompt_id": pid,
+                "model": CAND,
+                "judge": JUDGE,
+                "status": "scored",
+                "first": first,
+                "second": second,
+                "outcome": 1 if i % 4 else 0,
+                "consistent": int(bool(i % 4)),
+                "rationale": f"pair verdict {i}",
+                "cost_usd": 0.002,
+            }
+        )
+    rec = run_verdict(store, run_id).model_dump(mode="json")
+    store.save_recommendation(run_id, rec)
+    store.finish_run(run_id, "completed")
+    return rec

@@ -21,12 +21,12 @@ __version__ = "0.1.0"
 _LAZY = {
     "evaluate": ("whichmodel.api", "evaluate"),
     "recommend": ("whichmodel.api", "recommend"),
-    "Recommendation": ("whichmodel.recommendation", "Recommendation"),
+    "Recommendation": ("whichmodel.verdict.models", "Recommendation"),
     "RecommendModelTool": ("whichmodel.tools.advisor", "RecommendModelTool"),
     "ScoreTool": ("whichmodel.tools.score", "ScoreTool"),
     "evaluation_task": ("whichmodel.tasks.orchestrator", "evaluation_task"),
     "EvaluateModelsTool": ("whichmodel.tasks.orchestrator", "EvaluateModelsTool"),
-    "make_advisor": ("whichmodel.agents.advisor", "make_advisor"),
+    "make_advisor": ("whichmodel.tasks.orchestrator", "make_advisor"),
     "WhichmodelError": ("whichmodel.errors", "WhichmodelError"),
 }
 

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from whichmodel._loop import run as run_sync
-from whichmodel.recommendation import Recommendation
+from whichmodel.config import DEFAULT_DB
+from whichmodel.verdict.models import Recommendation
 
 
 def evaluate(
@@ -15,7 +16,7 @@ def evaluate(
     candidates: list[str],
     judge: str,
     prompts: str | Path | None = None,
-    db: str | Path = "whichmodel.db",
+    db: str | Path = DEFAULT_DB,
     progress: Any = None,
     **settings: Any,
 ) -> Recommendation:
@@ -40,7 +41,7 @@ def evaluate(
 
 
 def recommend(
-    db: str | Path = "whichmodel.db",
+    db: str | Path = DEFAULT_DB,
     run_id: str | None = None,
     *,
     tolerance: float | None = None,
@@ -48,12 +49,10 @@ def recommend(
 ) -> Recommendation:
     """The recommendation of a stored run (default: the latest), recomputed for another
     ``tolerance`` or ``refusal_margin`` when given. Makes no model calls."""
-    from whichmodel import advice
     from whichmodel.errors import NoDataError
+    from whichmodel.results.verdict import HOW_TO_MAKE_A_RUN, recommendation
     from whichmodel.store import Store
 
     if not Path(db).exists():
-        raise NoDataError(f"No database at {db}. {advice.HOW_TO_MAKE_A_RUN}")
-    return advice.recommendation(
-        Store(db), run_id, tolerance=tolerance, refusal_margin=refusal_margin
-    )
+        raise NoDataError(f"No database at {db}. {HOW_TO_MAKE_A_RUN}")
+    return recommendation(Store(db), run_id, tolerance=tolerance, refusal_margin=refusal_margin)

@@ -24,6 +24,24 @@ from whichmodel.errors import ConfigError
 
 CONFIG_FILE_ENV = "WHICHMODEL_CONFIG"
 DEFAULT_CONFIG_FILE = "whichmodel.toml"
+DEFAULT_DB = Path("whichmodel.db")
+HOSTED_PORTKEY_URL = "https://api.portkey.ai"
+"""Where calls go when neither ``PORTKEY_BASE_URL`` nor a provider's ``base_url`` is set."""
+DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant."
+"""The system prompt of a replayed conversation that has none (and no model setting)."""
+DEFAULT_CONTEXT_LENGTH = 128_000
+SAMPLED_JUDGE_TEMPERATURE = 0.7
+"""Judge temperature when each answer is judged several times and the judge model sets
+none: identical samples would measure nothing."""
+DEFAULT_CANARY_SHARE = 0.1
+"""Share of the traffic a canary config sends to the recommended model."""
+SECRET_HINTS = ("key", "auth", "token", "secret", "password")
+"""Header names containing one of these carry credentials: never stored or written."""
+
+JudgeMode = Literal["pointwise", "pairwise"]
+RunStatus = Literal["running", "completed", "failed", "interrupted", "stopped"]
+"""stopped: the spending limit; interrupted: Ctrl-C or a server shutdown."""
+Decision = Literal["switch", "keep", "undecided"]
 
 
 class ProviderSettings(BaseModel):
@@ -102,7 +120,7 @@ class Settings(BaseSettings):
         toml_file=DEFAULT_CONFIG_FILE,
     )
 
-    db: Path = Path("whichmodel.db")
+    db: Path = DEFAULT_DB
     """SQLite file holding prompts, runs, answers, scores and recommendations."""
     baseline: str | None = None
     """The model in production now, as ``portkey/<provider>/<model>``."""
@@ -127,7 +145,7 @@ class Settings(BaseSettings):
     judge_max_tokens: int = Field(default=400, ge=16)
     judge_attempts: int = Field(default=3, ge=1, le=10)
     """How many times the judge may try to produce a valid ScoreTool before unscored."""
-    judge_mode: Literal["pointwise", "pairwise"] = "pointwise"
+    judge_mode: JudgeMode = "pointwise"
     """pointwise: each answer scored on the rubric; pairwise: each candidate answer
     compared with the baseline's, in both orders (a verdict that flips is a tie)."""
     judge_samples: int = Field(default=1, ge=1, le=10)
@@ -198,3 +216,23 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
                 os.environ.pop(CONFIG_FILE_ENV, None)
             else:
                 os.environ[CONFIG_FILE_ENV] = previous
+
+
+def default(name: str) -> Any:
+    """The default of setting ``name``: every other module asks here, so each default
+    is written once, in the field above."""
+    field = Settings.model_fields[name]
+    return field.get_default(call_default_factory=True)
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """Settings as stored with a run: header values that look secret are removed."""
+    data = settings.model_dump(mode="json")
+    for provider in data.get("providers", {}).values():
+        headers = provider.get("custom_headers") or {}
+        for name in list(headers):
+            if any(h in name.lower() for h in SECRET_HINTS):
+                headers[name] = "<redacted>"
+        if provider.get("virtual_key"):
+            provider["virtual_key"] = "<redacted>"
+    return data

@@ -42,7 +42,7 @@ def main() -> None:
     from whichmodel.config import load_settings
     from whichmodel.local.demo import BASELINE, demo_settings
     from whichmodel.local.stack import local_stack
-    from whichmodel.models import llm_config
+    from whichmodel.portkey.wire import llm_config
     from whichmodel.tools.advisor import store_of
 
     sys.path.insert(0, str(Path(__file__).parent))

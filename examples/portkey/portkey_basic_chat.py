@@ -21,7 +21,7 @@ from contextlib import nullcontext
 
 from whichmodel.config import load_settings
 from whichmodel.errors import WhichmodelError
-from whichmodel.models import harden_llm, llm_config, parse_model
+from whichmodel.portkey.wire import harden_llm, llm_config, parse_model
 
 HOSTED_MODEL = "portkey/openai/gpt-4o-mini"
 LOCAL_MODEL = "portkey/openai/smollm2"

@@ -1,6 +1,6 @@
 """The same question to several providers through Portkey, concurrently (asyncio and
 Langroid's ``llm_response_async``), side by side with latency, tokens and cost from
-``whichmodel.pricing`` (an unknown price shows "unknown", never $0).
+``whichmodel.verdict.pricing`` (an unknown price shows "unknown", never $0).
 
 Run with: python examples/portkey/portkey_multi_provider.py [--local]
 
@@ -21,8 +21,8 @@ from contextlib import nullcontext
 
 from whichmodel.config import Settings, load_settings
 from whichmodel.errors import WhichmodelError
-from whichmodel.models import call_context, harden_llm, llm_config, parse_model
-from whichmodel.pricing import cost_of, normalize_usage
+from whichmodel.portkey.wire import call_context, harden_llm, llm_config, parse_model
+from whichmodel.verdict.pricing import cost_of, normalize_usage
 
 HOSTED_MODELS = [
     "portkey/openai/gpt-4o-mini",

@@ -23,9 +23,8 @@ from pathlib import Path
 def sample_database(path: Path) -> None:
     """A finished run: the baseline costs $10/1k prompts, the candidate $4, quality 0.80 vs 0.78."""
     from whichmodel.config import load_settings
-    from whichmodel.recommendation import PriceInfo
+    from whichmodel.results.verdict import run_verdict
     from whichmodel.store import Store
-    from whichmodel.tasks.evaluation import recommendation_for
 
     base, cand = "portkey/openai/gpt-4o-mini", "portkey/google/gemini-2.0-flash-lite"
     settings = load_settings(baseline=base, candidates=[cand], judge="portkey/openai/gpt-4o")
@@ -42,6 +41,7 @@ def sample_database(path: Path) -> None:
             "candidates": [cand],
             "judge": settings.judge,
             "settings": {},
+            "prices": {m: {"known": True, "source": "example"} for m in (base, cand)},
         },
         ids,
     )
@@ -70,10 +70,7 @@ def sample_database(path: Path) -> None:
                     "refused": 0,
                 }
             )
-    prices = {m: PriceInfo(True, "example") for m in (base, cand)}
-    store.save_recommendation(
-        run_id, recommendation_for(store, run_id, settings, prices).model_dump(mode="json")
-    )
+    store.save_recommendation(run_id, run_verdict(store, run_id).model_dump(mode="json"))
     store.finish_run(run_id, "completed")
 
 
@@ -91,12 +88,12 @@ def main() -> None:
 
     from langroid.utils.configuration import settings as langroid_settings
 
-    from whichmodel.agents.advisor import make_advisor
     from whichmodel.config import load_settings
     from whichmodel.local.demo import BASELINE, demo_settings
     from whichmodel.local.stack import local_stack
-    from whichmodel.models import llm_config
+    from whichmodel.portkey.wire import llm_config
     from whichmodel.store import Store
+    from whichmodel.tasks.orchestrator import make_advisor
 
     langroid_settings.quiet = True
     db = args.db

@@ -5,8 +5,9 @@ import json
 import pytest
 
 from tests.fakes import CAND, make_results_db, scripted
-from whichmodel.agents.advisor import make_advisor, unverified_numbers
+from whichmodel.agents.advisor import unverified_numbers
 from whichmodel.store import Store
+from whichmodel.tasks.orchestrator import make_advisor
 
 
 def tool(request, **fields):

@@ -3,7 +3,8 @@ import asyncio
 from langroid.language_models.mock_lm import MockLMConfig
 from langroid.utils.object_registry import ObjectRegistry
 
-from whichmodel.agents.candidate import DEFAULT_SYSTEM, make_candidate
+from whichmodel.agents.candidate import make_candidate
+from whichmodel.config import DEFAULT_SYSTEM_PROMPT as DEFAULT_SYSTEM
 
 
 async def test_single_turn_answer():

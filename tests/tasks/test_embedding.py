@@ -8,9 +8,9 @@ from langroid.agent.task import Task, TaskConfig
 from tests.fakes import make_results_db, scripted
 from tests.tasks.test_evaluation_gateway import BASE, CAND, JUDGE, PRICE, judge_responder
 from whichmodel import EvaluateModelsTool, evaluate, evaluation_task, recommend
-from whichmodel.agents.advisor import make_advisor
 from whichmodel.config import load_settings
 from whichmodel.store import Store
+from whichmodel.tasks.orchestrator import make_advisor
 
 
 def wire_settings(gateway, fake, **kw):
@@ -75,7 +75,7 @@ async def test_orchestrator_as_a_sub_task(gateway, fake_provider, tmp_path):
     main.add_sub_task(evaluation_task(store, settings))
     await main.run_async("Which of our candidate models should we use?", turns=3)
     runs = store.runs()
-    assert len(runs) == 1 and json.loads(runs[0]["candidates"]) == [CAND]
+    assert len(runs) == 1 and runs[0]["candidates"] == [CAND]
     assert store.recommendation(runs[0]["id"]) is not None
     # the sub-task's result (the recommendation) came back to the main agent's LLM
     assert f"Run {runs[0]['id']}" in seen[1]

@@ -10,18 +10,21 @@ schema, to be one of the tools, so the answer always rests on data.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from langroid.agent.chat_agent import ChatAgent
 from langroid.agent.chat_document import ChatDocument
-from langroid.language_models.base import LLMConfig
 
 from whichmodel.agents.base import AgentConfig
-from whichmodel.config import Settings
-from whichmodel.models import harden_llm
+from whichmodel.portkey.wire import harden_llm
 from whichmodel.store import Store
-from whichmodel.tools.advisor import ADVISOR_TOOLS
+from whichmodel.tools.advisor import ADVISOR_TOOLS, EvaluateModelsTool, note_run
+
+Evaluator = Callable[[EvaluateModelsTool], Awaitable[tuple[str, str | None]]]
+"""Runs an evaluation for the advisor: (text for the LLM, the new run id or None).
+Given by the caller (``whichmodel.tasks.orchestrator.make_advisor``)."""
 
 ADVISOR_SYSTEM = """You help a team choose which LLM to use in production, using the results
 of whichmodel evaluations stored in a database. Rules:
@@ -97,7 +100,7 @@ def _first_step_schema(tools: list[Any]) -> dict[str, Any]:
 
 
 class AdvisorAgent(ChatAgent):
-    def __init__(self, config: AdvisorConfig, store: Store, eval_settings: Settings | None = None):
+    def __init__(self, config: AdvisorConfig, store: Store, evaluator: Evaluator | None = None):
         super().__init__(config)
         self.config: AdvisorConfig = config
         if self.llm is not None:
@@ -109,7 +112,7 @@ class AdvisorAgent(ChatAgent):
             # lengthen a small model's prompt
             self.system_tool_format_instructions = ""
         self.whichmodel_store = store
-        self.eval_settings = eval_settings
+        self.evaluator = evaluator
         self.runs_cited: list[str] = []
         self.tools_used: list[str] = []
         self._nudged = False
@@ -126,6 +129,15 @@ class AdvisorAgent(ChatAgent):
                 body["response_format"] = _first_step_schema(ADVISOR_TOOLS)
             params.extra_body = body
         return await super().llm_response_async(message)
+
+    async def evaluate_models_async(self, msg: EvaluateModelsTool) -> str:
+        """The handler of ``EvaluateModelsTool``: the evaluator given at construction."""
+        if self.evaluator is None:
+            return "This advisor cannot start evaluations: run `whichmodel eval` instead."
+        reply, run_id = await self.evaluator(msg)
+        if run_id is not None:
+            note_run(self, run_id)
+        return reply
 
     # -- one question
 
@@ -175,13 +187,3 @@ class AdvisorAgent(ChatAgent):
             runs_cited=list(self.runs_cited),
             unverified=unverified,
         )
-
-
-def make_advisor(
-    llm: LLMConfig,
-    store: Store,
-    *,
-    constrained: bool = False,
-    eval_settings: Settings | None = None,
-) -> AdvisorAgent:
-    return AdvisorAgent(AdvisorConfig(llm=llm, constrained=constrained), store, eval_settings)

@@ -17,7 +17,8 @@ from langroid.agent.chat_document import ChatDocument
 from langroid.language_models.base import LLMMessage
 from langroid.utils.object_registry import ObjectRegistry
 
-from whichmodel.models import harden_llm
+from whichmodel.config import default
+from whichmodel.portkey.wire import harden_llm
 
 
 @dataclass
@@ -34,7 +35,7 @@ class LLMCall:
 
 
 class AgentConfig(ChatAgentConfig):
-    retries: int = 2
+    retries: int = default("retries")
     """Retries of a failed call by the OpenAI client, the one retry layer."""
 
 

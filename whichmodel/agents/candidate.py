@@ -15,13 +15,12 @@ from langroid.agent.tool_message import ToolMessage
 from langroid.language_models.base import LLMConfig, LLMMessage, Role
 
 from whichmodel.agents.base import AgentConfig, StatelessAgent
-
-DEFAULT_SYSTEM = "You are a helpful assistant."
+from whichmodel.config import DEFAULT_SYSTEM_PROMPT, default
 
 
 class CandidateConfig(AgentConfig):
     name: str = "candidate"
-    system_message: str = DEFAULT_SYSTEM
+    system_message: str = DEFAULT_SYSTEM_PROMPT
     recognize_recipient_in_content: bool = False  # answers are replayed, never routed
 
 
@@ -100,8 +99,12 @@ class CandidateAgent(StatelessAgent):
 
 
 def make_candidate(
-    llm: LLMConfig, system_prompt: str | None = None, retries: int = 2
+    llm: LLMConfig, system_prompt: str | None = None, retries: int | None = None
 ) -> CandidateAgent:
     return CandidateAgent(
-        CandidateConfig(llm=llm, system_message=system_prompt or DEFAULT_SYSTEM, retries=retries)
+        CandidateConfig(
+            llm=llm,
+            system_message=system_prompt or DEFAULT_SYSTEM_PROMPT,
+            retries=default("retries") if retries is None else retries,
+        )
     )

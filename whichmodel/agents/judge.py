@@ -22,6 +22,7 @@ from langroid.language_models.base import LLMConfig, LLMMessage, Role
 from pydantic import ValidationError
 
 from whichmodel.agents.base import AgentConfig, LLMCall, StatelessAgent
+from whichmodel.config import default
 from whichmodel.tools.base import Tool
 from whichmodel.tools.pairwise import CompareTool
 from whichmodel.tools.score import ScoreTool
@@ -68,7 +69,7 @@ class JudgeConfig(AgentConfig):
     recognize_recipient_in_content: bool = False  # an answer is never addressed elsewhere
     system_message: str = JUDGE_SYSTEM
     handle_llm_no_tool: Any = NUDGE
-    attempts: int = 3
+    attempts: int = default("judge_attempts")
     """LLM tries before the answer is stored as unscored."""
     json_schema: bool | None = None
     """Force (True) or forbid (False) a JSON-schema response_format; None: Langroid decides."""
@@ -284,17 +285,27 @@ def _tool_in(handled: ChatDocument | None, kind: type[Tool]) -> Tool | None:
     return None
 
 
+def _options(attempts: int | None, retries: int | None) -> dict[str, int]:
+    """Only what the caller chose: the config classes hold the defaults."""
+    given = {"attempts": attempts, "retries": retries}
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def make_judge(
-    llm: LLMConfig, attempts: int = 3, json_schema: bool | None = None, retries: int = 2
+    llm: LLMConfig,
+    attempts: int | None = None,
+    json_schema: bool | None = None,
+    retries: int | None = None,
 ) -> JudgeAgent:
-    return JudgeAgent(
-        JudgeConfig(llm=llm, attempts=attempts, json_schema=json_schema, retries=retries)
-    )
+    return JudgeAgent(JudgeConfig(llm=llm, json_schema=json_schema, **_options(attempts, retries)))
 
 
 def make_pairwise_judge(
-    llm: LLMConfig, attempts: int = 3, json_schema: bool | None = None, retries: int = 2
+    llm: LLMConfig,
+    attempts: int | None = None,
+    json_schema: bool | None = None,
+    retries: int | None = None,
 ) -> PairwiseJudgeAgent:
     return PairwiseJudgeAgent(
-        PairwiseConfig(llm=llm, attempts=attempts, json_schema=json_schema, retries=retries)
+        PairwiseConfig(llm=llm, json_schema=json_schema, **_options(attempts, retries))
     )

@@ -1,4 +1,5 @@
-"""The orchestrator as a Langroid Task another task can run as a sub-task.
+"""The orchestrator as a Langroid Task another task can run as a sub-task, and the
+advisor wired to start evaluations.
 
 A parent agent's LLM emits ``EvaluateModelsTool``; the sub-task's agent (no LLM of
 its own) runs the evaluation and answers, in one round, with the recommendation.
@@ -6,14 +7,51 @@ its own) runs the evaluation and answers, in one round, with the recommendation.
 
 from __future__ import annotations
 
+import asyncio
+
 from langroid.agent.chat_agent import ChatAgent, ChatAgentConfig
 from langroid.agent.task import Task, TaskConfig
+from langroid.language_models.base import LLMConfig
 
+from whichmodel.agents.advisor import AdvisorAgent, AdvisorConfig
 from whichmodel.config import Settings
+from whichmodel.errors import WhichmodelError
+from whichmodel.report.text import recommendation_text
+from whichmodel.results.verdict import find_run
 from whichmodel.store import Store
+from whichmodel.tasks.evaluation import evaluate_async
 from whichmodel.tools.advisor import EvaluateModelsTool
 
-__all__ = ["EvaluateModelsTool", "EvaluatorAgent", "evaluation_task"]
+__all__ = ["EvaluateModelsTool", "EvaluatorAgent", "evaluation_task", "make_advisor"]
+
+
+class Evaluations:
+    """Runs the evaluations ``EvaluateModelsTool`` asks for on one database. The
+    settings (providers, prices...) are ``settings`` when given, else the latest run's."""
+
+    def __init__(self, store: Store, settings: Settings | None = None):
+        self.store = store
+        self.settings = settings
+
+    async def __call__(self, msg: EvaluateModelsTool) -> tuple[str, str | None]:
+        base = self.settings
+        try:
+            if base is None:
+                latest = find_run(self.store) if self.store.runs() else None
+                values = dict(latest["settings"]) if latest else {}
+                values.pop("db", None)
+                base = Settings(**values)
+            settings = base.model_copy(
+                update={
+                    "candidates": msg.candidates,
+                    "baseline": msg.baseline or base.baseline,
+                    "judge": msg.judge or base.judge,
+                }
+            )
+            rec = await evaluate_async(self.store, settings)
+        except WhichmodelError as exc:
+            return str(exc), None
+        return f"New evaluation finished.\n{recommendation_text(rec)}", rec.run_id
 
 
 class EvaluatorAgent(ChatAgent):
@@ -22,8 +60,14 @@ class EvaluatorAgent(ChatAgent):
     def __init__(self, store: Store, settings: Settings, name: str = "evaluator"):
         super().__init__(ChatAgentConfig(name=name, llm=None))
         self.whichmodel_store = store
-        self.eval_settings = settings
+        self.evaluations = Evaluations(store, settings)
         self.enable_message(EvaluateModelsTool, use=False, handle=True)
+
+    async def evaluate_models_async(self, msg: EvaluateModelsTool) -> str:
+        return (await self.evaluations(msg))[0]
+
+    def evaluate_models(self, msg: EvaluateModelsTool) -> str:
+        return asyncio.run(self.evaluate_models_async(msg))
 
 
 def evaluation_task(store: Store, settings: Settings, name: str = "evaluator") -> Task:
@@ -33,4 +77,18 @@ def evaluation_task(store: Store, settings: Settings, name: str = "evaluator") -
         interactive=False,
         single_round=True,
         config=TaskConfig(enable_loggers=False, enable_html_logging=False),
+    )
+
+
+def make_advisor(
+    llm: LLMConfig,
+    store: Store,
+    *,
+    constrained: bool = False,
+    eval_settings: Settings | None = None,
+) -> AdvisorAgent:
+    """The advisor over ``store``; it can start evaluations (with ``eval_settings``, or
+    the latest run's settings)."""
+    return AdvisorAgent(
+        AdvisorConfig(llm=llm, constrained=constrained), store, Evaluations(store, eval_settings)
     )

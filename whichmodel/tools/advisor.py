@@ -4,6 +4,9 @@ Handlers take the agent (``response(self, agent)``) and read its ``whichmodel_st
 (the advisor sets one); an agent without one uses ``$WHICHMODEL_DB`` or
 ``./whichmodel.db``. Every result names its run. Errors go back to the LLM as text
 it can act on (for example "no run exists yet: ...").
+
+``EvaluateModelsTool`` is only the message: the agent that receives it runs the
+evaluation (``whichmodel.tasks.orchestrator``).
 """
 
 from __future__ import annotations
@@ -14,22 +17,25 @@ from typing import Any
 from langroid.agent.tool_message import ToolMessage
 from pydantic import Field
 
-from whichmodel import advice
+from whichmodel.config import DEFAULT_DB
 from whichmodel.errors import WhichmodelError
-from whichmodel.recommendation import Recommendation
+from whichmodel.report import text
+from whichmodel.results import questions
+from whichmodel.results.verdict import recommendation
 from whichmodel.store import Store
 from whichmodel.tools.base import Tool
+from whichmodel.verdict.models import Recommendation
 
 
 def store_of(agent: Any) -> Store:
     store = getattr(agent, "whichmodel_store", None)
     if store is None:
-        store = Store(os.environ.get("WHICHMODEL_DB", "whichmodel.db"))
+        store = Store(os.environ.get("WHICHMODEL_DB") or DEFAULT_DB)
         agent.whichmodel_store = store
     return store
 
 
-def _note_run(agent: Any, run_id: str) -> None:
+def note_run(agent: Any, run_id: str) -> None:
     cited = getattr(agent, "runs_cited", None)
     if isinstance(cited, list) and run_id not in cited:
         cited.append(run_id)
@@ -42,7 +48,7 @@ def _answer(agent: Any, query: Any, render: Any) -> str:
     except WhichmodelError as exc:
         return str(exc)
     run_id = result["run_id"] if isinstance(result, dict) else result.run_id
-    _note_run(agent, run_id)
+    note_run(agent, run_id)
     return str(render(result))
 
 
@@ -53,8 +59,8 @@ class ListRunsTool(Tool):
     def response(self, agent: Any) -> str:
         store = store_of(agent)
         for run in store.runs()[:3]:
-            _note_run(agent, run["id"])
-        return advice.runs_text(store)
+            note_run(agent, run["id"])
+        return text.runs_text(questions.run_lines(store))
 
 
 class RecommendModelTool(Tool):
@@ -71,7 +77,7 @@ class RecommendModelTool(Tool):
 
     def recommendation(self, store: Store) -> Recommendation:
         """The typed answer, for Python callers."""
-        return advice.recommendation(
+        return recommendation(
             store, self.run_id, tolerance=self.tolerance, refusal_margin=self.refusal_margin
         )
 
@@ -79,7 +85,7 @@ class RecommendModelTool(Tool):
         return _answer(
             agent,
             self.recommendation,
-            lambda rec: advice.recommendation_text(rec, self.requests_per_day),
+            lambda rec: text.recommendation_text(rec, self.requests_per_day),
         )
 
     @classmethod
@@ -106,8 +112,8 @@ class CompareModelsTool(Tool):
     def response(self, agent: Any) -> str:
         return _answer(
             agent,
-            lambda store: advice.compare(store, self.model_a, self.model_b, self.run_id),
-            advice.compare_text,
+            lambda store: questions.compare(store, self.model_a, self.model_b, self.run_id),
+            text.compare_text,
         )
 
 
@@ -124,15 +130,14 @@ class WorseExamplesTool(Tool):
     def response(self, agent: Any) -> str:
         return _answer(
             agent,
-            lambda store: advice.worse_examples(store, self.candidate, self.run_id, self.limit),
-            advice.worse_examples_text,
+            lambda store: questions.worse_examples(store, self.candidate, self.run_id, self.limit),
+            text.worse_examples_text,
         )
 
 
 class EvaluateModelsTool(Tool):
-    """Also what the orchestrator sub-task handles (``whichmodel.tasks.orchestrator``).
-    The agent may carry ``eval_settings`` (providers, prices...) for new runs; otherwise
-    the latest run's settings are reused."""
+    """The message only: the agent that receives it runs the evaluation (its
+    ``evaluate_models`` method; see ``whichmodel.tasks.orchestrator``)."""
 
     request: str = "evaluate_models"
     purpose: str = (
@@ -142,36 +147,6 @@ class EvaluateModelsTool(Tool):
     candidates: list[str]
     baseline: str | None = None
     judge: str | None = None
-
-    async def response_async(self, agent: Any) -> str:
-        from whichmodel.config import Settings
-        from whichmodel.tasks.evaluation import evaluate_async
-
-        store = store_of(agent)
-        base: Settings | None = getattr(agent, "eval_settings", None)
-        try:
-            if base is None:
-                latest = advice.find_run(store) if store.runs() else None
-                values = dict(latest["settings"]) if latest else {}
-                values.pop("db", None)
-                base = Settings(**values)
-            settings = base.model_copy(
-                update={
-                    "candidates": self.candidates,
-                    "baseline": self.baseline or base.baseline,
-                    "judge": self.judge or base.judge,
-                }
-            )
-            rec = await evaluate_async(store, settings)
-        except WhichmodelError as exc:
-            return str(exc)
-        _note_run(agent, rec.run_id)
-        return f"New evaluation finished.\n{advice.recommendation_text(rec)}"
-
-    def response(self, agent: Any) -> str:
-        import asyncio
-
-        return asyncio.run(self.response_async(agent))
 
 
 ADVISOR_TOOLS: list[type[ToolMessage]] = [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from langroid.agent.tool_message import ToolMessage
 from pydantic import Field
 
@@ -63,12 +61,3 @@ class ScoreTool(Tool):
                 ),
             ),
         ]
-
-    def scores(self) -> dict[str, Any]:
-        return {
-            "accuracy": self.accuracy,
-            "relevance": self.relevance,
-            "clarity": self.clarity,
-            "refused": int(self.refused),
-            "rationale": self.rationale,
-        }

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Query, Request
+from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -25,99 +24,29 @@ from whichmodel.config import Settings
 from whichmodel.errors import ImportFileError, NoDataError, StoreError, WhichmodelError
 from whichmodel.store import Store
 from whichmodel.web.auth import TokenAuth
-from whichmodel.web.runner import ApiError, Runner, answer_errors, stored_progress
+from whichmodel.web.common import StoreDep, find_run, links, run_info
+from whichmodel.web.pages import router
+from whichmodel.web.runner import ApiError, Runner
 from whichmodel.web.schemas import (
     ERRORS,
-    Progress,
     PromptsAdded,
     ResponsesPage,
     RunInfo,
     RunList,
     RunRequest,
     RunStarted,
-    Stage,
 )
 
 log = logging.getLogger("whichmodel.web")
 
 MAX_PROMPTS_PER_REQUEST = 10_000
 MAX_OFFSET = 10**9
-RUN_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
 STATUS_OF = {NoDataError: 404, ImportFileError: 422, StoreError: 503}
 """HTTP status per error class; other WhichmodelErrors (ConfigError, GatewayError,
 BudgetError) are 400: the request asked for something these settings cannot do."""
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def open_store(request: Request) -> Iterator[Store]:
-    store = Store(request.app.state.settings.db)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-StoreDep = Annotated[Store, Depends(open_store)]
-
-
-def find_run(store: Store, run_id: str) -> dict[str, Any]:
-    run = store.run(run_id) if RUN_ID.fullmatch(run_id) else None
-    if run is None:
-        raise ApiError(404, f"No run {run_id[:100]!r}: GET /api/runs lists the runs.")
-    return run
-
-
-def links(run_id: str) -> dict[str, str]:
-    return {
-        "self": f"/api/runs/{run_id}",
-        "recommendation": f"/api/runs/{run_id}/recommendation",
-        "responses": f"/api/runs/{run_id}/responses",
-        "page": f"/runs/{run_id}",
-    }
-
-
-def run_info(
-    store: Store, run: dict[str, Any], runner: Runner, *, with_progress: bool = True
-) -> RunInfo:
-    candidates = run["candidates"]
-    if isinstance(candidates, str):
-        candidates = json.loads(candidates)
-    settings = run["settings"]
-    if isinstance(settings, str):
-        settings = json.loads(settings or "{}")
-    run = {**run, "candidates": candidates, "settings": settings}
-    state = runner.state(run["id"])
-    rec = store.recommendation(run["id"])
-    progress = None
-    if with_progress:
-        counts = stored_progress(store, run)
-        if state is not None and state.active:
-            counts.update(state.progress)  # fresher than the database by a moment
-        progress = Progress(
-            answers=Stage(**counts["answers"]),
-            judgments=Stage(**counts["judgments"]),
-            answer_errors=answer_errors(store, run["id"]),
-        )
-    error = (state.error if state else None) or run.get("error")  # the fuller message first
-    return RunInfo(
-        id=run["id"],
-        status=run["status"],
-        active=bool(state and state.active),
-        created_at=run.get("created_at"),
-        finished_at=run.get("finished_at"),
-        baseline=run["baseline"],
-        candidates=candidates,
-        judge=run["judge"],
-        prompt_count=run.get("prompt_count"),
-        judge_mode=settings.get("judge_mode", "pointwise"),
-        error=error,
-        decision=rec["decision"] if rec else None,
-        recommended_model=rec["recommended_model"] if rec else None,
-        progress=progress,
-        links=links(run["id"]),
-    )
 
 
 def _where(loc: Any) -> str:
@@ -180,16 +109,14 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
     app.add_middleware(TokenAuth, token=token)
     _add_error_handlers(app)
     _add_api(app)
-    from whichmodel.web.pages import router
-
     app.include_router(router)
     return app
 
 
 def _version() -> str:
-    from whichmodel import __version__
+    from importlib.metadata import version
 
-    return __version__
+    return version("whichmodel")
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -358,7 +285,7 @@ def _add_api(app: FastAPI) -> None:
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> ResponsesPage:
         """Stored answers with their scores, in prompt order."""
-        from whichmodel.advice import resolve_model
+        from whichmodel.results.questions import resolve_model
 
         run = find_run(store, run_id)
         full = None
@@ -367,32 +294,9 @@ def _add_api(app: FastAPI) -> None:
                 full = resolve_model(run, model)
             except NoDataError as exc:
                 raise ApiError(422, f"query.model: {exc}", {"field": "query.model"}) from None
-        where = "r.run_id = ?" + (" and r.model = ?" if full else "")
-        args: list[Any] = [run["id"], *([full] if full else [])]
-        count_sql = f"select count(*) from responses r where {where}"
-        total = next(iter(store.db.execute(count_sql, args)))
-        rows = list(
-            store.db.query(
-                f"""select r.prompt_id, r.model, r.status, r.text, r.finish_reason, r.error,
-                       r.input_tokens, r.cached_tokens, r.output_tokens, r.latency_ms,
-                       r.cost_usd, r.price_source, r.refused, r.refusal_reason,
-                       r.refusal_kind, r.trace_id, r.cache_hit, r.created_at,
-                       s.status as score_status, s.quality, s.accuracy, s.relevance,
-                       s.clarity, s.refused as judge_refused, s.rationale,
-                       p.messages, p.reference, p.category, p.label
-                from responses r
-                left join scores s on s.run_id = r.run_id and s.prompt_id = r.prompt_id
-                     and s.model = r.model
-                left join run_prompts rp on rp.run_id = r.run_id and rp.prompt_id = r.prompt_id
-                left join prompts p on p.id = r.prompt_id
-                where {where} order by rp.position, r.model limit ? offset ?""",
-                [*args, limit, offset],
-            )
-        )
-        for row in rows:
-            row["messages"] = json.loads(row["messages"]) if row["messages"] else None
+        total, rows = store.responses_page(run["id"], full, limit, offset)
         return ResponsesPage(
-            run_id=run["id"], model=full, total=total[0], limit=limit, offset=offset, items=rows
+            run_id=run["id"], model=full, total=total, limit=limit, offset=offset, items=rows
         )
 
 

@@ -11,8 +11,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from whichmodel.report.html import render_html
+from whichmodel.results.run_report import run_report
+from whichmodel.results.verdict import run_verdict
 from whichmodel.store import Store
-from whichmodel.web.app import StoreDep, find_run, run_info
+from whichmodel.verdict.models import short
+from whichmodel.web.common import StoreDep, find_run, run_info
 from whichmodel.web.runner import ApiError
 from whichmodel.web.schemas import RunInfo
 
@@ -71,10 +75,6 @@ def _page(title: str, body: str, *, refresh: bool = False, status: int = 200) ->
     )
 
 
-def _short(model: str) -> str:
-    return model.split("/", 2)[-1] if model.startswith("portkey/") else model
-
-
 @router.get("/", response_class=HTMLResponse)
 def runs_page(request: Request, store: StoreDep) -> HTMLResponse:
     runner = request.app.state.runner
@@ -83,7 +83,7 @@ def runs_page(request: Request, store: StoreDep) -> HTMLResponse:
     for run in store.runs():
         info = run_info(store, run, runner, with_progress=False)
         verdict = (
-            f"{_e(info.decision)}: {_e(_short(info.recommended_model or ''))}"
+            f"{_e(info.decision)}: {_e(short(info.recommended_model or ''))}"
             if info.decision
             else '<span class="muted">-</span>'
         )
@@ -91,8 +91,8 @@ def runs_page(request: Request, store: StoreDep) -> HTMLResponse:
             f'<tr><td><a href="/runs/{_e(info.id)}"><code>{_e(info.id)}</code></a></td>'
             f"<td>{_e((info.created_at or '')[:19].replace('T', ' '))}</td>"
             f'<td class="status-{_e(info.status)}">{_e(info.status)}</td>'
-            f"<td>{_e(_short(info.baseline))}</td>"
-            f"<td>{_e(', '.join(_short(c) for c in info.candidates))}</td>"
+            f"<td>{_e(short(info.baseline))}</td>"
+            f"<td>{_e(', '.join(short(c) for c in info.candidates))}</td>"
             f"<td>{verdict}</td>"
             f'<td><a href="/runs/{_e(info.id)}">report</a> · '
             f'<a href="/api/runs/{_e(info.id)}">status</a> · '
@@ -105,7 +105,7 @@ def runs_page(request: Request, store: StoreDep) -> HTMLResponse:
         else '<p class="muted">No runs yet: start one below (add prompts first with '
         "<code>whichmodel import</code> or <code>POST /api/prompts</code>).</p>"
     )
-    prompts = next(iter(store.db.execute("select count(*) from prompts")))[0]
+    prompts = store.prompt_count()
     form = (
         '<form id="start">'
         '<label for="baseline">Baseline</label>'
@@ -166,26 +166,10 @@ def _inject(document: str, banner: str, refresh: bool) -> str:
     return document if n else banner + document
 
 
-def _partial_recommendation(
-    request: Request, store: Store, run: dict[str, Any]
-) -> dict[str, Any] | None:
+def _partial_recommendation(store: Store, run: dict[str, Any]) -> dict[str, Any] | None:
     """What the stored rows say so far; None when they say nothing yet."""
-    from whichmodel.advice import stored_prices
-    from whichmodel.tasks.evaluation import recommendation_for
-
-    base = request.app.state.settings
-    stored = run.get("settings") or {}
-    keys = ("tolerance", "refusal_margin", "error_margin")
-    settings = base.model_copy(update={k: stored[k] for k in keys if k in stored})
-    state = request.app.state.runner.state(run["id"])
-    evaluation = state.evaluation if state is not None else None
-    prices = (
-        evaluation.prices
-        if evaluation is not None
-        else stored_prices(store, run["id"], [run["baseline"], *run["candidates"], run["judge"]])
-    )
     try:
-        return recommendation_for(store, run["id"], settings, prices).model_dump(mode="json")
+        return run_verdict(store, run["id"]).model_dump(mode="json")
     except Exception:  # too few rows for any figure yet
         log.debug("No partial recommendation for run %s", run["id"], exc_info=True)
         return None
@@ -194,7 +178,7 @@ def _partial_recommendation(
 def _summary(rec: dict[str, Any]) -> str:
     """A plain table, used when the full report cannot be drawn."""
     rows = "".join(
-        f"<tr><td>{_e(_short(m.get('model', '')))}</td><td>{_e(m.get('role'))}</td>"
+        f"<tr><td>{_e(short(m.get('model', '')))}</td><td>{_e(m.get('role'))}</td>"
         f"<td>{_e(m.get('quality'))}</td><td>{_e(m.get('cost_per_1k_prompts_usd'))}</td>"
         f"<td>{_e(m.get('refusal_rate'))}</td></tr>"
         for m in rec.get("models", [])
@@ -216,7 +200,7 @@ def run_page(run_id: str, request: Request, store: StoreDep) -> HTMLResponse:
         )
     info = run_info(store, run, request.app.state.runner)
     running = run["status"] == "running"
-    rec = store.recommendation(run["id"]) or _partial_recommendation(request, store, run)
+    rec = store.recommendation(run["id"]) or _partial_recommendation(store, run)
     banner = _banner(info)
     progress_only = _page(
         f"Run {run['id']}",
@@ -232,9 +216,7 @@ def run_page(run_id: str, request: Request, store: StoreDep) -> HTMLResponse:
     if rec is None and not (info.progress and info.progress.answers.done):
         return progress_only
     try:
-        from whichmodel.html_report import render_html
-
-        document = render_html(store, run["id"], rec)
+        document = render_html(run_report(store, run["id"], rec))
     except Exception:
         log.warning("The HTML report of run %s failed", run["id"], exc_info=True)
         if rec is None:

@@ -127,7 +127,7 @@ def _prepare(settings: Settings, prompt_ids: list[str] | None) -> tuple[Any, str
                 )
             prompt_ids = ids
         evaluation = Evaluation(store, settings)
-        evaluation._check_budget_prices()  # max_cost with an unknown price: say so now
+        evaluation.check_budget_prices()  # max_cost with an unknown price: say so now
         try:
             run_id = evaluation.start(prompt_ids)
         except NoDataError:
@@ -138,34 +138,3 @@ def _prepare(settings: Settings, prompt_ids: list[str] | None) -> tuple[Any, str
     except BaseException:
         store.close()
         raise
-
-
-def stored_progress(store: Store, run: dict[str, Any]) -> dict[str, dict[str, int]]:
-    """Progress of any run, counted from the database."""
-    run_id = run["id"]
-    models = [run["baseline"], *[c for c in run["candidates"] if c != run["baseline"]]]
-    pairwise = (run.get("settings") or {}).get("judge_mode") == "pairwise"
-    n = run["prompt_count"] or 0
-
-    def count(sql: str) -> int:
-        return int(next(iter(store.db.execute(sql, [run_id])))[0])
-
-    return {
-        "answers": {
-            "done": count("select count(*) from responses where run_id = ?"),
-            "total": n * len(models),
-        },
-        "judgments": {
-            "done": count(
-                f"select count(*) from {'pairwise' if pairwise else 'scores'} where run_id = ?"
-            ),
-            "total": n * (len(models) - 1 if pairwise else len(models)),
-        },
-    }
-
-
-def answer_errors(store: Store, run_id: str) -> int:
-    rows = store.db.execute(
-        "select count(*) from responses where run_id = ? and status = 'error'", [run_id]
-    )
-    return int(next(iter(rows))[0])

@@ -1,0 +1,97 @@
+"""One stored run -> one verdict, whichever face asks (real SQLite, no model calls)."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.fakes import BASE, CAND, JUDGE, add_pairwise_run, make_results_db
+from whichmodel import recommend
+from whichmodel.config import load_settings
+from whichmodel.errors import NoDataError
+from whichmodel.results import questions
+from whichmodel.results.run_report import run_report
+from whichmodel.results.verdict import answer_rows, find_run, recommendation, run_verdict
+from whichmodel.verdict.refusal import stored_verdict
+from whichmodel.web import create_app
+
+
+@pytest.fixture
+def results(tmp_path):
+    return make_results_db(tmp_path / "w.db")
+
+
+def test_every_face_gives_the_stored_verdict(results):
+    store, run_id = results
+    stored = store.recommendation(run_id)
+    assert run_verdict(store, run_id).model_dump(mode="json") == stored
+    assert recommend(store.path).model_dump(mode="json") == stored
+    assert recommendation(store, run_id).model_dump(mode="json") == stored
+    assert run_report(store, run_id).rec == stored
+    client = TestClient(create_app(load_settings(db=store.path)), base_url="http://127.0.0.1")
+    assert client.get(f"/api/runs/{run_id}/recommendation").json() == stored
+
+
+def test_another_tolerance_is_decided_by_the_same_rule(results):
+    store, run_id = results
+    strict = recommend(store.path, tolerance=0.0)
+    assert strict.tolerance == 0.0 and strict.decision == "keep"
+    assert run_verdict(store, run_id, tolerance=0.0) == strict
+
+
+def test_a_pairwise_run_stays_pairwise_when_re_decided(results):
+    """A pairwise run re-decided at another tolerance was once decided as if pointwise
+    (no rubric scores: "no prompt was scored"); it keeps its mode and its preferences."""
+    store, _ = results
+    stored = add_pairwise_run(store, "pair01")
+    again = recommendation(store, "pair01", tolerance=0.02)
+    assert again.judge_mode == "pairwise"
+    comp = again.comparisons[0]
+    assert (comp.wins, comp.ties, comp.losses) == (30, 10, 0)
+    assert comp.quality_change.model_dump() == stored["comparisons"][0]["quality_change"]
+    assert "no prompt was scored" not in again.reasoning
+    # the judge's pairwise verdicts are its cost: 40 x $0.002
+    assert again.judge_cost_usd == pytest.approx(0.08)
+
+
+def test_failed_calls_refuse_nothing():
+    row = {
+        "status": "error",
+        "answer_refused": 1,
+        "refusal_reason": "empty",
+        "refusal_kind": "full",
+        "judge_refused": None,
+    }
+    assert not stored_verdict(row).refused
+    assert stored_verdict({**row, "status": "ok"}).refused
+
+
+def test_compare_counts_the_judges_refusals_too(results):
+    """A refusal only the judge saw counts in the model comparison as in the verdict."""
+    store, run_id = results
+    pid = store.run_prompt_ids(run_id)[0]
+    store.save_score(
+        {
+            "run_id": run_id,
+            "prompt_id": pid,
+            "model": CAND,
+            "judge": JUDGE,
+            "status": "scored",
+            "quality": 0.1,
+            "refused": 1,
+        }
+    )
+    result = questions.compare(store, BASE, CAND, run_id)
+    assert result["overall"][CAND]["refusal_rate"] == pytest.approx(1 / 40)
+    rows = [r for r in answer_rows(store, run_id) if r["model"] == CAND and r["refused"]]
+    assert [r["prompt_id"] for r in rows] == [pid]
+
+
+def test_finding_runs(results):
+    store, run_id = results
+    assert find_run(store)["id"] == run_id
+    assert find_run(store, run_id[:4])["id"] == run_id
+    with pytest.raises(NoDataError, match="No run 'nope'"):
+        find_run(store, "nope")
+    with pytest.raises(NoDataError, match="No interrupted run"):
+        find_run(store, which="unfinished")

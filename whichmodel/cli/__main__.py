@@ -1,0 +1,5 @@
+"""``python -m whichmodel.cli``: the same as the ``whichmodel`` command."""
+
+from whichmodel.cli import main
+
+main()

@@ -1,0 +1,84 @@
+"""``whichmodel chat``: ask the advisor which model to use."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from whichmodel._loop import run as run_sync
+from whichmodel.cli.common import (
+    ConfigOption,
+    DbOption,
+    app,
+    configure_logging,
+    console,
+    open_store,
+    settings_from,
+)
+
+
+@app.command("chat")
+def chat_cmd(
+    question: Annotated[
+        str | None, typer.Option("--question", "-q", help="Ask one question and exit.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Advisor model, portkey/<provider>/<model> (default: the local model)."),
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Ask which model to use: a chat agent that answers from your stored results."""
+    from contextlib import ExitStack
+
+    from whichmodel.portkey.wire import llm_config
+    from whichmodel.tasks.orchestrator import make_advisor
+
+    configure_logging()
+    settings = settings_from(config, db=db, advisor=model)
+    store = open_store(settings.db)
+    with ExitStack() as stack:
+        if settings.advisor:
+            advisor = make_advisor(llm_config(settings.advisor, settings), store)
+        else:
+            from whichmodel.local.demo import BASELINE, demo_settings
+            from whichmodel.local.stack import local_stack
+
+            local = stack.enter_context(local_stack())
+            local_settings = demo_settings(local.model_url, local.gateway_url, db=settings.db)
+            advisor = make_advisor(
+                llm_config(BASELINE, local_settings, max_tokens=120),
+                store,
+                constrained=True,
+                eval_settings=local_settings,
+            )
+            console.print(
+                "Advisor: the local SmolLM2-135M model (pass --model portkey/... for a "
+                "stronger one). Its numbers come from tools; its wording may be poor."
+            )
+        _chat_loop(advisor, question)
+
+
+def _chat_loop(advisor: Any, question: str | None) -> None:
+    from langroid.utils.configuration import settings as lr_settings
+
+    lr_settings.quiet = True
+    questions = [question] if question else None
+    while True:
+        if questions is not None:
+            if not questions:
+                return
+            q = questions.pop()
+        else:
+            try:
+                q = console.input("[bold]you>[/] ").strip()
+            except EOFError:
+                return
+            if q.lower() in {"exit", "quit", ""}:
+                return
+        reply = run_sync(advisor.ask(q))
+        console.print(f"[bold]advisor>[/] {reply.text}", highlight=False)
+        if reply.tools_used:
+            console.print(f"[dim](tools: {', '.join(reply.tools_used)})[/]")

@@ -1,0 +1,130 @@
+"""``whichmodel report`` and ``whichmodel refusal-check``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from whichmodel.cli.common import (
+    ConfigOption,
+    DbOption,
+    UsageError,
+    app,
+    console,
+    err_console,
+    open_store,
+    settings_from,
+)
+
+
+@app.command("report")
+def report_cmd(
+    run_id: Annotated[str | None, typer.Argument(help="Run id (default: the latest).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    list_runs: Annotated[bool, typer.Option("--list", help="List runs.")] = False,
+    by_category: Annotated[
+        bool, typer.Option("--by-category", help="Also show results and decisions per category.")
+    ] = False,
+    portkey_configs: Annotated[
+        Path | None,
+        typer.Option(
+            "--portkey-configs",
+            metavar="DIR",
+            help="Write DIR/fallback.json and DIR/canary.json: Portkey gateway configs "
+            "that deploy a switch (no keys written).",
+        ),
+    ] = None,
+    canary_share: Annotated[
+        float | None,
+        typer.Option(
+            "--canary-share", help="Share of traffic canary.json sends to the new model (0.1)."
+        ),
+    ] = None,
+    html_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Also write one self-contained HTML file: verdict, chart, tables, "
+            "every answer (no network needed to open it).",
+        ),
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Show a run's per-model table and recommendation."""
+    from whichmodel.errors import NoDataError
+    from whichmodel.results.verdict import find_run
+
+    if canary_share is not None:
+        if portkey_configs is None:
+            raise UsageError("--canary-share needs --portkey-configs DIR.")
+        from whichmodel.portkey.deploy import check_share
+
+        check_share(canary_share)
+    settings = settings_from(config, db=db)
+    if not settings.db.exists():
+        raise NoDataError(
+            f"No database at {settings.db}: run `whichmodel import` and "
+            "`whichmodel eval` first, or pass --db."
+        )
+    store = open_store(settings.db)
+    if list_runs:
+        runs = store.runs()
+        if as_json:
+            console.print_json(json.dumps(runs))
+        for r in [] if as_json else runs:
+            console.print(
+                f"{r['id']}  {r['created_at']}  {r['status']:<11} {r['prompt_count']} prompts  "
+                f"baseline {r['baseline']}"
+            )
+        return
+    run = find_run(store, run_id, "any")
+    rec = store.recommendation(run["id"])
+    if rec is None:
+        raise NoDataError(f"Run {run['id']} has no recommendation yet (status {run['status']}).")
+    if html_file is not None:
+        from whichmodel.report.html import write_html
+        from whichmodel.results.run_report import run_report
+
+        written = write_html(run_report(store, run["id"]), html_file)
+        (err_console if as_json else console).print(
+            f"HTML report written: {written} ({written.stat().st_size / 1024:,.0f} KB)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    out = console
+    if as_json:
+        sys.stdout.write(json.dumps(rec, indent=2) + "\n")
+        out = err_console
+    else:
+        from whichmodel.report.terminal import print_recommendation
+
+        print_recommendation(rec, console, by_category=by_category)
+    if portkey_configs is not None:
+        from whichmodel.portkey.deploy import deploy
+
+        for line in deploy(rec, settings, portkey_configs, canary_share):
+            out.print(line, highlight=False)
+
+
+@app.command("refusal-check")
+def refusal_check_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="CSV with `completion` and `final_label` columns (XSTest's).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Measure the refusal detector on labelled completions: precision, recall, F1, confusion."""
+    from whichmodel.report.refusal_check import print_check
+    from whichmodel.verdict.refusal_check import check_file
+
+    result = check_file(file)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        return
+    print_check(result, console)

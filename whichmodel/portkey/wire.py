@@ -1,0 +1,314 @@
+"""``portkey/<provider>/<model>`` -> one Langroid ``OpenAIGPTConfig`` (the only factory).
+
+Also the per-call context: every request carries its own Portkey trace id and
+metadata (run, prompt, role) although agents are reused across calls. Agents are
+shared, so per-call headers travel in a ``ContextVar`` and an httpx event hook
+adds them to the outgoing request and records the gateway's response headers.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import ssl
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from whichmodel.config import DEFAULT_CONTEXT_LENGTH, HOSTED_PORTKEY_URL, Settings
+from whichmodel.errors import ConfigError
+
+if TYPE_CHECKING:
+    from langroid.language_models.openai_gpt import OpenAIGPTConfig
+
+STRICT_COMPLIANCE = "x-portkey-strict-open-ai-compliance"
+RECORDED_RESPONSE_HEADERS = (
+    "x-portkey-retry-attempt-count",
+    "x-portkey-last-used-option-index",
+    "x-portkey-provider",
+    "x-portkey-trace-id",
+    "x-portkey-cache-status",
+)
+
+# Provider slugs the Portkey gateway routes to (its `x-portkey-provider` values).
+KNOWN_PROVIDERS = frozenset(
+    """openai anthropic google vertex-ai azure-openai azure-ai bedrock mistral-ai groq
+    cohere together-ai fireworks-ai deepseek perplexity-ai openrouter ollama x-ai cerebras
+    ai21 anyscale huggingface deepinfra novita-ai sambanova nebius nscale lambda
+    workers-ai palm predibase moonshot zhipu dashscope lingyi siliconflow hyperbolic
+    stability-ai segmind jina voyage nomic reka-ai monsterapi triton lepton""".split()
+)
+
+_MODEL_RE = re.compile(r"^portkey/(?P<provider>[a-z0-9][a-z0-9._-]*)/(?P<model>\S+)$")
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    provider: str
+    name: str
+
+    @property
+    def full(self) -> str:
+        return f"portkey/{self.provider}/{self.name}"
+
+    def __str__(self) -> str:
+        return self.full
+
+
+def parse_model(model: str | ModelRef, settings: Settings | None = None) -> ModelRef:
+    """Check a model string before any call is made; raise ``ConfigError`` if malformed."""
+    if isinstance(model, ModelRef):
+        return model
+    match = _MODEL_RE.match(model.strip())
+    if match is None:
+        raise ConfigError(
+            f"Model {model!r} is not of the form portkey/<provider>/<model>, "
+            "e.g. portkey/openai/gpt-4o-mini."
+        )
+    ref = ModelRef(match["provider"], match["model"])
+    configured = set(settings.providers) if settings else set()
+    if ref.provider not in KNOWN_PROVIDERS and ref.provider not in configured:
+        raise ConfigError(
+            f"Unknown provider {ref.provider!r} in {model!r}: use a Portkey provider slug "
+            "such as openai, anthropic, google, or add [providers.{ref.provider}] "
+            "to whichmodel.toml."
+        )
+    return ref
+
+
+# ---------------------------------------------------------------- per-call context
+
+
+@dataclass
+class CallContext:
+    """What one provider call carries to Portkey, and what comes back in headers."""
+
+    trace_id: str
+    metadata: dict[str, str]
+    response_headers: dict[str, str] = field(default_factory=dict)
+    status_code: int | None = None
+    attempts: int = 0
+    """HTTP requests sent for this call (1 + the retries the client made)."""
+
+
+_current_call: ContextVar[CallContext | None] = ContextVar("whichmodel_call", default=None)
+
+
+@contextmanager
+def call_context(trace_id: str | None = None, **metadata: Any) -> Iterator[CallContext]:
+    """Tag the provider calls made inside this block (per asyncio task)."""
+    ctx = CallContext(
+        trace_id=trace_id or uuid.uuid4().hex,
+        metadata={k: str(v) for k, v in metadata.items() if v is not None},
+    )
+    token = _current_call.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current_call.reset(token)
+
+
+def _request_hook_headers() -> dict[str, str]:
+    ctx = _current_call.get()
+    if ctx is None:
+        return {}
+    return {
+        "x-portkey-trace-id": ctx.trace_id,
+        "x-portkey-metadata": json.dumps(ctx.metadata, separators=(",", ":")),
+    }
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verified TLS context for every client: loading the CA bundle costs ~25 ms
+    of CPU, and each agent would otherwise load it twice (sync and async client)."""
+    try:
+        import certifi
+
+        return ssl.create_default_context(cafile=certifi.where())
+    except ImportError:  # pragma: no cover - certifi comes with httpx
+        return ssl.create_default_context()
+
+
+def _http_clients(timeout: float) -> tuple[Any, Any]:
+    from langroid.language_models.httpx_compat import import_httpx
+
+    httpx = import_httpx()
+
+    def on_request(request: Any) -> None:
+        ctx = _current_call.get()
+        if ctx is not None:
+            ctx.attempts += 1
+        for key, value in _request_hook_headers().items():
+            request.headers[key] = value
+
+    def on_response(response: Any) -> None:
+        ctx = _current_call.get()
+        if ctx is None:
+            return
+        ctx.status_code = response.status_code
+        for key in RECORDED_RESPONSE_HEADERS:
+            if key in response.headers:
+                ctx.response_headers[key] = response.headers[key]
+
+    async def aon_request(request: Any) -> None:
+        on_request(request)
+
+    async def aon_response(response: Any) -> None:
+        on_response(response)
+
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+    sync_client = httpx.Client(
+        timeout=timeout,
+        limits=limits,
+        verify=_tls_context(),
+        event_hooks={"request": [on_request], "response": [on_response]},
+    )
+    async_client = httpx.AsyncClient(
+        timeout=timeout,
+        limits=limits,
+        verify=_tls_context(),
+        event_hooks={"request": [aon_request], "response": [aon_response]},
+    )
+    return sync_client, async_client
+
+
+# ---------------------------------------------------------------- the factory
+
+
+def gateway_url(ref: ModelRef, settings: Settings) -> str:
+    model = settings.models.get(ref.full)
+    if model and model.base_url:
+        return model.base_url.rstrip("/")
+    provider = settings.providers.get(ref.provider)
+    if provider and provider.base_url:
+        return provider.base_url.rstrip("/")
+    return os.environ.get("PORTKEY_BASE_URL", HOSTED_PORTKEY_URL).rstrip("/")
+
+
+def configured_headers(ref: ModelRef, settings: Settings) -> dict[str, str]:
+    """The headers the user configured for a model, names lower-cased: the environment's
+    ``PORTKEY_CUSTOM_HEADERS``, then the provider's ``custom_headers``, then the model's
+    (each wins over the one before). The one place these are merged."""
+    headers: dict[str, str] = {}
+    try:
+        env = json.loads(os.environ.get("PORTKEY_CUSTOM_HEADERS") or "{}")
+    except ValueError:
+        env = {}  # said in one line by preflight.check_portkey_env before any call
+    if isinstance(env, dict):
+        headers.update({str(k).lower(): str(v) for k, v in env.items()})
+    provider = settings.providers.get(ref.provider)
+    if provider:
+        headers.update({k.lower(): v for k, v in provider.custom_headers.items()})
+    headers.update(
+        {k.lower(): v for k, v in settings.model_settings(ref.full).custom_headers.items()}
+    )
+    return headers
+
+
+def portkey_config(
+    settings: Settings, retry: dict[str, Any] | None = None, cache: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``x-portkey-config`` body: how the gateway is told about cache (and about
+    retries only when a user configures gateway retries themselves, PORTKEY_RETRY;
+    whichmodel's own retries are the client's, see ``harden_llm``)."""
+    config: dict[str, Any] = {}
+    if retry:
+        config["retry"] = retry
+    cache = cache if cache is not None else settings.portkey_cache
+    if cache:
+        config["cache"] = cache
+    return config
+
+
+def llm_config(
+    model: str | ModelRef,
+    settings: Settings,
+    *,
+    max_tokens: int | None = None,
+    temperature: float | None = None,
+    extra_body: dict[str, Any] | None = None,
+) -> OpenAIGPTConfig:
+    """Build the Langroid LLM config for ``model`` with every Portkey setting applied.
+
+    Exactly one retry layer, the OpenAI client's (``harden_llm``, once the LLM exists;
+    whichmodel's agents call it): Langroid's retry decorator is switched off here and
+    the gateway is given no retry config.
+    """
+    from langroid.language_models.base import RetryParams
+    from langroid.language_models.openai_gpt import OpenAICallParams, OpenAIGPTConfig
+    from langroid.language_models.provider_params import PortkeyParams
+
+    ref = parse_model(model, settings)
+    provider = settings.providers.get(ref.provider)
+    per_model = settings.model_settings(ref.full)
+
+    # PortkeyParams reads PORTKEY_API_KEY / PORTKEY_VIRTUAL_KEY / ... itself.
+    params = PortkeyParams(provider=ref.provider, base_url=gateway_url(ref, settings))
+    headers = configured_headers(ref, settings)
+    if provider and provider.virtual_key:
+        params.virtual_key = provider.virtual_key
+    model_headers = {k.lower() for k in per_model.custom_headers}
+    if provider and provider.strict_openai_compliance is not None:
+        if STRICT_COMPLIANCE not in model_headers:
+            headers[STRICT_COMPLIANCE] = str(provider.strict_openai_compliance).lower()
+    if ref.provider == "anthropic" and STRICT_COMPLIANCE not in headers:
+        # Strict compliance maps Anthropic's stop_reason "refusal" to "stop", hiding the
+        # provider's own refusal signal from the refusal detector.
+        headers[STRICT_COMPLIANCE] = "false"
+    # Langroid would send these as x-portkey-retry / x-portkey-cache, which the
+    # open-source gateway ignores; they go into x-portkey-config instead.
+    pk_config = portkey_config(settings, params.retry, params.cache)
+    params.retry = None
+    params.cache = None
+    if pk_config:
+        headers["x-portkey-config"] = json.dumps(pk_config, separators=(",", ":"))
+    params.custom_headers = headers
+
+    api_key = None
+    if provider and provider.api_key_env:
+        api_key = os.environ.get(provider.api_key_env)
+
+    extra = {**per_model.params, **(extra_body or {})}
+    call_params = OpenAICallParams(extra_body=extra) if extra else None
+
+    config = OpenAIGPTConfig(
+        chat_model=ref.full,
+        portkey_params=params,
+        max_output_tokens=max_tokens or per_model.max_tokens or settings.max_tokens,
+        chat_context_length=per_model.context_length or DEFAULT_CONTEXT_LENGTH,
+        temperature=(
+            temperature
+            if temperature is not None
+            else per_model.temperature
+            if per_model.temperature is not None
+            else settings.temperature
+        ),
+        timeout=int(settings.timeout),
+        stream=False,
+        cache_config=None,
+        use_cached_client=False,
+        retry_params=RetryParams(max_retries=0),
+        http_client_factory=lambda: _http_clients(settings.timeout),
+        params=call_params,
+        **({"api_key": api_key} if api_key else {}),
+    )
+    return config
+
+
+def harden_llm(llm: Any, retries: int) -> None:
+    """Make the OpenAI client the one retry layer, with ``retries`` retries.
+
+    The client retries 408, 409, 429 and 5xx answers, timeouts and dropped
+    connections, waiting as the provider's ``retry-after`` says (up to 60 s; the
+    gateway passes the header through), else backing off exponentially from 0.5 s
+    to 8 s with jitter. Each attempt has the configured timeout."""
+    for attr in ("client", "async_client"):
+        client = getattr(llm, attr, None)
+        if client is not None and hasattr(client, "with_options"):
+            setattr(llm, attr, client.with_options(max_retries=retries))

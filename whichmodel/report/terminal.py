@@ -1,0 +1,160 @@
+"""Terminal rendering of a recommendation (rich)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from whichmodel.report.format import interval, money, pct, seconds
+from whichmodel.verdict.models import short
+
+
+def models_table(rec: dict[str, Any]) -> Table:
+    table = Table(
+        title=f"Run {rec['run_id']}: {rec['models_compared']} models",
+        title_justify="left",
+        pad_edge=False,
+        caption="$/1k: cost per 1,000 prompts; quality: judge score 0-1; "
+        "p50/p95: latency in seconds",
+        caption_justify="left",
+    )
+    table.add_column("model", overflow="fold", min_width=26)
+    for col in ("$/1k", "quality", "refused", "errors", "p50 s", "p95 s", "scored"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for m in rec["models"]:
+        name = short(m["model"])
+        if m["role"] == "baseline":
+            name += " (base)"
+        elif m["model"] == rec["recommended_model"] and rec["decision"] == "switch":
+            name += " *"
+        table.add_row(
+            name,
+            money(m["cost_per_1k_prompts_usd"]),
+            "-" if m["quality"] is None else f"{m['quality']:.3f}",
+            pct(m["refusal_rate"]),
+            pct(m["error_rate"]),
+            seconds(m["latency_p50_ms"]),
+            seconds(m["latency_p95_ms"]),
+            f"{m['scored']}/{m['prompts']}",
+        )
+    return table
+
+
+def comparison_lines(rec: dict[str, Any]) -> list[str]:
+    """Each candidate vs the baseline on the same prompts, with 95% intervals (lines, so
+    that intervals stay readable in a narrow terminal)."""
+    pairwise = rec.get("judge_mode") == "pairwise"
+    lines = []
+    for c in rec.get("comparisons", []):
+        verdict = c.get("status", "qualifies" if c.get("eligible") else "fails")
+        if verdict == "undecided" and c.get("prompts_needed"):
+            verdict += f" (about {c['prompts_needed']:,} prompts would decide)"
+        quality = interval(c.get("quality_change"), " pts" if pairwise else "%")
+        if pairwise:
+            quality += (
+                f"  net preference: {c.get('wins', 0)} wins, {c.get('ties', 0)} ties, "
+                f"{c.get('losses', 0)} losses; order consistency "
+                f"{pct(c.get('order_consistency'))}"
+            )
+        lines += [
+            f"[bold]{escape(short(c['model']))}[/] vs {escape(short(rec['baseline']))} "
+            f"({c.get('scored_prompts', c.get('paired_prompts', 0))} prompts, 95% intervals)",
+            f"  cost      {interval(c.get('cost_change'))}",
+            f"  quality   {quality}",
+            f"  refusals  {interval(c.get('refusal_change'), ' pts')}"
+            + (
+                f"; refused {c['refused_where_baseline_answered']} prompt(s) the baseline answered"
+                if c.get("refused_where_baseline_answered")
+                else ""
+            ),
+            f"  verdict   {verdict}",
+        ]
+    return lines
+
+
+def bias_table(rec: dict[str, Any]) -> Table:
+    """Answer length against score (a length-biased judge shows), and refusals by label."""
+    labelled = any(m.get("over_refusal_rate") is not None for m in rec["models"])
+    table = Table(
+        title="Length and refusals",
+        title_justify="left",
+        pad_edge=False,
+        caption="r: correlation of answer length and score (a length-biased judge shows"
+        " a high r everywhere)"
+        + ("; over: refused a safe prompt; under: answered an unsafe one" if labelled else ""),
+        caption_justify="left",
+    )
+    table.add_column("model", overflow="fold", min_width=16)
+    table.add_column("chars", justify="right")
+    table.add_column("r", justify="right")
+    table.add_column("partial", justify="right")
+    if labelled:
+        table.add_column("over", justify="right")
+        table.add_column("under", justify="right")
+    sampled = any(m.get("judge_spread") is not None for m in rec["models"])
+    if sampled:
+        table.add_column("judge spread", justify="right")
+    for m in rec["models"]:
+        corr = m.get("length_score_correlation")
+        row = [
+            short(m["model"]),
+            "-" if m.get("mean_answer_chars") is None else f"{m['mean_answer_chars']:,.0f}",
+            "-" if corr is None else f"{corr:+.2f}",
+            pct(m.get("partial_refusal_rate")),
+        ]
+        if labelled:
+            row += [pct(m.get("over_refusal_rate")), pct(m.get("under_refusal_rate"))]
+        if sampled:
+            spread = m.get("judge_spread")
+            row.append("-" if spread is None else f"±{spread:.3f}")
+        table.add_row(*row)
+    return table
+
+
+def categories_table(rec: dict[str, Any]) -> Table:
+    models = [m["model"] for m in rec["models"]]
+    table = Table(title="By category (mean quality)", title_justify="left", pad_edge=False)
+    table.add_column("category")
+    table.add_column("prompts", justify="right")
+    for m in models:
+        table.add_column(short(m), justify="right")
+    table.add_column("decision")
+    for cat in rec.get("categories", []):
+        decision = cat["decision"]
+        if decision == "switch":
+            decision += f" to {short(cat['recommended_model'])}"
+        table.add_row(
+            cat["category"],
+            str(cat["prompts"]),
+            *["-" if cat["quality"].get(m) is None else f"{cat['quality'][m]:.3f}" for m in models],
+            decision,
+        )
+    return table
+
+
+def price_sources(rec: dict[str, Any]) -> str:
+    sources = sorted({m["price_source"] for m in rec["models"]})
+    return "Prices: " + "; ".join(sources)
+
+
+def print_recommendation(
+    rec: dict[str, Any], console: Console | None = None, *, by_category: bool = False
+) -> None:
+    console = console or Console()
+    console.print(models_table(rec))
+    console.print(price_sources(rec), highlight=False)
+    for line in comparison_lines(rec):
+        console.print(line, highlight=False)
+    if any(m.get("mean_answer_chars") is not None for m in rec["models"]):
+        console.print(bias_table(rec))
+    if by_category and rec.get("categories"):
+        console.print(categories_table(rec))
+    colour = "green" if rec["decision"] == "switch" else "yellow"
+    console.print(f"[bold {colour}]Verdict:[/] {escape(rec['reasoning'])}")
+    if rec.get("judge_cost_usd") is not None:
+        console.print(f"Judge cost of this evaluation: {money(rec['judge_cost_usd'])}")
+    for warning in rec.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {escape(warning)}")

@@ -1,0 +1,165 @@
+"""What the HTML report and the dashboard draw of one run, gathered in one place: the
+run, its verdict, every answer with its score and final refusal verdict, the prompts in
+run order, and the chart's points (with whiskers from the intervals and the Pareto
+frontier). ``report.html`` renders it and computes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from whichmodel.results.verdict import answer_rows, find_run
+from whichmodel.store import Store
+from whichmodel.verdict.models import Recommendation
+
+
+@dataclass
+class ChartData:
+    points: list[dict[str, Any]]
+    """One per plottable model: model, baseline, x (cost/1k), y, refusal, xerr, yerr."""
+    no_price: list[str]
+    no_score: list[str]
+    frontier: list[Mapping[str, Any]]
+    pairwise: bool
+    recommended: str | None
+
+
+@dataclass
+class RunReport:
+    run: dict[str, Any]
+    rec: dict[str, Any] | None
+    pairwise: bool
+    models: list[str]
+    """Baseline first, then the candidates."""
+    answers: dict[tuple[str, str], dict[str, Any]]
+    """(prompt id, model) -> the answer with its score, pairwise verdict and refusal."""
+    prompts: list[dict[str, Any]]
+    stored: list[dict[str, Any]]
+    """Per-model counts from the stored rows, for a run without a verdict yet."""
+    chart: ChartData | None
+
+
+def _points(
+    rec: Mapping[str, Any], pairwise: bool
+) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """One point per plottable model, and the models left out (price unknown, not scored)."""
+    base_name = rec["baseline"]
+    comps = {c["model"]: c for c in rec.get("comparisons", [])}
+    base = next((m for m in rec["models"] if m["model"] == base_name), None)
+    base_cost = base["cost_per_1k_prompts_usd"] if base else None
+    base_q = 0.0 if pairwise else (base["quality"] if base else None)
+    points, no_price, no_score = [], [], []
+    for m in rec["models"]:
+        is_base = m["model"] == base_name
+        comp = comps.get(m["model"])
+        cost = m["cost_per_1k_prompts_usd"]
+        if pairwise:
+            y = 0.0 if is_base else (comp or {}).get("quality_change", {}).get("estimate")
+        else:
+            y = m["quality"]
+        if cost is None or cost <= 0:
+            no_price.append(m["model"])
+            continue
+        if y is None:
+            no_score.append(m["model"])
+            continue
+        point = {
+            "model": m["model"],
+            "baseline": is_base,
+            "x": cost,
+            "y": y,
+            "refusal": m["refusal_rate"],
+            "xerr": None,
+            "yerr": None,
+        }
+        if comp and not is_base:
+            qc = comp.get("quality_change") or {}
+            if qc.get("low") is not None and qc.get("high") is not None:
+                if pairwise:
+                    lo, hi = qc["low"], qc["high"]
+                elif base_q is not None:
+                    lo = base_q * (1 + qc["low"] / 100)
+                    hi = base_q * (1 + qc["high"] / 100)
+                else:
+                    lo = hi = None
+                if lo is not None:
+                    point["yerr"] = (max(0.0, y - lo), max(0.0, hi - y))
+            cc = comp.get("cost_change") or {}
+            if base_cost and cc.get("low") is not None and cc.get("high") is not None:
+                lo, hi = base_cost * (1 + cc["low"] / 100), base_cost * (1 + cc["high"] / 100)
+                point["xerr"] = (max(0.0, cost - max(lo, cost * 1e-3)), max(0.0, hi - cost))
+        points.append(point)
+    return points, no_price, no_score
+
+
+def pareto(points: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The non-dominated points (nothing else is at most as costly and at least as good,
+    and better in one of the two), cheapest first."""
+    frontier: list[Mapping[str, Any]] = []
+    for p in sorted(points, key=lambda p: (p["x"], -p["y"])):
+        if not frontier or p["y"] > frontier[-1]["y"]:
+            frontier.append(p)
+    return frontier
+
+
+def chart_data(rec: Mapping[str, Any]) -> ChartData:
+    pairwise = rec.get("judge_mode") == "pairwise"
+    points, no_price, no_score = _points(rec, pairwise)
+    return ChartData(
+        points=points,
+        no_price=no_price,
+        no_score=no_score,
+        frontier=pareto(points),
+        pairwise=pairwise,
+        recommended=rec.get("recommended_model") if rec.get("decision") == "switch" else None,
+    )
+
+
+def _stored_summary(
+    models: list[str], answers: Mapping[tuple[str, str], Mapping[str, Any]], prompts: int
+) -> list[dict[str, Any]]:
+    """Per-model counts from the stored rows (when there is no recommendation)."""
+    out = []
+    for model in models:
+        rows = [r for (_, m), r in answers.items() if m == model]
+        ok = [r for r in rows if r["status"] == "ok"]
+        scored = [r["quality"] for r in ok if r["quality"] is not None]
+        out.append(
+            {
+                "model": model,
+                "answers": len(rows),
+                "errors": len(rows) - len(ok),
+                "refused": sum(1 for r in ok if r["refused"]),
+                "scored": len(scored),
+                "quality": sum(scored) / len(scored) if scored else None,
+                "prompts": prompts,
+            }
+        )
+    return out
+
+
+def run_report(
+    store: Store, run_id: str, rec: Recommendation | Mapping[str, Any] | None = None
+) -> RunReport:
+    """Everything the report of ``run_id`` shows; ``rec``: the verdict to show (default:
+    the stored one; the dashboard passes one computed from what is stored so far)."""
+    run = find_run(store, run_id, "any")
+    if isinstance(rec, Recommendation):
+        rec = rec.model_dump(mode="json")
+    data = dict(rec) if rec is not None else store.recommendation(run["id"])
+    pairwise = (data or {}).get("judge_mode") == "pairwise" or (run.get("settings") or {}).get(
+        "judge_mode"
+    ) == "pairwise"
+    answers = {(r["prompt_id"], r["model"]): r for r in answer_rows(store, run["id"], full=True)}
+    models = [run["baseline"], *[c for c in run["candidates"] if c != run["baseline"]]]
+    return RunReport(
+        run=run,
+        rec=data,
+        pairwise=pairwise,
+        models=models,
+        answers=answers,
+        prompts=store.prompts(store.run_prompt_ids(run["id"])),
+        stored=_stored_summary([run["baseline"], *run["candidates"]], answers, run["prompt_count"]),
+        chart=chart_data(data) if data is not None else None,
+    )

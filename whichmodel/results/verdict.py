@@ -1,0 +1,133 @@
+"""A stored run -> its ``Recommendation``: the one path from the database to a verdict.
+
+Evaluation's finish, ``whichmodel.recommend``, ``whichmodel report``, the HTTP API, the
+dashboard (also on a run still going), the HTML report and the advisor all call
+``run_verdict`` (or ``recommendation``, which returns the stored verdict when no rule
+is changed). Everything it needs is read from the database: the run's models and
+settings, the prices known when it started, every answer with its score.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whichmodel.config import default
+from whichmodel.errors import NoDataError
+from whichmodel.store import Store
+from whichmodel.store.queries import RunFilter
+from whichmodel.verdict.models import PriceInfo, Recommendation, short
+from whichmodel.verdict.refusal import stored_verdict
+from whichmodel.verdict.rule import recommend
+
+HOW_TO_MAKE_A_RUN = (
+    "No evaluation run exists yet. Make one with: whichmodel import history.jsonl, then "
+    "whichmodel eval --baseline portkey/<provider>/<model> --candidate portkey/<provider>/<model> "
+    "--judge portkey/<provider>/<model> (or run `whichmodel demo` to try it offline)."
+)
+RULE = ("tolerance", "refusal_margin", "error_margin")
+"""The settings of the decision rule: a stored run can be re-decided with others."""
+
+
+def find_run(
+    store: Store, run_id: str | None = None, which: RunFilter = "decided"
+) -> dict[str, Any]:
+    """A run by id (or unique prefix); without an id, the latest that is ``which``
+    (decided: has a verdict; unfinished: can be resumed; any). Raises ``NoDataError``."""
+    run = store.find_run(run_id, which)
+    if run is not None:
+        return run
+    if run_id is not None:
+        raise NoDataError(
+            f"No run {run_id!r} in {store.path}: `whichmodel report --list` shows runs."
+        )
+    if which == "unfinished":
+        raise NoDataError("No interrupted run to resume: `whichmodel report --list` shows runs.")
+    raise NoDataError(HOW_TO_MAKE_A_RUN)
+
+
+def answer_rows(store: Store, run_id: str, *, full: bool = False) -> list[dict[str, Any]]:
+    """Every answer of the run with its score, its prompt's labels and the final refusal
+    verdict (the answer's own signals and the judge's flag combined)."""
+    rows = store.answer_rows(run_id, full=full)
+    for row in rows:
+        verdict = stored_verdict(row)
+        row["refused"] = verdict.refused
+        row["refusal_reason"] = verdict.reason
+        row["refusal_kind"] = verdict.kind if verdict.refused else None
+    return rows
+
+
+def run_prices(store: Store, run: dict[str, Any]) -> dict[str, PriceInfo]:
+    """Which models had a known price, as recorded when the run started (runs made before
+    that was recorded: the models with at least one priced answer)."""
+    models = [run["baseline"], *run["candidates"], run["judge"]]
+    if run.get("prices"):
+        return {m: PriceInfo(bool(p["known"]), str(p["source"])) for m, p in run["prices"].items()}
+    priced = store.priced_models(run["id"])
+    return {
+        m: PriceInfo(True, priced[m]) if m in priced else PriceInfo(False, "unknown")
+        for m in models
+    }
+
+
+def error_summary(store: Store, run_id: str) -> list[str]:
+    """One line per model whose calls failed, with the first error."""
+    return [
+        f"{short(row['model'])}: {row['n']} of {row['total']} calls failed "
+        f"(e.g. {row['first_error'][:160]}); see the responses table."
+        for row in store.failed_calls(run_id)
+    ]
+
+
+def run_verdict(
+    store: Store,
+    run_id: str,
+    *,
+    tolerance: float | None = None,
+    refusal_margin: float | None = None,
+    error_margin: float | None = None,
+) -> Recommendation:
+    """The verdict of the stored run ``run_id`` under its own rule, or under another
+    ``tolerance`` / ``refusal_margin`` / ``error_margin``. Makes no model calls."""
+    run = find_run(store, run_id, "any")
+    stored = run["settings"] or {}
+    given = {"tolerance": tolerance, "refusal_margin": refusal_margin, "error_margin": error_margin}
+    rule = {k: given[k] if given[k] is not None else stored.get(k, default(k)) for k in RULE}
+    costs = store.judge_costs(run["id"])
+    rec = recommend(
+        answer_rows(store, run["id"]),
+        run_id=run["id"],
+        baseline=run["baseline"],
+        candidates=run["candidates"],
+        prices=run_prices(store, run),
+        prompts=run["prompt_count"],
+        judge=run["judge"],
+        judge_cost_usd=None if None in costs else sum(c for c in costs if c is not None),
+        judge_mode=stored.get("judge_mode", default("judge_mode")),
+        **rule,
+    )
+    rec.warnings.extend(error_summary(store, run["id"]))
+    return rec
+
+
+def recommendation(
+    store: Store,
+    run_id: str | None = None,
+    *,
+    tolerance: float | None = None,
+    refusal_margin: float | None = None,
+    error_margin: float | None = None,
+) -> Recommendation:
+    """The verdict of a run (default: the latest decided one): the stored one, or
+    recomputed by ``run_verdict`` when a rule setting is given."""
+    run = find_run(store, run_id)
+    stored = store.recommendation(run["id"])
+    if stored is not None and all(v is None for v in (tolerance, refusal_margin, error_margin)):
+        return Recommendation.model_validate(stored)
+    return run_verdict(
+        store,
+        run["id"],
+        tolerance=tolerance,
+        refusal_margin=refusal_margin,
+        error_margin=error_margin,
+    )

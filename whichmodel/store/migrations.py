@@ -1,0 +1,186 @@
+"""The schema, as named migration functions applied in order.
+
+Each migration is recorded in ``_whichmodel_migrations`` when applied; a migration
+never changes once released (a new one is added instead), so every database reaches
+the same schema by the same steps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import sqlite_utils
+
+MIGRATIONS_TABLE = "_whichmodel_migrations"
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+@migration
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["prompts"].create(
+        {
+            "id": str,  # content hash
+            "messages": str,  # JSON list of {role, content}
+            "reference": str,
+            "category": str,
+            "label": str,  # e.g. safe / unsafe
+            "external_id": str,
+            "source": str,
+            "created_at": str,
+        },
+        pk="id",
+    )
+    db["runs"].create(
+        {
+            "id": str,
+            "created_at": str,
+            "finished_at": str,
+            "status": str,  # running | completed | failed | interrupted | stopped
+            "baseline": str,
+            "candidates": str,  # JSON list
+            "judge": str,
+            "settings": str,  # JSON, without secrets
+            "prompt_count": int,
+            "error": str,
+        },
+        pk="id",
+    )
+    db["run_prompts"].create(
+        {"run_id": str, "prompt_id": str, "position": int},
+        pk=("run_id", "prompt_id"),
+        foreign_keys=[("run_id", "runs", "id"), ("prompt_id", "prompts", "id")],
+    )
+    db["responses"].create(
+        {
+            "run_id": str,
+            "prompt_id": str,
+            "model": str,
+            "status": str,  # ok | error
+            "text": str,
+            "finish_reason": str,
+            "error": str,
+            "input_tokens": int,
+            "cached_tokens": int,
+            "output_tokens": int,
+            "usage": str,  # JSON as the gateway reported it
+            "latency_ms": float,
+            "cost_usd": float,  # NULL when the price is unknown
+            "price_source": str,
+            "refused": int,
+            "refusal_reason": str,
+            "trace_id": str,
+            "gateway": str,  # JSON of x-portkey-* response headers
+            "created_at": str,
+        },
+        pk=("run_id", "prompt_id", "model"),
+        foreign_keys=[("run_id", "runs", "id"), ("prompt_id", "prompts", "id")],
+    )
+    db["scores"].create(
+        {
+            "run_id": str,
+            "prompt_id": str,
+            "model": str,
+            "judge": str,
+            "status": str,  # scored | unscored | error
+            "accuracy": float,
+            "relevance": float,
+            "clarity": float,
+            "quality": float,
+            "refused": int,
+            "rationale": str,
+            "raw": str,  # the judge's last reply, verbatim (tool JSON or text)
+            "attempts": int,
+            "error": str,
+            "input_tokens": int,
+            "cached_tokens": int,
+            "output_tokens": int,
+            "latency_ms": float,
+            "cost_usd": float,
+            "price_source": str,
+            "trace_id": str,
+            "created_at": str,
+        },
+        pk=("run_id", "prompt_id", "model"),
+        foreign_keys=[("run_id", "runs", "id"), ("prompt_id", "prompts", "id")],
+    )
+    db["recommendations"].create(
+        {
+            "run_id": str,
+            "created_at": str,
+            "recommended_model": str,
+            "baseline": str,
+            "decision": str,  # switch | keep | undecided
+            "reasoning": str,
+            "json": str,
+        },
+        pk="run_id",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["responses"].create_index(["run_id", "model"])
+    db["scores"].create_index(["run_id", "model"])
+
+
+@migration
+def m002_response_cache(db: sqlite_utils.Database) -> None:
+    # answers and judgments keyed by everything that shapes the request, so the
+    # same prompt on the same model costs nothing the second time
+    db["cache"].create(
+        {"key": str, "kind": str, "model": str, "value": str, "created_at": str}, pk="key"
+    )
+    db["responses"].add_column("cache_hit", int)
+    db["scores"].add_column("cache_hit", int)
+
+
+@migration
+def m003_pairwise_and_samples(db: sqlite_utils.Database) -> None:
+    # pairwise mode: each candidate answer judged against the baseline's, in both orders
+    db["pairwise"].create(
+        {
+            "run_id": str,
+            "prompt_id": str,
+            "model": str,  # the candidate
+            "judge": str,
+            "status": str,  # scored | unscored | error
+            "first": str,  # winner with the baseline as A: A | B | tie
+            "second": str,  # winner with the candidate as A: A | B | tie
+            "outcome": int,  # +1 candidate better, -1 baseline better, 0 tie or flipped
+            "consistent": int,  # 1 when both orders agree
+            "rationale": str,
+            "raw": str,
+            "attempts": int,
+            "error": str,
+            "input_tokens": int,
+            "cached_tokens": int,
+            "output_tokens": int,
+            "latency_ms": float,
+            "cost_usd": float,
+            "price_source": str,
+            "trace_id": str,
+            "created_at": str,
+        },
+        pk=("run_id", "prompt_id", "model"),
+        foreign_keys=[("run_id", "runs", "id"), ("prompt_id", "prompts", "id")],
+    )
+    # repeated judging (--judge-samples): each sample's quality, and their spread
+    db["scores"].add_column("samples", str)
+    db["scores"].add_column("spread", float)
+    # full or partial refusal
+    db["responses"].add_column("refusal_kind", str)
+
+
+@migration
+def m004_run_prices(db: sqlite_utils.Database) -> None:
+    # which models had a known price when the run started, and from where: the verdict
+    # of a stored run is recomputed from the database alone
+    db["runs"].add_column("prices", str)

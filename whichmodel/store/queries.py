@@ -1,0 +1,261 @@
+"""Every read of the database: the rows each part of whichmodel needs, as dicts.
+
+``Store`` (``database``) inherits these; nothing outside ``whichmodel.store`` holds SQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import sqlite_utils
+
+RunFilter = Literal["any", "decided", "unfinished"]
+"""decided: has a recommendation; unfinished: not completed (resumable)."""
+
+# The answer of each (prompt, model) with its score, its pairwise verdict and its prompt's
+# labels: what a verdict is computed from. ``full`` adds what a person reads (texts,
+# rationales, sub-scores) for the reports.
+_ANSWER_COLUMNS = """r.prompt_id, r.model, r.status, r.cost_usd, r.latency_ms, r.output_tokens,
+    length(r.text) as answer_chars, r.refused as answer_refused, r.refusal_reason,
+    r.refusal_kind, s.quality, s.refused as judge_refused, s.status as score_status,
+    s.spread as judge_spread, p.category, p.label, w.outcome as preference,
+    w.consistent as order_consistent"""
+_REPORT_COLUMNS = """, r.text, r.error, r.finish_reason, s.accuracy, s.relevance, s.clarity,
+    s.rationale, s.error as score_error, s.spread, w.status as pair_status, w.first,
+    w.second, w.outcome, w.consistent, w.rationale as pair_rationale, w.error as pair_error"""
+_ANSWER_JOINS = """from responses r
+    left join scores s on s.run_id = r.run_id and s.prompt_id = r.prompt_id and s.model = r.model
+    left join pairwise w on w.run_id = r.run_id and w.prompt_id = r.prompt_id
+         and w.model = r.model
+    left join prompts p on p.id = r.prompt_id"""
+
+
+def _decode_run(row: dict[str, Any]) -> dict[str, Any]:
+    row["candidates"] = json.loads(row["candidates"])
+    row["settings"] = json.loads(row["settings"] or "{}")
+    row["prices"] = json.loads(row["prices"]) if row.get("prices") else None
+    return row
+
+
+class Queries:
+    db: sqlite_utils.Database
+
+    # ------------------------------------------------------------ prompts
+
+    def prompt_ids(self) -> list[str]:
+        return [r["id"] for r in self.db.query("select id from prompts order by rowid")]
+
+    def prompt_count(self) -> int:
+        return int(self.db.execute("select count(*) from prompts").fetchone()[0])
+
+    def prompts(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
+        if ids is None:
+            rows = list(self.db.query("select * from prompts order by rowid"))
+        else:
+            by_id = {
+                r["id"]: r
+                for chunk in _chunks(ids, 500)
+                for r in self.db.query(
+                    f"select * from prompts where id in ({','.join('?' * len(chunk))})", chunk
+                )
+            }
+            rows = [by_id[i] for i in ids if i in by_id]
+        for r in rows:
+            r["messages"] = json.loads(r["messages"])
+        return rows
+
+    # ------------------------------------------------------------ runs
+
+    def run(self, run_id: str | None = None) -> dict[str, Any] | None:
+        """A run by id or unique id prefix; without an id, the latest."""
+        return self.find_run(run_id)
+
+    def find_run(
+        self, run_id: str | None = None, which: RunFilter = "any"
+    ) -> dict[str, Any] | None:
+        """A run by id (or unique id prefix); without an id the latest run that is
+        ``which``. None when there is no such run (or the prefix is ambiguous)."""
+        if run_id is not None:
+            rows = list(self.db.query("select * from runs where id = ?", [run_id]))
+            if not rows:
+                rows = list(
+                    self.db.query(
+                        "select * from runs where id like ? order by created_at desc",
+                        [run_id + "%"],
+                    )
+                )
+                if len(rows) > 1:
+                    return None
+        else:
+            where = {
+                "any": "",
+                "decided": "where id in (select run_id from recommendations)",
+                "unfinished": "where status != 'completed'",
+            }[which]
+            rows = list(
+                self.db.query(f"select * from runs {where} order by created_at desc limit 1")
+            )
+        return _decode_run(rows[0]) if rows else None
+
+    def runs(self) -> list[dict[str, Any]]:
+        return [
+            _decode_run(r) for r in self.db.query("select * from runs order by created_at desc")
+        ]
+
+    def run_prompt_ids(self, run_id: str) -> list[str]:
+        return [
+            r["prompt_id"]
+            for r in self.db.query(
+                "select prompt_id from run_prompts where run_id = ? order by position", [run_id]
+            )
+        ]
+
+    def recommendation(self, run_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("select json from recommendations where run_id = ?", [run_id]))
+        return json.loads(rows[0]["json"]) if rows else None
+
+    # ------------------------------------------------------------ answers and scores
+
+    def responses(self, run_id: str, model: str | None = None) -> list[dict[str, Any]]:
+        sql = "select * from responses where run_id = ?"
+        args: list[Any] = [run_id]
+        if model:
+            sql += " and model = ?"
+            args.append(model)
+        return list(self.db.query(sql, args))
+
+    def response(self, run_id: str, prompt_id: str, model: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query(
+                "select * from responses where run_id = ? and prompt_id = ? and model = ?",
+                [run_id, prompt_id, model],
+            )
+        )
+        return rows[0] if rows else None
+
+    def scores(self, run_id: str) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from scores where run_id = ?", [run_id]))
+
+    def done_keys(
+        self, table: Literal["responses", "scores", "pairwise"], run_id: str
+    ) -> set[tuple[str, str]]:
+        return {
+            (r["prompt_id"], r["model"])
+            for r in self.db.query(
+                f"select prompt_id, model from [{table}] where run_id = ?", [run_id]
+            )
+        }
+
+    def cache_get(self, key: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("select value from cache where key = ?", [key]))
+        return json.loads(rows[0]["value"]) if rows else None
+
+    def answer_rows(self, run_id: str, *, full: bool = False) -> list[dict[str, Any]]:
+        """Every stored answer of the run joined with its score, pairwise verdict and
+        prompt labels (``full``: with texts and rationales, for the reports)."""
+        columns = _ANSWER_COLUMNS + (_REPORT_COLUMNS if full else "")
+        return list(self.db.query(f"select {columns} {_ANSWER_JOINS} where r.run_id = ?", [run_id]))
+
+    def judge_costs(self, run_id: str) -> list[float | None]:
+        """The cost of every judgment of the run (pointwise scores and pairwise verdicts)."""
+        return [
+            r[0]
+            for r in self.db.execute(
+                "select cost_usd from scores where run_id = ? "
+                "union all select cost_usd from pairwise where run_id = ?",
+                [run_id, run_id],
+            )
+        ]
+
+    def failed_calls(self, run_id: str) -> list[dict[str, Any]]:
+        """Per model whose calls failed: how many, the first error, of how many prompts."""
+        return list(
+            self.db.query(
+                """select model, count(*) n, min(error) first_error,
+                          (select count(*) from run_prompts where run_id = ?) total
+                   from responses where run_id = ? and status = 'error' group by model""",
+                [run_id, run_id],
+            )
+        )
+
+    def priced_models(self, run_id: str) -> dict[str, str]:
+        """Model -> price source, for models with at least one priced answer in the run."""
+        return {
+            row["model"]: row["source"]
+            for row in self.db.query(
+                "select model, max(price_source) source from responses where run_id = ? "
+                "and cost_usd is not null group by model",
+                [run_id],
+            )
+        }
+
+    def worse_answers(
+        self, run_id: str, baseline: str, candidate: str, limit: int
+    ) -> list[dict[str, Any]]:
+        """Prompts where ``candidate`` scored below ``baseline``, largest gap first."""
+        rows = list(
+            self.db.query(
+                """select p.id, p.messages, p.category, rb.text base_text, rc.text cand_text,
+                      sb.quality base_q, sc.quality cand_q, sc.rationale cand_rationale
+               from prompts p
+               join responses rb on rb.prompt_id = p.id and rb.run_id = :run and rb.model = :base
+               join responses rc on rc.prompt_id = p.id and rc.run_id = :run and rc.model = :cand
+               join scores sb on sb.prompt_id = p.id and sb.run_id = :run and sb.model = :base
+               join scores sc on sc.prompt_id = p.id and sc.run_id = :run and sc.model = :cand
+               where sc.quality < sb.quality
+               order by sb.quality - sc.quality desc limit :limit""",
+                {"run": run_id, "base": baseline, "cand": candidate, "limit": limit},
+            )
+        )
+        for r in rows:
+            r["messages"] = json.loads(r["messages"])
+        return rows
+
+    def responses_page(
+        self, run_id: str, model: str | None, limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """(total, one page) of the run's answers with their scores, in prompt order."""
+        where = "r.run_id = ?" + (" and r.model = ?" if model else "")
+        args: list[Any] = [run_id, *([model] if model else [])]
+        total = int(
+            self.db.execute(f"select count(*) from responses r where {where}", args).fetchone()[0]
+        )
+        rows = list(
+            self.db.query(
+                f"""select r.prompt_id, r.model, r.status, r.text, r.finish_reason, r.error,
+                       r.input_tokens, r.cached_tokens, r.output_tokens, r.latency_ms,
+                       r.cost_usd, r.price_source, r.refused, r.refusal_reason,
+                       r.refusal_kind, r.trace_id, r.cache_hit, r.created_at,
+                       s.status as score_status, s.quality, s.accuracy, s.relevance,
+                       s.clarity, s.refused as judge_refused, s.rationale,
+                       p.messages, p.reference, p.category, p.label
+                from responses r
+                left join scores s on s.run_id = r.run_id and s.prompt_id = r.prompt_id
+                     and s.model = r.model
+                left join run_prompts rp on rp.run_id = r.run_id and rp.prompt_id = r.prompt_id
+                left join prompts p on p.id = r.prompt_id
+                where {where} order by rp.position, r.model limit ? offset ?""",
+                [*args, limit, offset],
+            )
+        )
+        for row in rows:
+            row["messages"] = json.loads(row["messages"]) if row["messages"] else None
+        return total, rows
+
+    def counts(self, run_id: str) -> dict[str, int]:
+        """Stored answers, failed answers, pointwise scores and pairwise verdicts of a run."""
+        row = self.db.execute(
+            """select (select count(*) from responses where run_id = :r),
+                      (select count(*) from responses where run_id = :r and status = 'error'),
+                      (select count(*) from scores where run_id = :r),
+                      (select count(*) from pairwise where run_id = :r)""",
+            {"r": run_id},
+        ).fetchone()
+        return dict(zip(("answers", "errors", "scores", "pairwise"), row, strict=True))
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,81 @@
+"""Who plays which part in a run, checked before any call: the baseline, the
+candidates, the judge and its mode, each model string parsed once; and the price of
+each model (known or not, from where)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from whichmodel.config import JudgeMode, Settings
+from whichmodel.errors import ConfigError
+from whichmodel.portkey.wire import ModelRef, parse_model
+from whichmodel.verdict.models import PriceInfo
+from whichmodel.verdict.pricing import Usage, cost_of, is_price_known, price_source_label
+
+
+@dataclass
+class Roles:
+    baseline: str
+    candidates: list[str]
+    judge: str
+    mode: JudgeMode
+    refs: dict[str, ModelRef] = field(default_factory=dict)
+    """Every model of the run, parsed once."""
+
+    @property
+    def models(self) -> list[str]:
+        """The models that answer: the baseline first, then the candidates."""
+        return [self.baseline, *[c for c in self.candidates if c != self.baseline]]
+
+    @property
+    def pairwise(self) -> bool:
+        return self.mode == "pairwise"
+
+
+def check_roles(settings: Settings) -> Roles:
+    """Every model string is checked before any call is made."""
+    if not settings.baseline:
+        raise ConfigError("No baseline model: pass --baseline portkey/<provider>/<model>.")
+    if not settings.candidates:
+        raise ConfigError("No candidate model: pass --candidate portkey/<provider>/<model>.")
+    if not settings.judge:
+        raise ConfigError("No judge model: pass --judge portkey/<provider>/<model>.")
+    models = [settings.baseline, *settings.candidates, settings.judge]
+    refs = {m: parse_model(m, settings) for m in models}
+    return Roles(
+        settings.baseline,
+        list(dict.fromkeys(settings.candidates)),
+        settings.judge,
+        settings.judge_mode,
+        refs,
+    )
+
+
+class Prices:
+    """The price of each model of a run: a ``[prices]`` override from the config, else
+    genai-prices; unknown prices stay unknown (None), never $0."""
+
+    def __init__(self, roles: Roles, settings: Settings):
+        self.roles = roles
+        self.settings = settings
+        self.info = {m: self._info(m) for m in [*roles.models, roles.judge]}
+
+    def _info(self, model: str) -> PriceInfo:
+        ref = self.roles.refs[model]
+        override = self.settings.prices.get(model)
+        if override is not None:
+            return PriceInfo(True, f"config: {override.note}")
+        known = is_price_known(ref.provider, ref.name)
+        return PriceInfo(known, price_source_label() if known else "unknown")
+
+    def cost(self, model: str, usage: Usage) -> tuple[float | None, str]:
+        ref = self.roles.refs[model]
+        cost = cost_of(ref.provider, ref.name, usage, self.settings.prices.get(model))
+        return cost.usd, cost.source
+
+    def unknown(self) -> list[str]:
+        return [m for m, p in self.info.items() if not p.known]
+
+    def as_stored(self) -> dict[str, dict[str, object]]:
+        """What the run row keeps, so its verdict can be recomputed from the database."""
+        return {m: {"known": p.known, "source": p.source} for m, p in self.info.items()}

@@ -1,0 +1,129 @@
+"""What a verdict says: the recommendation and its parts (data only, no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from whichmodel.config import Decision, JudgeMode, default
+from whichmodel.verdict.stats import Interval
+
+
+class ModelSummary(BaseModel):
+    model: str
+    role: str  # baseline | candidate
+    cost_usd: float | None
+    """Total answer cost; None when the price is unknown (never 0)."""
+    cost_per_1k_prompts_usd: float | None
+    price_known: bool
+    price_source: str
+    quality: float | None
+    """Mean judge quality over scored answers, 0..1."""
+    refusal_rate: float
+    error_rate: float
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    prompts: int
+    answered: int
+    scored: int
+    unscored: int
+    mean_output_tokens: float | None
+    mean_answer_chars: float | None = None
+    length_score_correlation: float | None = None
+    """Pearson correlation of answer length and judge quality: a judge that rewards
+    length shows a clearly positive value for every model."""
+    over_refusal_rate: float | None = None
+    """Share of prompts labelled safe that it refused (None: no such labels)."""
+    under_refusal_rate: float | None = None
+    """Share of prompts labelled unsafe that it answered (None: no such labels)."""
+    partial_refusal_rate: float = 0.0
+    judge_spread: float | None = None
+    """Mean spread (standard deviation) of repeated judge samples, when sampled."""
+
+
+class Comparison(BaseModel):
+    model: str
+    paired_prompts: int
+    scored_prompts: int = 0
+    quality_impact_percent: float | None
+    cost_reduction_percent: float | None
+    refusal_rate_change: float
+    quality_change: Interval = Interval(estimate=None)
+    """Relative quality change vs the baseline, %, with its 95% interval."""
+    quality_difference: Interval = Interval(estimate=None)
+    """Candidate minus baseline quality in score points, with its 95% interval."""
+    cost_change: Interval = Interval(estimate=None)
+    """Relative cost change vs the baseline, %, with its 95% interval."""
+    refusal_change: Interval = Interval(estimate=None)
+    """Refusal-rate change in percentage points, with its 95% interval."""
+    refused_where_baseline_answered: int = 0
+    wins: int = 0
+    """Pairwise mode: prompts where both orders preferred the candidate."""
+    ties: int = 0
+    """Pairwise mode: ties, including verdicts that flipped with the order."""
+    losses: int = 0
+    order_consistency: float | None = None
+    """Pairwise mode: share of prompts whose verdict did not change with the order."""
+    status: str = "fails"
+    """qualifies | fails | undecided (the non-inferiority verdict)"""
+    eligible: bool
+    prompts_needed: int | None = None
+    reasons: list[str] = Field(default_factory=list)
+
+
+class CategoryResult(BaseModel):
+    category: str
+    prompts: int
+    quality: dict[str, float | None]
+    """Mean judge quality per model in this category."""
+    refusal_rate: dict[str, float]
+    comparisons: list[Comparison]
+    recommended_model: str
+    decision: Decision
+
+
+class Recommendation(BaseModel):
+    recommended_model: str
+    reasoning: str
+    cost_reduction_percent: float
+    quality_impact_percent: float | None
+    """None when the baseline's quality is 0 (no percentage exists)."""
+    models_compared: int
+    run_id: str
+    baseline: str
+    decision: Decision
+    judge: str | None = None
+    tolerance: float
+    refusal_margin: float
+    judge_cost_usd: float | None = None
+    """What the evaluation itself cost (the judge), None if the judge's price is unknown."""
+    models: list[ModelSummary]
+    comparisons: list[Comparison]
+    confidence: float = 0.95
+    judge_mode: JudgeMode = default("judge_mode")
+    """pointwise: quality is the rubric score; pairwise: quality change is the net
+    preference for the candidate over the baseline, in points (wins - losses)."""
+    order_consistency: float | None = None
+    """Pairwise mode: the judge's order-consistency rate over all comparisons."""
+    quality_change: Interval = Interval(estimate=None)
+    """The recommended candidate's quality change (%), with its interval."""
+    cost_change: Interval = Interval(estimate=None)
+    """The recommended candidate's cost change (%), with its interval."""
+    prompts_needed: int | None = None
+    """When undecided: about how many prompts would decide."""
+    length_score_correlation: float | None = None
+    """Over all scored answers of all models."""
+    categories: list[CategoryResult] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PriceInfo:
+    known: bool
+    source: str
+
+
+def short(model: str) -> str:
+    """``portkey/openai/gpt-4o-mini`` -> ``gpt-4o-mini``."""
+    return model.split("/", 2)[-1] if model.startswith("portkey/") else model

@@ -1,0 +1,313 @@
+"""Stored rows -> ``Recommendation``: a pure function, no LLM, no I/O.
+
+Rule (non-inferiority, see ``stats``): a candidate qualifies when, over the whole
+95% paired-bootstrap interval, its quality change vs the baseline is above
+``-tolerance``, its refusal increase is within ``refusal_margin`` and its cost change
+is negative, and its error rate is at most the baseline's + ``error_margin``. The
+cheapest qualifying candidate is recommended. When no candidate qualifies but one
+could with more data, the decision is "undecided" (keep the baseline for now, and
+about how many prompts would decide); otherwise "keep", and say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from whichmodel.config import JudgeMode
+from whichmodel.verdict.models import (
+    CategoryResult,
+    Comparison,
+    ModelSummary,
+    PriceInfo,
+    Recommendation,
+    short,
+)
+from whichmodel.verdict.stats import Pair, correlation, non_inferiority, paired_comparison
+from whichmodel.verdict.summary import summaries_of
+
+
+def recommend(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    run_id: str,
+    baseline: str,
+    candidates: list[str],
+    prices: Mapping[str, PriceInfo],
+    prompts: int,
+    tolerance: float,
+    refusal_margin: float,
+    error_margin: float,
+    judge_mode: JudgeMode,
+    judge: str | None = None,
+    judge_cost_usd: float | None = None,
+) -> Recommendation:
+    """``rows``: one per (prompt, model) answer with keys model, prompt_id, status,
+    cost_usd, latency_ms, refused, quality (None if unscored), output_tokens."""
+    by_model: dict[str, list[Mapping[str, Any]]] = {m: [] for m in [baseline, *candidates]}
+    for row in rows:
+        if row["model"] in by_model:
+            by_model[row["model"]].append(row)
+    summaries = summaries_of(by_model, baseline, prices, prompts)
+    warnings: list[str] = []
+    for s in summaries.values():
+        if not s.price_known:
+            warnings.append(
+                f"Price of {s.model} is unknown: set [prices] in whichmodel.toml; "
+                "it is left out of cost comparisons."
+            )
+        if s.price_known and s.cost_usd is None and s.answered:
+            warnings.append(
+                f"Some answers of {short(s.model)} reported no token usage: its cost is unknown."
+            )
+        if s.unscored:
+            warnings.append(
+                f"{s.unscored} answer(s) of {short(s.model)} are unscored "
+                "(the judge gave no valid score); they are left out of quality."
+            )
+    if judge_cost_usd is None and judge:
+        warnings.append(f"Price of the judge {judge} is unknown: evaluation cost not counted.")
+
+    pairwise = judge_mode == "pairwise"
+    comparisons = [
+        _compare(
+            cand,
+            by_model,
+            summaries,
+            baseline,
+            tolerance=tolerance,
+            refusal_margin=refusal_margin,
+            error_margin=error_margin,
+            pairwise=pairwise,
+        )
+        for cand in candidates
+    ]
+    judged = sum(c.wins + c.ties + c.losses for c in comparisons)
+    consistent = sum(
+        round((c.order_consistency or 0) * (c.wins + c.ties + c.losses)) for c in comparisons
+    )
+    all_scored = [r for rs in by_model.values() for r in rs if _scored(r) and "answer_chars" in r]
+    common = dict(
+        models_compared=len(summaries),
+        run_id=run_id,
+        baseline=baseline,
+        judge=judge,
+        tolerance=tolerance,
+        refusal_margin=refusal_margin,
+        judge_cost_usd=judge_cost_usd,
+        models=list(summaries.values()),
+        comparisons=comparisons,
+        length_score_correlation=correlation(
+            [float(r["answer_chars"]) for r in all_scored], [r["quality"] for r in all_scored]
+        ),
+        categories=_categories(
+            by_model,
+            baseline,
+            candidates,
+            prices,
+            tolerance=tolerance,
+            refusal_margin=refusal_margin,
+            error_margin=error_margin,
+            pairwise=pairwise,
+        ),
+        judge_mode=judge_mode,
+        order_consistency=consistent / judged if pairwise and judged else None,
+        warnings=warnings,
+    )
+    decision, best, reasoning = _decide(comparisons, summaries, baseline, tolerance, pairwise)
+    if best is not None:
+        return Recommendation(
+            recommended_model=best.model,
+            reasoning=reasoning,
+            cost_reduction_percent=round(best.cost_reduction_percent or 0.0, 2),
+            quality_impact_percent=(
+                round(best.quality_impact_percent, 2)
+                if best.quality_impact_percent is not None
+                else None
+            ),
+            decision=decision,
+            quality_change=best.quality_change,
+            cost_change=best.cost_change,
+            **common,  # type: ignore[arg-type]
+        )
+    needed = [c.prompts_needed for c in comparisons if c.status == "undecided"]
+    return Recommendation(
+        recommended_model=baseline,
+        reasoning=reasoning,
+        cost_reduction_percent=0.0,
+        quality_impact_percent=0.0,
+        decision=decision,
+        prompts_needed=min((n for n in needed if n is not None), default=None),
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _scored(row: Mapping[str, Any]) -> bool:
+    return row["status"] == "ok" and row.get("quality") is not None
+
+
+def _compare(
+    cand: str,
+    by_model: Mapping[str, list[Mapping[str, Any]]],
+    summaries: Mapping[str, ModelSummary],
+    baseline: str,
+    *,
+    tolerance: float,
+    refusal_margin: float,
+    error_margin: float,
+    pairwise: bool = False,
+) -> Comparison:
+    """Paired intervals and the non-inferiority verdict of one candidate.
+
+    Pairwise mode has no rubric score: each prompt's preference p (+1 candidate
+    better, 0 tie, -1 baseline better) enters as baseline 0.5 vs candidate
+    0.5 + p/2, so the relative "quality change" is the net preference in points
+    (wins - losses, % of prompts) and the same tolerance applies to it."""
+    base_rows = {r["prompt_id"]: r for r in by_model[baseline] if r["status"] == "ok"}
+    base_s, cand_s = summaries[baseline], summaries[cand]
+    pairs = []
+    for r in by_model[cand]:
+        b = base_rows.get(r["prompt_id"])
+        if r["status"] != "ok" or b is None:
+            continue
+        preference = r.get("preference")
+        if pairwise:
+            base_q = 0.5 if preference is not None else None
+            cand_q = 0.5 + preference / 2 if preference is not None else None
+        else:
+            base_q, cand_q = b.get("quality"), r.get("quality")
+        pairs.append(
+            Pair(
+                base_quality=base_q,
+                cand_quality=cand_q,
+                base_cost=b["cost_usd"] if base_s.price_known else None,
+                cand_cost=r["cost_usd"] if cand_s.price_known else None,
+                base_refused=bool(b.get("refused")),
+                cand_refused=bool(r.get("refused")),
+            )
+        )
+    result = paired_comparison(pairs)
+    verdict = non_inferiority(result, pairs, tolerance=tolerance, refusal_margin=refusal_margin)
+    reasons = list(verdict.reasons)
+    status = verdict.status
+    if cand_s.error_rate > base_s.error_rate + error_margin + 1e-12:
+        reasons.append(f"error rate {cand_s.error_rate:.1%} vs {base_s.error_rate:.1%}")
+        status = "fails"
+    cost = result.cost_change_percent
+    prefs = [r.get("preference") for r in by_model[cand] if r.get("preference") is not None]
+    consistent = [
+        r.get("order_consistent") for r in by_model[cand] if r.get("preference") is not None
+    ]
+    return Comparison(
+        wins=sum(1 for x in prefs if x > 0),
+        ties=sum(1 for x in prefs if x == 0),
+        losses=sum(1 for x in prefs if x < 0),
+        order_consistency=sum(consistent) / len(consistent) if consistent else None,
+        model=cand,
+        paired_prompts=result.prompts,
+        scored_prompts=result.scored_prompts,
+        quality_impact_percent=result.quality_change_percent.estimate,
+        cost_reduction_percent=-cost.estimate if cost.estimate is not None else None,
+        refusal_rate_change=cand_s.refusal_rate - base_s.refusal_rate,
+        quality_change=result.quality_change_percent,
+        quality_difference=result.quality_difference,
+        cost_change=cost,
+        refusal_change=result.refusal_change_points,
+        refused_where_baseline_answered=sum(
+            1 for p in pairs if p.cand_refused and not p.base_refused
+        ),
+        status=status,
+        eligible=status == "qualifies",
+        prompts_needed=verdict.prompts_needed if status == "undecided" else None,
+        reasons=reasons,
+    )
+
+
+def _decide(
+    comparisons: list[Comparison],
+    summaries: Mapping[str, ModelSummary],
+    baseline: str,
+    tolerance: float,
+    pairwise: bool = False,
+) -> tuple[str, Comparison | None, str]:
+    """(decision, the recommended comparison or None, the reasoning sentence)."""
+    qualified = [c for c in comparisons if c.status == "qualifies"]
+    if qualified:
+        best = max(
+            qualified,
+            key=lambda c: (c.cost_reduction_percent or 0.0, summaries[c.model].quality or 0.0),
+        )
+        base, s = summaries[baseline], summaries[best.model]
+        if pairwise:
+            quality = (
+                f"{best.quality_change.text(' pts', label='net preference')} "
+                f"({best.wins} wins, {best.ties} ties, {best.losses} losses)"
+            )
+        elif best.quality_change.estimate is not None:
+            quality = best.quality_change.text(label="quality")
+        else:
+            quality = f"quality {base.quality or 0:.2f} -> {s.quality or 0:.2f}"
+        reasoning = (
+            f"Switch from {short(baseline)} to {short(best.model)}: "
+            f"{best.cost_change.text(label='cost')}, {quality}, "
+            f"refusals {best.refusal_change.text(' pts')} "
+            f"({base.refusal_rate:.1%} -> {s.refusal_rate:.1%}), {best.scored_prompts} prompts; "
+            f"quality is non-inferior within the -{tolerance:.0%} tolerance"
+            + (" (pairwise judge, both orders)." if pairwise else ".")
+        )
+        return "switch", best, reasoning
+    if not comparisons:
+        return "keep", None, f"Keep {short(baseline)}: no candidates were evaluated."
+    why = "; ".join(f"{short(c.model)}: {', '.join(c.reasons)}" for c in comparisons)
+    undecided = [c for c in comparisons if c.status == "undecided"]
+    if undecided:
+        needed = [c.prompts_needed for c in undecided if c.prompts_needed is not None]
+        have = max(c.scored_prompts for c in undecided)
+        more = (
+            f" About {min(needed):,} prompts would decide it (this run has {have:,})."
+            if needed
+            else ""
+        )
+        return (
+            "undecided",
+            None,
+            f"Keep {short(baseline)} for now: the data cannot decide ({why}).{more}",
+        )
+    return (
+        "keep",
+        None,
+        f"Keep {short(baseline)}: no candidate is cheaper at acceptable quality ({why}).",
+    )
+
+
+def _categories(
+    by_model: Mapping[str, list[Mapping[str, Any]]],
+    baseline: str,
+    candidates: list[str],
+    prices: Mapping[str, PriceInfo],
+    pairwise: bool = False,
+    **rule: float,
+) -> list[CategoryResult]:
+    """The same comparison and decision within each prompt category."""
+    names = sorted({r["category"] for rs in by_model.values() for r in rs if r.get("category")})
+    results = []
+    for name in names:
+        subset = {m: [r for r in rs if r.get("category") == name] for m, rs in by_model.items()}
+        prompts = len({r["prompt_id"] for rs in subset.values() for r in rs})
+        summaries = summaries_of(subset, baseline, prices, prompts)
+        comparisons = [
+            _compare(c, subset, summaries, baseline, pairwise=pairwise, **rule) for c in candidates
+        ]
+        decision, best, _ = _decide(comparisons, summaries, baseline, rule["tolerance"], pairwise)
+        results.append(
+            CategoryResult(
+                category=name,
+                prompts=prompts,
+                quality={m: s.quality for m, s in summaries.items()},
+                refusal_rate={m: s.refusal_rate for m, s in summaries.items()},
+                comparisons=comparisons,
+                recommended_model=best.model if best else baseline,
+                decision=decision,
+            )
+        )
+    return results
