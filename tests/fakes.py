@@ -190,3 +190,23 @@ def add_pairwise_run(store, run_id: str = "pair01", source_run: str = "run0001")
     store.save_recommendation(run_id, rec)
     store.finish_run(run_id, "completed")
     return rec
+
+
+def varied_judge(body, path, headers) -> str:
+    """A fake provider's judge that tells answers apart: its score is a stable function
+    of the answer's text (0.50 to 0.95), so identical answers score alike."""
+    import re
+    import zlib
+
+    prompt = str(body["messages"][-1]["content"])
+    found = re.search(r"<answer-(\w+)>\n(.*?)\n</answer-\1>", prompt, re.S)
+    answer = found[2] if found else prompt
+    value = round(0.5 + (zlib.crc32(answer.encode()) % 10) * 0.05, 2)
+    return score_json(value, value, value, rationale="varied")
+
+
+def eval_exit_code(rec: dict) -> int:
+    """The exit code `whichmodel eval` gives for a stored recommendation."""
+    if rec.get("unmeasured"):
+        return 4
+    return 3 if rec["decision"] == "undecided" else 0

@@ -30,7 +30,7 @@ FLOORS: list[set[str]] = [
     {"errors"},
     {"config", "_loop", "_offline"},
     {"verdict", "store"},
-    {"portkey", "results"},
+    {"portkey", "results", "history"},
     {"report"},
     {"tools"},
     {"agents"},

@@ -28,15 +28,15 @@ def evaluate(
     and score is in ``db``.
     """
     from whichmodel.config import load_settings
+    from whichmodel.history.importer import import_history
     from whichmodel.store import Store
     from whichmodel.tasks.evaluation import evaluate_async
-    from whichmodel.tasks.history import import_history
 
     config = load_settings(
         baseline=baseline, candidates=candidates, judge=judge, db=Path(db), **settings
     )
     store = Store(config.db)
-    prompt_ids = import_history(store, prompts)[2] if prompts is not None else None
+    prompt_ids = import_history(store, prompts).ids if prompts is not None else None
     return run_sync(evaluate_async(store, config, prompt_ids=prompt_ids, progress=progress))
 
 

@@ -36,7 +36,7 @@ none: identical samples would measure nothing."""
 DEFAULT_CANARY_SHARE = 0.1
 """Share of the traffic a canary config sends to the recommended model."""
 SECRET_HINTS = ("key", "auth", "token", "secret", "password")
-"""Header names containing one of these carry credentials: never stored or written."""
+"""Header names containing one of these carry credentials: never written to a config."""
 
 JudgeMode = Literal["pointwise", "pairwise"]
 RunStatus = Literal["running", "completed", "failed", "interrupted", "stopped"]
@@ -226,13 +226,27 @@ def default(name: str) -> Any:
 
 
 def redacted(settings: Settings) -> dict[str, Any]:
-    """Settings as stored with a run: header values that look secret are removed."""
+    """Settings as stored with a run and shown in reports: configured headers keep their
+    names, never their values (a header may carry a key wherever it is configured);
+    virtual keys are removed and URLs lose any user:password."""
     data = settings.model_dump(mode="json")
-    for provider in data.get("providers", {}).values():
-        headers = provider.get("custom_headers") or {}
-        for name in list(headers):
-            if any(h in name.lower() for h in SECRET_HINTS):
-                headers[name] = "<redacted>"
-        if provider.get("virtual_key"):
-            provider["virtual_key"] = "<redacted>"
+    for table in ("providers", "models"):
+        for entry in (data.get(table) or {}).values():
+            headers = entry.get("custom_headers") or {}
+            entry["custom_headers"] = dict.fromkeys(headers, "<redacted>")
+            if entry.get("virtual_key"):
+                entry["virtual_key"] = "<redacted>"
+            if entry.get("base_url"):
+                entry["base_url"] = _without_credentials(entry["base_url"])
     return data
+
+
+def _without_credentials(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))

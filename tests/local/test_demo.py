@@ -58,12 +58,12 @@ def test_eval_with_a_local_gguf_next_to_a_hosted_model(tmp_path, gateway, fake_p
     import subprocess
     import sys
 
-    from tests.tasks.test_evaluation_gateway import judge_responder
+    from tests.fakes import eval_exit_code, varied_judge
     from whichmodel.local.llama import default_gguf
 
     gguf = tmp_path / "My-Model.Q4.gguf"
     shutil.copy(default_gguf(), gguf)
-    fake_provider.set("judge", responder=judge_responder)
+    fake_provider.set("judge", responder=varied_judge)
     history = tmp_path / "h.jsonl"
     history.write_text(json.dumps({"prompt": "Name a primary colour."}) + "\n")
     env = wire_env(gateway, fake_provider, str(tmp_path / "w.db"), WHICHMODEL_MAX_TOKENS="24")
@@ -89,8 +89,8 @@ def test_eval_with_a_local_gguf_next_to_a_hosted_model(tmp_path, gateway, fake_p
         text=True,
         timeout=300,
     )
-    assert out.returncode == 0, out.stderr[-3000:]
     rec = json.loads((tmp_path / "rec.json").read_text())
+    assert out.returncode == eval_exit_code(rec), out.stderr[-3000:]
     local = "portkey/openai/my-model.q4"
     assert [m["model"] for m in rec["models"]] == ["portkey/openai/fake-base", local]
     rows = {r["model"]: r for r in Store(tmp_path / "w.db").responses(rec["run_id"])}

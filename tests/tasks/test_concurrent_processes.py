@@ -5,12 +5,11 @@ import sqlite3
 import subprocess
 import sys
 
-from tests.fakes import wire_env
-from tests.tasks.test_evaluation_gateway import judge_responder
+from tests.fakes import varied_judge, wire_env
 
 
 def test_two_processes_on_one_database(gateway, fake_provider, tmp_path):
-    fake_provider.set("judge", responder=judge_responder)
+    fake_provider.set("judge", responder=varied_judge)
     history = tmp_path / "history.jsonl"
     history.write_text("".join(json.dumps({"prompt": f"q {i}"}) + "\n" for i in range(6)))
     db = tmp_path / "shared.db"
@@ -40,7 +39,7 @@ def test_two_processes_on_one_database(gateway, fake_provider, tmp_path):
     ]
     for proc in procs:
         _, err = proc.communicate(timeout=180)
-        assert proc.returncode == 0, err[-2000:]
+        assert proc.returncode in (0, 3), err[-2000:]  # a decision or undecided, no error
     with sqlite3.connect(db) as conn:
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"

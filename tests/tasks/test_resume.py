@@ -75,7 +75,7 @@ def test_killed_run_resumes_without_paying_twice(gateway, fake_provider, tmp_pat
         text=True,
         timeout=120,
     )
-    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.returncode in (0, 3), out.stderr[-3000:]  # a decision, or undecided
 
     answers, scores, _ = stored(db)
     assert len(answers) == len(scores) == 2 * PROMPTS
@@ -119,7 +119,7 @@ def test_killed_run_resumes_without_paying_twice(gateway, fake_provider, tmp_pat
         text=True,
         timeout=120,
     )
-    assert out.returncode == 0, out.stderr
+    assert out.returncode in (0, 3), out.stderr
     fresh = json.loads((tmp_path / "fresh.json").read_text())
     keys = ("model", "quality", "refusal_rate", "error_rate", "prompts", "scored")
     assert [{k: m[k] for k in keys} for m in rec["models"]] == [

@@ -12,6 +12,7 @@ def recommend(rows, **kw):
     """The rule with the configured defaults unless a test sets them."""
     return rule.recommend(rows, **{**{k: default(k) for k in RULE}, **kw})
 
+
 BASE = "portkey/openai/gpt-4o-mini"
 CHEAP = "portkey/google/gemini-2.0-flash-lite"
 CHEAPER_BAD = "portkey/openai/gpt-4.1-nano"

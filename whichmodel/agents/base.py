@@ -18,7 +18,11 @@ from langroid.language_models.base import LLMMessage
 from langroid.utils.object_registry import ObjectRegistry
 
 from whichmodel.config import default
-from whichmodel.portkey.wire import harden_llm
+from whichmodel.portkey.wire import current_call, harden_llm
+
+
+class EmptyReply(Exception):
+    """A provider answered 200 with nothing in it (no choices, or null content)."""
 
 
 @dataclass
@@ -48,10 +52,18 @@ class StatelessAgent(ChatAgent):
             harden_llm(self.llm, config.retries)
 
     async def call(self, messages: list[LLMMessage]) -> tuple[ChatDocument, LLMCall]:
-        """One LLM round trip on exactly ``messages``; raises on a failed call."""
+        """One LLM round trip on exactly ``messages``; raises on a failed call, and on a
+        reply that holds no answer at all (no choices, null content): that is a failure
+        of the provider, not an empty answer."""
         start = time.perf_counter()
+        ctx = current_call()
+        if ctx is not None:
+            ctx.empty_reply = None
         response = await self.llm_response_messages_async(messages)
         latency = (time.perf_counter() - start) * 1000
+        if ctx is not None and ctx.empty_reply and not response.content:
+            self.forget(response)
+            raise EmptyReply(f"the provider's reply held no answer ({ctx.empty_reply})")
         usage = response.metadata.usage
         return response, LLMCall(
             text=response.content,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from whichmodel._loop import run as run_sync
 from whichmodel.cli.common import (
@@ -21,11 +22,15 @@ from whichmodel.cli.common import (
 @app.command("chat")
 def chat_cmd(
     question: Annotated[
-        str | None, typer.Option("--question", "-q", help="Ask one question and exit.")
+        str | None,
+        typer.Option("--question", "-q", metavar="TEXT", help="Ask one question and exit."),
     ] = None,
     model: Annotated[
         str | None,
-        typer.Option(help="Advisor model, portkey/<provider>/<model> (default: the local model)."),
+        typer.Option(
+            metavar="MODEL",
+            help="Advisor model, portkey/<provider>/<model> (default: the local model).",
+        ),
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -73,12 +78,12 @@ def _chat_loop(advisor: Any, question: str | None) -> None:
             q = questions.pop()
         else:
             try:
-                q = console.input("[bold]you>[/] ").strip()
+                q = console.input(Text("you> ", style="bold")).strip()
             except EOFError:
                 return
             if q.lower() in {"exit", "quit", ""}:
                 return
         reply = run_sync(advisor.ask(q))
-        console.print(f"[bold]advisor>[/] {reply.text}", highlight=False)
+        console.print(Text.assemble(("advisor>", "bold"), f" {reply.text}"), highlight=False)
         if reply.tools_used:
-            console.print(f"[dim](tools: {', '.join(reply.tools_used)})[/]")
+            console.print(Text(f"(tools: {', '.join(reply.tools_used)})", style="dim"))

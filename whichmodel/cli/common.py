@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,22 +19,47 @@ class UsageError(WhichmodelError):
     """The command line itself is wrong."""
 
 
+EXIT_UNDECIDED = 3
+EXIT_UNMEASURED = 4
+EXIT_INTERRUPTED = 130
+_INTERRUPT_HINT = ["Interrupted: nothing was lost."]
+
+
+def on_interrupt(hint: str) -> None:
+    """What Ctrl-C should tell the user from now on in this command."""
+    _INTERRUPT_HINT[0] = hint
+
+
+def interrupted() -> str:
+    return _INTERRUPT_HINT[0]
+
+
 app = typer.Typer(
     help="Which model should we use? Replay your prompt history through candidate models "
     "via Portkey, judge every answer, get a cost/quality recommendation.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: flags without types, no markup read from help texts
 )
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True)
+# Data (model names, paths, error messages) is printed as it is, never read as markup:
+# styled text is built with rich's Text.
+console = Console(soft_wrap=True, markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False)
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", envvar="WHICHMODEL_DB", help="SQLite file (default ./whichmodel.db)."),
+    typer.Option(
+        "--db",
+        envvar="WHICHMODEL_DB",
+        metavar="FILE",
+        help="SQLite file (default ./whichmodel.db).",
+    ),
 ]
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", envvar="WHICHMODEL_CONFIG", help="whichmodel.toml to read."),
+    typer.Option(
+        "--config", envvar="WHICHMODEL_CONFIG", metavar="FILE", help="whichmodel.toml to read."
+    ),
 ]
 
 
@@ -42,10 +69,30 @@ def settings_from(config: Path | None, **overrides: Any) -> Any:
     return load_settings(config, **overrides)
 
 
-def open_store(path: Path) -> Any:
+def open_store(path: Path, *, check: bool = False) -> Any:
     from whichmodel.store import Store
 
-    return Store(path)
+    return Store(path, check=check)
+
+
+@contextmanager
+def line_progress(label: str) -> Iterator[Callable[[int], None]]:
+    """A counter of lines read on stderr (shown only once there is something to count)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}: {task.completed:,} lines"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None, visible=False)
+
+        def progress(done: int) -> None:
+            bar.update(task, completed=done, visible=True)
+
+        yield progress
 
 
 def run_with_progress(make_coro: Any) -> Any:
@@ -76,8 +123,6 @@ class _LangroidNoise(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         path = record.pathname.replace("\\", "/")
         if "langroid/language_models/openai_gpt.py" in path and record.levelno >= logging.ERROR:
-            return False
-        if "langroid/language_models/model_info.py" in path:
             return False
         if "langroid/cachedb/" in path:
             return False

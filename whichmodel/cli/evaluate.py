@@ -9,12 +9,16 @@ from typing import Annotated, Any
 import typer
 
 from whichmodel.cli.common import (
+    EXIT_UNDECIDED,
+    EXIT_UNMEASURED,
     ConfigOption,
     DbOption,
     UsageError,
     app,
     configure_logging,
     console,
+    line_progress,
+    on_interrupt,
     open_store,
     run_with_progress,
     settings_from,
@@ -23,47 +27,71 @@ from whichmodel.cli.common import (
 
 @app.command("import")
 def import_cmd(
-    file: Annotated[Path, typer.Argument(help="JSONL prompt history file.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="JSONL prompt history file.")],
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Import prompt history (JSONL) into the database; re-importing adds nothing twice."""
-    from whichmodel.tasks.history import import_history
-
     settings = settings_from(config, db=db)
-    store = open_store(settings.db)
-    read, new, _ = import_history(store, file)
+    store = open_store(settings.db, check=True)
+    result = import_file(store, file)
     console.print(
-        f"Imported {new} new prompt(s) from {file} ({read - new} already stored) "
-        f"into {settings.db}."
+        f"Imported {result.new} new prompt(s) from {file} ({result.read - result.new} already "
+        f"stored) into {settings.db}."
     )
+
+
+def import_file(store: Any, file: Path) -> Any:
+    """Import with a line counter on stderr for long files; whole or nothing."""
+    from whichmodel.history.importer import import_history
+
+    on_interrupt(f"Interrupted: nothing from {file} was stored; import it again.")
+    with line_progress(f"Reading {file.name}") as progress:
+        result = import_history(store, file, progress=progress)
+    on_interrupt("Interrupted: nothing was lost.")
+    return result
 
 
 @app.command("eval")
 def eval_cmd(
-    baseline: Annotated[str | None, typer.Option(help="Model in production now.")] = None,
+    baseline: Annotated[
+        str | None, typer.Option(metavar="MODEL", help="Model in production now.")
+    ] = None,
     candidate: Annotated[
-        list[str] | None, typer.Option("--candidate", "-c", help="Candidate model (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--candidate", "-c", metavar="MODEL", help="Candidate model; repeat for more."
+        ),
     ] = None,
-    judge: Annotated[str | None, typer.Option(help="Judge model.")] = None,
+    judge: Annotated[str | None, typer.Option(metavar="MODEL", help="Judge model.")] = None,
     prompts: Annotated[
-        Path | None, typer.Option(help="JSONL file to import and evaluate (default: all stored).")
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="JSONL file to import and evaluate (default: all stored)."
+        ),
     ] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Calls in flight at once.")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(metavar="N", help="Calls in flight at once.")
+    ] = None,
     tolerance: Annotated[
-        float | None, typer.Option(help="Accepted quality loss (0.05 = 5%).")
+        float | None, typer.Option(metavar="SHARE", help="Accepted quality loss (0.05 = 5%).")
     ] = None,
     refusal_margin: Annotated[
-        float | None, typer.Option(help="Accepted refusal-rate increase (0.01 = 1 point).")
+        float | None,
+        typer.Option(metavar="SHARE", help="Accepted refusal-rate increase (0.01 = 1 point)."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the JSON here.")
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the JSON here.")
     ] = None,
     run_id: Annotated[
-        str | None, typer.Argument(help="With --resume: the run to finish (default: latest).")
+        str | None,
+        typer.Argument(
+            metavar="RUN", help="With --resume: the run to finish (default: the latest)."
+        ),
     ] = None,
     max_cost: Annotated[
-        float | None, typer.Option(help="Stop cleanly before spending this many USD.")
+        float | None,
+        typer.Option(metavar="USD", help="Stop cleanly before spending this many USD."),
     ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Call the models even for requests already stored.")
@@ -75,26 +103,34 @@ def eval_cmd(
     local_gguf: Annotated[
         list[Path] | None,
         typer.Option(
-            "--local-gguf", help="Serve this GGUF file locally and add it as a candidate."
+            "--local-gguf",
+            metavar="FILE",
+            help="Serve this GGUF file locally and add it as a candidate (repeatable).",
         ),
     ] = None,
     judge_mode: Annotated[
         str | None,
         typer.Option(
+            metavar="MODE",
             help="pointwise (rubric score per answer) or pairwise (each candidate answer "
-            "against the baseline's, judged in both orders)."
+            "against the baseline's, judged in both orders).",
         ),
     ] = None,
     judge_samples: Annotated[
         int | None,
-        typer.Option(help="Pointwise: judge each answer N times; report the spread."),
+        typer.Option(metavar="N", help="Pointwise: judge each answer N times; report the spread."),
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Run every prompt through the baseline and candidates, judge, and recommend."""
+    """Run every prompt through the baseline and candidates, judge, and recommend.
+
+    Models are named portkey/<provider>/<model>, e.g. portkey/openai/gpt-4o-mini or
+    portkey/anthropic/claude-3-5-haiku-latest. Exit code: 0 a decision (switch or keep),
+    3 undecided (more prompts would decide), 4 the models could not be compared (the
+    baseline or the judge failed on every call), 1 an error, 130 interrupted.
+    """
     from whichmodel.tasks.evaluation import Evaluation
-    from whichmodel.tasks.history import import_history
 
     configure_logging()
     settings = settings_from(
@@ -119,11 +155,12 @@ def eval_cmd(
     if resume:
         from whichmodel.tasks.evaluation import resume_async
 
-        store = open_store(settings.db)
+        store = open_store(settings.db, check=True)
+        on_interrupt(_resume_hint(run_id or "latest"))
         rec = run_with_progress(
             lambda progress: resume_async(store, settings, run_id, progress=progress)
         )
-        _print_and_write(rec, output, settings.db)
+        _finish(rec, output, settings.db)
         return
     # fail on bad model strings before touching anything
     if local_gguf:
@@ -132,10 +169,10 @@ def eval_cmd(
                 parse_model(model, settings)
     else:
         check_roles(settings)
-    store = open_store(settings.db)
+    store = open_store(settings.db, check=True)
     prompt_ids = None
     if prompts is not None:
-        _, _, prompt_ids = import_history(store, prompts)
+        prompt_ids = import_file(store, prompts).ids
     from whichmodel.local.stack import serve_local_candidates
 
     with serve_local_candidates(settings, local_gguf or []) as settings:
@@ -145,10 +182,19 @@ def eval_cmd(
 
         def start_and_run(progress: Any) -> Any:
             evaluation.progress = progress
-            return evaluation.run(evaluation.start(prompt_ids))
+            run_id = evaluation.start(prompt_ids)
+            on_interrupt(_resume_hint(run_id))
+            return evaluation.run(run_id)
 
         rec = run_with_progress(start_and_run)
-    _print_and_write(rec, output, settings.db)
+    _finish(rec, output, settings.db)
+
+
+def _resume_hint(run_id: str) -> str:
+    return (
+        f"Interrupted: everything finished so far is stored (run {run_id}). "
+        f"Finish it with: whichmodel eval --resume {run_id}"
+    )
 
 
 def _print_estimate(evaluation: Any, prompt_ids: list[str] | None) -> None:
@@ -164,11 +210,24 @@ def _print_estimate(evaluation: Any, prompt_ids: list[str] | None) -> None:
     )
 
 
-def _print_and_write(rec: Any, output: Path | None, db: Path) -> None:
+def _finish(rec: Any, output: Path | None, db: Path) -> None:
+    """Write the JSON (first: it must not depend on the terminal), print the report, and
+    exit with the code of the decision (0 decided, 3 undecided, 4 could not compare)."""
     from whichmodel.report.terminal import print_recommendation
 
     data = rec.model_dump(mode="json")
+    if output is not None:
+        try:
+            output.write_text(json.dumps(data, indent=2) + "\n")
+        except OSError as exc:
+            raise UsageError(
+                f"Cannot write {output} ({exc.strerror or exc}); the run is stored in {db}: "
+                f"write it again with `whichmodel report {rec.run_id} --json > FILE`."
+            ) from None
     print_recommendation(data, console)
     if output is not None:
-        output.write_text(json.dumps(data, indent=2) + "\n")
         console.print(f"Recommendation written to {output}; results in {db}.")
+    if rec.unmeasured:
+        raise typer.Exit(EXIT_UNMEASURED)
+    if rec.decision == "undecided":
+        raise typer.Exit(EXIT_UNDECIDED)

@@ -19,7 +19,9 @@ from whichmodel.cli.common import (
 )
 
 gateway_app = typer.Typer(
-    help="Run the open-source Portkey gateway locally (127.0.0.1, headless).", no_args_is_help=True
+    help="Run the open-source Portkey gateway locally (127.0.0.1, headless).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(gateway_app, name="gateway")
 
@@ -35,7 +37,7 @@ def gateway_install() -> None:
 
 @gateway_app.command("start")
 def gateway_start(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8787,
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port on 127.0.0.1.")] = 8787,
 ) -> None:
     """Start the gateway in the background (installs it first if needed)."""
     from whichmodel.local.gateway import Gateway
@@ -71,15 +73,20 @@ def gateway_stop() -> None:
 @app.command("demo")
 def demo_cmd(
     limit: Annotated[
-        int | None, typer.Option(help="Evaluate only the first N demo prompts.")
+        int | None, typer.Option(metavar="N", help="Evaluate only the first N demo prompts.")
     ] = None,
-    db: Annotated[Path, typer.Option("--db", help="SQLite file for the demo.")] = Path(
-        "whichmodel-demo.db"
-    ),
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSON recommendation.")] = Path(
-        "demo-recommendation.json"
-    ),
-    gguf: Annotated[Path | None, typer.Option(help="Another GGUF model file to serve.")] = None,
+    db: Annotated[
+        Path, typer.Option("--db", metavar="FILE", help="SQLite file for the demo.")
+    ] = Path("whichmodel-demo.db"),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE", help="JSON recommendation.")
+    ] = Path("demo-recommendation.json"),
+    local_gguf: Annotated[
+        Path | None,
+        typer.Option(
+            "--local-gguf", metavar="FILE", help="Serve this GGUF file instead of SmolLM2."
+        ),
+    ] = None,
 ) -> None:
     """The whole evaluation offline: a real local model behind a real local Portkey gateway."""
     from whichmodel.local.demo import ROLES_NOTE, WIRING_NOTE, run_demo
@@ -88,13 +95,13 @@ def demo_cmd(
     configure_logging()
 
     console.print(
-        "[bold]whichmodel demo[/]: SmolLM2-135M served by llama.cpp on 127.0.0.1, "
+        "whichmodel demo: SmolLM2-135M served by llama.cpp on 127.0.0.1, "
         "reached through a local Portkey gateway by the OpenAI and Anthropic routes."
     )
     console.print(ROLES_NOTE, highlight=False)
     rec = run_with_progress(
         lambda progress: run_demo(
-            db=db, limit=limit, gguf=gguf, progress=progress, on_ready=console.print
+            db=db, limit=limit, gguf=local_gguf, progress=progress, on_ready=console.print
         )
     )
     data = rec.model_dump(mode="json")
@@ -102,7 +109,7 @@ def demo_cmd(
     from whichmodel.report.terminal import print_recommendation
 
     print_recommendation(data, console)
-    console.print(f"[yellow]Note:[/] {WIRING_NOTE}")
+    console.print(f"Note: {WIRING_NOTE}")
     console.print("Prices of local models are illustrative (set in the demo config), not real.")
     console.print(
         f"Results: {db} (SQLite), {output} (JSON). Show again: whichmodel report --db {db}"
@@ -118,9 +125,13 @@ def demo_cmd(
 @app.command("serve")
 def serve_cmd(
     host: Annotated[
-        str, typer.Option(help="Address to listen on; beyond loopback needs WHICHMODEL_API_TOKEN.")
+        str,
+        typer.Option(
+            metavar="HOST",
+            help="Address to listen on; beyond loopback needs WHICHMODEL_API_TOKEN.",
+        ),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8080,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:

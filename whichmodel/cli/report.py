@@ -23,12 +23,30 @@ from whichmodel.cli.common import (
 
 @app.command("report")
 def report_cmd(
-    run_id: Annotated[str | None, typer.Argument(help="Run id (default: the latest).")] = None,
+    run_id: Annotated[
+        str | None, typer.Argument(metavar="RUN", help="Run id or prefix (default: latest).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
-    list_runs: Annotated[bool, typer.Option("--list", help="List runs.")] = False,
+    list_runs: Annotated[
+        bool, typer.Option("--list", help="List the runs (as `whichmodel runs`).")
+    ] = False,
     by_category: Annotated[
         bool, typer.Option("--by-category", help="Also show results and decisions per category.")
     ] = False,
+    tolerance: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SHARE",
+            help="Decide again at this accepted quality loss (0.02 = 2%); no model calls.",
+        ),
+    ] = None,
+    refusal_margin: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SHARE",
+            help="Decide again at this accepted refusal increase (0.01 = 1 point); no calls.",
+        ),
+    ] = None,
     portkey_configs: Annotated[
         Path | None,
         typer.Option(
@@ -41,7 +59,9 @@ def report_cmd(
     canary_share: Annotated[
         float | None,
         typer.Option(
-            "--canary-share", help="Share of traffic canary.json sends to the new model (0.1)."
+            "--canary-share",
+            metavar="SHARE",
+            help="Share of traffic canary.json sends to the new model (0.1).",
         ),
     ] = None,
     html_file: Annotated[
@@ -57,8 +77,9 @@ def report_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Show a run's per-model table and recommendation."""
+    from whichmodel.config import Settings
     from whichmodel.errors import NoDataError
-    from whichmodel.results.verdict import find_run
+    from whichmodel.results.verdict import find_run, run_verdict
 
     if canary_share is not None:
         if portkey_configs is None:
@@ -66,7 +87,10 @@ def report_cmd(
         from whichmodel.portkey.deploy import check_share
 
         check_share(canary_share)
-    settings = settings_from(config, db=db)
+    for name, value in (("--tolerance", tolerance), ("--refusal-margin", refusal_margin)):
+        if value is not None and not 0 <= value <= 1:
+            raise UsageError(f"{name} is a share between 0 and 1 (0.02 = 2%); got {value}.")
+    settings: Settings = settings_from(config, db=db)
     if not settings.db.exists():
         raise NoDataError(
             f"No database at {settings.db}: run `whichmodel import` and "
@@ -74,24 +98,23 @@ def report_cmd(
         )
     store = open_store(settings.db)
     if list_runs:
-        runs = store.runs()
-        if as_json:
-            console.print_json(json.dumps(runs))
-        for r in [] if as_json else runs:
-            console.print(
-                f"{r['id']}  {r['created_at']}  {r['status']:<11} {r['prompt_count']} prompts  "
-                f"baseline {r['baseline']}"
-            )
+        from whichmodel.cli.runs import print_runs
+
+        print_runs(store, as_json)
         return
     run = find_run(store, run_id, "any")
     rec = store.recommendation(run["id"])
     if rec is None:
         raise NoDataError(f"Run {run['id']} has no recommendation yet (status {run['status']}).")
+    if tolerance is not None or refusal_margin is not None:
+        rec = run_verdict(
+            store, run["id"], tolerance=tolerance, refusal_margin=refusal_margin
+        ).model_dump(mode="json")
     if html_file is not None:
         from whichmodel.report.html import write_html
         from whichmodel.results.run_report import run_report
 
-        written = write_html(run_report(store, run["id"]), html_file)
+        written = write_html(run_report(store, run["id"], rec), html_file)
         (err_console if as_json else console).print(
             f"HTML report written: {written} ({written.stat().st_size / 1024:,.0f} KB)",
             highlight=False,
@@ -115,7 +138,10 @@ def report_cmd(
 @app.command("refusal-check")
 def refusal_check_cmd(
     file: Annotated[
-        Path, typer.Argument(help="CSV with `completion` and `final_label` columns (XSTest's).")
+        Path,
+        typer.Argument(
+            metavar="FILE", help="CSV with `completion` and `final_label` columns (XSTest's)."
+        ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:

@@ -89,12 +89,12 @@ def demo_settings(model_url: str, gateway_url: str, **overrides: Any) -> Setting
 
 
 async def _evaluate(stack: LocalStack, db: Path, limit: int | None, progress: Any) -> Any:
+    from whichmodel.history.importer import import_history
     from whichmodel.store import Store
     from whichmodel.tasks.evaluation import evaluate_async
-    from whichmodel.tasks.history import import_history
 
     store = Store(db)
-    _, _, ids = import_history(store, demo_prompts_path())
+    ids = import_history(store, demo_prompts_path()).ids
     if limit is not None:
         ids = ids[:limit]
     settings = demo_settings(stack.model_url, stack.gateway_url, db=db)

@@ -3,6 +3,7 @@ instead of as hundreds of error rows: keys present, gateway reachable."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from urllib.parse import urlparse
@@ -15,7 +16,6 @@ from whichmodel.portkey.wire import ModelRef, configured_headers, gateway_url, p
 def check_portkey_env() -> None:
     """Langroid parses PORTKEY_CUSTOM_HEADERS while it is being imported and fails with
     a traceback when it is not JSON: say it in one line first."""
-    import json
 
     raw = os.environ.get("PORTKEY_CUSTOM_HEADERS")
     if not raw:
@@ -62,7 +62,9 @@ def check_keys(models: list[str | ModelRef], settings: Settings) -> None:
 
 
 def check_gateways(models: list[str | ModelRef], settings: Settings, timeout: float = 3.0) -> None:
-    """Every gateway URL the run will use accepts a TCP connection."""
+    """Every gateway URL the run will use answers, and answers as a Portkey gateway: a
+    request without a provider (no key, no cost) must be refused the way Portkey refuses
+    it, not answered. Another HTTP server there would fail every call of the run."""
     seen: set[str] = set()
     for model in models:
         url = gateway_url(parse_model(model, settings), settings)
@@ -80,3 +82,35 @@ def check_gateways(models: list[str | ModelRef], settings: Settings, timeout: fl
                 "a local one with `whichmodel gateway start` and export "
                 "PORTKEY_BASE_URL=http://127.0.0.1:8787."
             ) from None
+        problem = _not_a_gateway(url, timeout)
+        if problem:
+            raise GatewayError(
+                f"{url} answers HTTP but not as a Portkey gateway ({problem}): point "
+                "PORTKEY_BASE_URL (or base_url in whichmodel.toml) at a gateway, e.g. "
+                "`whichmodel gateway start` and http://127.0.0.1:8787."
+            )
+
+
+def _not_a_gateway(url: str, timeout: float) -> str | None:
+    """What makes ``url`` not look like a Portkey gateway, or None when it does."""
+    import httpx
+
+    try:
+        response = httpx.post(
+            f"{url}/v1/chat/completions", json={}, timeout=timeout, follow_redirects=False
+        )
+    except httpx.HTTPError as exc:
+        return f"a request without a provider failed: {type(exc).__name__}"
+    if any(name.lower().startswith("x-portkey") for name in response.headers):
+        return None
+    if response.status_code < 400:
+        return f"it answered a request that names no provider with HTTP {response.status_code}"
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and (
+        body.get("status") == "failure" or "portkey" in json.dumps(body).lower()
+    ):
+        return None
+    return f"HTTP {response.status_code} without Portkey's error format"

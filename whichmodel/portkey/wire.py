@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import re
 import ssl
@@ -75,7 +76,7 @@ def parse_model(model: str | ModelRef, settings: Settings | None = None) -> Mode
     if ref.provider not in KNOWN_PROVIDERS and ref.provider not in configured:
         raise ConfigError(
             f"Unknown provider {ref.provider!r} in {model!r}: use a Portkey provider slug "
-            "such as openai, anthropic, google, or add [providers.{ref.provider}] "
+            f"such as openai, anthropic, google, or add [providers.{ref.provider}] "
             "to whichmodel.toml."
         )
     return ref
@@ -94,6 +95,9 @@ class CallContext:
     status_code: int | None = None
     attempts: int = 0
     """HTTP requests sent for this call (1 + the retries the client made)."""
+    empty_reply: str | None = None
+    """Set when the last answer held no answer at all ("no choices", "null content"):
+    Langroid reads both as an empty text, which would look like a refusal."""
 
 
 _current_call: ContextVar[CallContext | None] = ContextVar("whichmodel_call", default=None)
@@ -135,6 +139,38 @@ def _tls_context() -> ssl.SSLContext:
         return ssl.create_default_context()
 
 
+def _is_chat_answer(response: Any) -> bool:
+    return (
+        response.status_code == 200
+        and response.request.url.path.endswith("/chat/completions")
+        and "json" in response.headers.get("content-type", "")
+    )
+
+
+def empty_reply(body: bytes) -> str | None:
+    """What is missing from a chat completion that answers nothing: "no choices", or
+    "null content" (no text and no tool call); None for any other body."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or "choices" not in data:
+        return None
+    choices = data["choices"]
+    if not choices:
+        return "no choices"
+    message = (choices[0] or {}).get("message") or {}
+    if message.get("content") is None and not message.get("tool_calls"):
+        if not message.get("function_call"):
+            return "null content"
+    return None
+
+
+def current_call() -> CallContext | None:
+    """The tags and response facts of the provider call being made in this task."""
+    return _current_call.get()
+
+
 def _http_clients(timeout: float) -> tuple[Any, Any]:
     from langroid.language_models.httpx_compat import import_httpx
 
@@ -156,18 +192,29 @@ def _http_clients(timeout: float) -> tuple[Any, Any]:
             if key in response.headers:
                 ctx.response_headers[key] = response.headers[key]
 
+    def on_response_read(response: Any) -> None:
+        on_response(response)
+        ctx = _current_call.get()
+        if ctx is not None and _is_chat_answer(response):
+            response.read()
+            ctx.empty_reply = empty_reply(response.content)
+
     async def aon_request(request: Any) -> None:
         on_request(request)
 
     async def aon_response(response: Any) -> None:
         on_response(response)
+        ctx = _current_call.get()
+        if ctx is not None and _is_chat_answer(response):
+            await response.aread()
+            ctx.empty_reply = empty_reply(response.content)
 
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
     sync_client = httpx.Client(
         timeout=timeout,
         limits=limits,
         verify=_tls_context(),
-        event_hooks={"request": [on_request], "response": [on_response]},
+        event_hooks={"request": [on_request], "response": [on_response_read]},
     )
     async_client = httpx.AsyncClient(
         timeout=timeout,
@@ -247,6 +294,7 @@ def llm_config(
     ref = parse_model(model, settings)
     provider = settings.providers.get(ref.provider)
     per_model = settings.model_settings(ref.full)
+    _quiet_model_info()
 
     # PortkeyParams reads PORTKEY_API_KEY / PORTKEY_VIRTUAL_KEY / ... itself.
     params = PortkeyParams(provider=ref.provider, base_url=gateway_url(ref, settings))
@@ -299,6 +347,14 @@ def llm_config(
         **({"api_key": api_key} if api_key else {}),
     )
     return config
+
+
+def _quiet_model_info() -> None:
+    """Langroid warns "Unknown model info ... using fallback defaults" once for every model
+    it does not know (local and most gateway names): the context length is set here, so
+    the warning only fills the terminal. Shown with WHICHMODEL_DEBUG."""
+    if not os.environ.get("WHICHMODEL_DEBUG"):
+        logging.getLogger("langroid.language_models.model_info").setLevel(logging.ERROR)
 
 
 def harden_llm(llm: Any, retries: int) -> None:

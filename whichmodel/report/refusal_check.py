@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from whichmodel.verdict.refusal_check import DETECTED_ORDER, TRUE_ORDER, CheckResult
 
@@ -13,8 +13,9 @@ from whichmodel.verdict.refusal_check import DETECTED_ORDER, TRUE_ORDER, CheckRe
 def print_check(result: CheckResult, console: Any) -> None:
     """The figures of :func:`check_file` as rich tables."""
     console.print(
-        f"[bold]{escape(result.path)}[/]: {result.rows} completions; "
-        "refused = full or partial refusal",
+        Text.assemble(
+            (result.path, "bold"), f": {result.rows} completions; refused = full or partial refusal"
+        ),
         highlight=False,
     )
     console.print(

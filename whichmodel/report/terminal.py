@@ -1,12 +1,16 @@
-"""Terminal rendering of a recommendation (rich)."""
+"""Terminal rendering of a recommendation (rich).
+
+Stored text (model names, categories, reasons, warnings) is never read as rich markup:
+every piece of data goes in as a ``Text``, so ``[/b]`` in a model name prints as it is.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from whichmodel.report.format import interval, money, pct, seconds
 from whichmodel.verdict.models import short
@@ -14,7 +18,7 @@ from whichmodel.verdict.models import short
 
 def models_table(rec: dict[str, Any]) -> Table:
     table = Table(
-        title=f"Run {rec['run_id']}: {rec['models_compared']} models",
+        title=Text(f"Run {rec['run_id']}: {rec['models_compared']} models"),
         title_justify="left",
         pad_edge=False,
         caption="$/1k: cost per 1,000 prompts; quality: judge score 0-1; "
@@ -31,7 +35,7 @@ def models_table(rec: dict[str, Any]) -> Table:
         elif m["model"] == rec["recommended_model"] and rec["decision"] == "switch":
             name += " *"
         table.add_row(
-            name,
+            Text(name),
             money(m["cost_per_1k_prompts_usd"]),
             "-" if m["quality"] is None else f"{m['quality']:.3f}",
             pct(m["refusal_rate"]),
@@ -43,7 +47,7 @@ def models_table(rec: dict[str, Any]) -> Table:
     return table
 
 
-def comparison_lines(rec: dict[str, Any]) -> list[str]:
+def comparison_lines(rec: dict[str, Any]) -> list[Text]:
     """Each candidate vs the baseline on the same prompts, with 95% intervals (lines, so
     that intervals stay readable in a narrow terminal)."""
     pairwise = rec.get("judge_mode") == "pairwise"
@@ -60,17 +64,23 @@ def comparison_lines(rec: dict[str, Any]) -> list[str]:
                 f"{pct(c.get('order_consistency'))}"
             )
         lines += [
-            f"[bold]{escape(short(c['model']))}[/] vs {escape(short(rec['baseline']))} "
-            f"({c.get('scored_prompts', c.get('paired_prompts', 0))} prompts, 95% intervals)",
-            f"  cost      {interval(c.get('cost_change'))}",
-            f"  quality   {quality}",
-            f"  refusals  {interval(c.get('refusal_change'), ' pts')}"
-            + (
-                f"; refused {c['refused_where_baseline_answered']} prompt(s) the baseline answered"
-                if c.get("refused_where_baseline_answered")
-                else ""
+            Text.assemble(
+                (short(c["model"]), "bold"),
+                f" vs {short(rec['baseline'])} "
+                f"({c.get('scored_prompts', c.get('paired_prompts', 0))} prompts, 95% intervals)",
             ),
-            f"  verdict   {verdict}",
+            Text(f"  cost      {interval(c.get('cost_change'))}"),
+            Text(f"  quality   {quality}"),
+            Text(
+                f"  refusals  {interval(c.get('refusal_change'), ' pts')}"
+                + (
+                    f"; refused {c['refused_where_baseline_answered']} prompt(s) the baseline "
+                    "answered"
+                    if c.get("refused_where_baseline_answered")
+                    else ""
+                )
+            ),
+            Text(f"  verdict   {verdict}"),
         ]
     return lines
 
@@ -99,8 +109,8 @@ def bias_table(rec: dict[str, Any]) -> Table:
         table.add_column("judge spread", justify="right")
     for m in rec["models"]:
         corr = m.get("length_score_correlation")
-        row = [
-            short(m["model"]),
+        row: list[str | Text] = [
+            Text(short(m["model"])),
             "-" if m.get("mean_answer_chars") is None else f"{m['mean_answer_chars']:,.0f}",
             "-" if corr is None else f"{corr:+.2f}",
             pct(m.get("partial_refusal_rate")),
@@ -120,24 +130,24 @@ def categories_table(rec: dict[str, Any]) -> Table:
     table.add_column("category")
     table.add_column("prompts", justify="right")
     for m in models:
-        table.add_column(short(m), justify="right")
+        table.add_column(Text(short(m)), justify="right")
     table.add_column("decision")
     for cat in rec.get("categories", []):
         decision = cat["decision"]
         if decision == "switch":
             decision += f" to {short(cat['recommended_model'])}"
         table.add_row(
-            cat["category"],
+            Text(cat["category"]),
             str(cat["prompts"]),
             *["-" if cat["quality"].get(m) is None else f"{cat['quality'][m]:.3f}" for m in models],
-            decision,
+            Text(decision),
         )
     return table
 
 
-def price_sources(rec: dict[str, Any]) -> str:
+def price_sources(rec: dict[str, Any]) -> Text:
     sources = sorted({m["price_source"] for m in rec["models"]})
-    return "Prices: " + "; ".join(sources)
+    return Text("Prices: " + "; ".join(sources))
 
 
 def print_recommendation(
@@ -153,8 +163,8 @@ def print_recommendation(
     if by_category and rec.get("categories"):
         console.print(categories_table(rec))
     colour = "green" if rec["decision"] == "switch" else "yellow"
-    console.print(f"[bold {colour}]Verdict:[/] {escape(rec['reasoning'])}")
+    console.print(Text.assemble(("Verdict:", f"bold {colour}"), " ", rec["reasoning"]))
     if rec.get("judge_cost_usd") is not None:
-        console.print(f"Judge cost of this evaluation: {money(rec['judge_cost_usd'])}")
+        console.print(Text(f"Judge cost of this evaluation: {money(rec['judge_cost_usd'])}"))
     for warning in rec.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {escape(warning)}")
+        console.print(Text.assemble(("warning:", "yellow"), " ", warning))

@@ -71,7 +71,18 @@ class RunLine(BaseModel):
     prompt_count: int
     baseline: str
     candidates: list[str]
+    judge: str
+    decision: str | None
     recommended_model: str | None
+    error: str | None
+
+    @property
+    def verdict(self) -> str:
+        if self.decision is None:
+            return f"none ({self.error})" if self.error else "none yet"
+        if self.decision == "switch":
+            return f"switch to {short(self.recommended_model or '')}"
+        return self.decision
 
 
 def run_lines(store: Store) -> list[RunLine]:
@@ -87,7 +98,10 @@ def run_lines(store: Store) -> list[RunLine]:
                 prompt_count=r["prompt_count"],
                 baseline=r["baseline"],
                 candidates=r["candidates"],
+                judge=r["judge"],
+                decision=rec["decision"] if rec else None,
                 recommended_model=rec["recommended_model"] if rec else None,
+                error=r.get("error"),
             )
         )
     return out

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,9 @@ from whichmodel.config import DEFAULT_DB, RunStatus
 from whichmodel.errors import StoreError
 from whichmodel.store.migrations import MIGRATIONS, MIGRATIONS_TABLE, Migration, now
 from whichmodel.store.queries import Queries
+
+BATCH = 1000
+"""Rows sent to SQLite per statement while importing."""
 
 
 def cache_key(*parts: Any) -> str:
@@ -34,41 +39,119 @@ def prompt_id(messages: list[dict[str, Any]], reference: str | None = None) -> s
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-class Store(Queries):
-    """One whichmodel database file: every read and write of the package goes through it."""
+class _Database(sqlite_utils.Database):
+    """sqlite-utils' Database whose reads raise ``StoreError`` (one line naming the file)
+    instead of sqlite3's errors: a damaged or locked file is said, not a traceback."""
 
-    def __init__(self, path: str | Path | None = None, *, memory: bool = False):
+    store: Store
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            raise self.store.friendly(exc) from None
+
+    def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]:
+        try:
+            yield from super().query(sql, params)
+        except sqlite3.DatabaseError as exc:
+            raise self.store.friendly(exc) from None
+
+
+class Store(Queries):
+    """One whichmodel database file: every read and write of the package goes through it.
+
+    ``check=True`` also verifies the file's pages (``PRAGMA quick_check``), so a damaged
+    file is refused before anything is read from it or added to it."""
+
+    def __init__(
+        self, path: str | Path | None = None, *, memory: bool = False, check: bool = False
+    ):
         self.path = None if memory else Path(path or DEFAULT_DB)
         self._columns: dict[str, set[str]] = {}
         try:
             if memory:
-                self.db = sqlite_utils.Database(memory=True)
+                self.db = _Database(memory=True)
             else:
                 assert self.path is not None
-                if self.path.exists() and not self.path.is_file():
-                    raise StoreError(f"{self.path} is not a file: pass --db with a file path.")
+                self._check_place(self.path)
                 conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
-                self.db = sqlite_utils.Database(conn)
-                self.db.execute("PRAGMA busy_timeout = 30000")
+                self.db = _Database(conn)
+            self.db.store = self
+            if not memory:
+                self.db.conn.execute("PRAGMA busy_timeout = 30000")
                 if self.db.journal_mode != "wal":
                     self.db.enable_wal()
                 # In WAL mode NORMAL still survives a crash or kill -9 of the process;
                 # only a power cut can lose the last commits, which a resume redoes.
-                self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
+                self.db.conn.execute("PRAGMA synchronous = NORMAL")
+            self.db.conn.execute("PRAGMA foreign_keys = ON")
+            if check:
+                self._quick_check()
             self._check_and_migrate()
         except sqlite3.DatabaseError as exc:
-            raise self._friendly(exc) from None
+            raise self.friendly(exc) from None
 
-    def _friendly(self, exc: sqlite3.DatabaseError) -> StoreError:
-        text = str(exc)
+    @staticmethod
+    def _check_place(path: Path) -> None:
+        """Say what is wrong with the place before SQLite says "unable to open"."""
+        if path.exists() and not path.is_file():
+            raise StoreError(f"{path} is not a file: pass --db with a file path.")
+        folder = path.parent
+        if not folder.is_dir():
+            raise StoreError(
+                f"Folder {folder} does not exist: create it, or pass --db with a file in an "
+                "existing folder."
+            )
+        if not os.access(folder, os.W_OK):
+            what = "the database" if not path.exists() else "its journal files next to it"
+            raise StoreError(
+                f"Folder {folder} is not writable, so {what} cannot be written there: make it "
+                "writable, or pass --db with a file in a writable folder."
+            )
+        if path.exists() and not os.access(path, os.W_OK):
+            raise StoreError(
+                f"{path} is read-only: make it writable (chmod u+w {path}), or pass --db with "
+                "another file."
+            )
+
+    def friendly(self, exc: sqlite3.DatabaseError) -> StoreError:
+        """One line for a database error, naming the file and what to do."""
+        text = " ".join(str(exc).split())
         if "locked" in text or "busy" in text:
             return StoreError(
                 f"Database {self.path} is locked by another program: close it or wait, then retry."
             )
+        if "readonly" in text or "read-only" in text:
+            return StoreError(
+                f"{self.path} cannot be written ({text}): make it and its folder writable, or "
+                "pass --db with another file."
+            )
+        if "malformed" in text or "corrupt" in text:
+            return StoreError(
+                f"{self.path} is damaged ({text}): restore it from a backup, or pass --db with "
+                "another file. Nothing was changed."
+            )
+        if "disk" in text and "full" in text:
+            return StoreError(f"The disk holding {self.path} is full: free some space and retry.")
         return StoreError(
             f"{self.path} is not a whichmodel database ({text}): pass --db with another file."
         )
+
+    def _quick_check(self) -> None:
+        rows = self.db.conn.execute("PRAGMA quick_check(3)").fetchall()
+        problems = [
+            line.strip()
+            for row in rows
+            if row[0] != "ok"
+            for line in str(row[0]).splitlines()
+            if line.strip() and not line.startswith("***")
+        ]
+        if problems:
+            raise StoreError(
+                f"{self.path} is damaged ({problems[0]}): restore it from a backup, or pass "
+                "--db with another file. Nothing was changed."
+            )
 
     def _pending(self) -> list[Migration]:
         names = set(self.db.table_names())
@@ -79,7 +162,14 @@ class Store(Queries):
             )
         if MIGRATIONS_TABLE not in names:
             return list(MIGRATIONS)
-        applied = {row[0] for row in self.db.execute(f"select name from {MIGRATIONS_TABLE}")}
+        applied = {row[0] for row in self.db.conn.execute(f"select name from {MIGRATIONS_TABLE}")}
+        known = {fn.__name__ for fn in MIGRATIONS}
+        newer = sorted(applied - known)
+        if newer:
+            raise StoreError(
+                f"{self.path} was written by a newer whichmodel (schema step {newer[-1]} is "
+                "unknown to this one): upgrade whichmodel, or pass --db with another file."
+            )
         return [fn for fn in MIGRATIONS if fn.__name__ not in applied]
 
     def _check_and_migrate(self) -> None:
@@ -105,72 +195,100 @@ class Store(Queries):
     def close(self) -> None:
         self.db.close()
 
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One transaction, committed whole or rolled back whole (also on Ctrl-C or an
+        error raised while it is open); database errors become one ``StoreError`` line."""
+        conn = self.db.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        except sqlite3.DatabaseError as exc:
+            raise self.friendly(exc) from None
+
     # ------------------------------------------------------------ prompts
 
     def add_prompts(self, rows: Iterable[dict[str, Any]]) -> tuple[int, list[str]]:
-        """Insert prompts in one transaction; returns (new count, ids in input order).
+        """Insert prompts in ONE transaction, as ``rows`` are read (a generator that raises
+        halfway leaves nothing stored); returns (new count, ids in input order).
 
         INSERT OR IGNORE with no read first: another process importing the same
         prompts at the same moment cannot make this transaction fail."""
         ids: list[str] = []
-        records = []
-        for row in rows:
-            pid = prompt_id(row["messages"], row.get("reference"))
-            ids.append(pid)
-            records.append(
-                {
-                    "id": pid,
-                    "messages": json.dumps(row["messages"], ensure_ascii=False),
-                    "reference": row.get("reference"),
-                    "category": row.get("category"),
-                    "label": row.get("label"),
-                    "external_id": row.get("id"),
-                    "source": row.get("source"),
-                    "created_at": now(),
-                }
-            )
-        before = self.db.conn.total_changes
-        with self.db.conn:
-            self.db["prompts"].insert_all(records, ignore=True)
-        return self.db.conn.total_changes - before, ids
+        sql = (
+            "insert or ignore into prompts (id, messages, reference, category, label, "
+            "external_id, source, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        created = now()
+        with self._writing() as conn:
+            before = conn.total_changes
+            batch: list[tuple[Any, ...]] = []
+            for row in rows:
+                pid = prompt_id(row["messages"], row.get("reference"))
+                ids.append(pid)
+                batch.append(
+                    (
+                        pid,
+                        json.dumps(row["messages"], ensure_ascii=False),
+                        row.get("reference"),
+                        row.get("category"),
+                        row.get("label"),
+                        row.get("id"),
+                        row.get("source"),
+                        created,
+                    )
+                )
+                if len(batch) >= BATCH:
+                    conn.executemany(sql, batch)
+                    batch.clear()
+            conn.executemany(sql, batch)
+            new = conn.total_changes - before
+        return new, ids
 
     # ------------------------------------------------------------ runs
 
     def create_run(self, run: dict[str, Any], prompt_ids: list[str]) -> None:
         """``run``: id, baseline, candidates, judge, settings (redacted) and prices
-        (model -> {"known", "source"})."""
-        with self.db.conn:
-            self.db["runs"].insert(
-                {
-                    **run,
-                    "candidates": json.dumps(run["candidates"]),
-                    "settings": json.dumps(run.get("settings", {}), default=str),
-                    "prices": json.dumps(run["prices"]) if run.get("prices") else None,
-                    "prompt_count": len(prompt_ids),
-                    "created_at": now(),
-                    "status": "running",
-                }
-            )
-            self.db["run_prompts"].insert_all(
-                {"run_id": run["id"], "prompt_id": pid, "position": i}
-                for i, pid in enumerate(prompt_ids)
+        (model -> {"known", "source"}); stored with its prompt list in one transaction."""
+        row = {
+            **run,
+            "candidates": json.dumps(run["candidates"]),
+            "settings": json.dumps(run.get("settings", {}), default=str),
+            "prices": json.dumps(run["prices"]) if run.get("prices") else None,
+            "prompt_count": len(prompt_ids),
+            "created_at": now(),
+            "status": "running",
+        }
+        with self._writing() as conn:
+            self._insert(conn, "runs", row, replace=False)
+            conn.executemany(
+                "insert into run_prompts (run_id, prompt_id, position) values (?, ?, ?)",
+                ((run["id"], pid, i) for i, pid in enumerate(prompt_ids)),
             )
 
     def mark_running(self, run_id: str) -> None:
-        with self.db.conn:
-            self.db["runs"].update(run_id, {"status": "running", "error": None})
+        with self._writing() as conn:
+            conn.execute("update runs set status = 'running', error = null where id = ?", [run_id])
 
     def finish_run(self, run_id: str, status: RunStatus, error: str | None = None) -> None:
-        with self.db.conn:
-            self.db["runs"].update(run_id, {"status": status, "finished_at": now(), "error": error})
+        with self._writing() as conn:
+            conn.execute(
+                "update runs set status = ?, finished_at = ?, error = ? where id = ?",
+                [status, now(), error, run_id],
+            )
 
     # ------------------------------------------------------------ answers and scores
 
-    def _replace(self, table: str, row: dict[str, Any]) -> None:
-        """Write one whole row in its own transaction. The hot path of a run (one
-        call per answer, score and cache entry), so the statement is plain SQL
-        over columns checked once per table instead of sqlite-utils' per-call
-        introspection (~1 ms)."""
+    def _insert(
+        self, conn: sqlite3.Connection, table: str, row: dict[str, Any], *, replace: bool
+    ) -> None:
+        """One whole row as plain SQL over columns checked once per table (sqlite-utils'
+        per-call introspection costs ~1 ms, and its inserts commit on their own)."""
         columns = self._columns.get(table)
         if columns is None:
             columns = self._columns[table] = set(self.db[table].columns_dict)
@@ -178,12 +296,15 @@ class Store(Queries):
         if unknown:
             raise StoreError(f"No column {', '.join(sorted(unknown))} in table {table}.")
         names = list(row)
-        sql = (
-            f"insert or replace into {table} ({', '.join(names)}) "
-            f"values ({', '.join('?' * len(names))})"
-        )
-        with self.db.conn:
-            self.db.conn.execute(sql, [row[n] for n in names])
+        verb = "insert or replace" if replace else "insert"
+        sql = f"{verb} into {table} ({', '.join(names)}) values ({', '.join('?' * len(names))})"
+        conn.execute(sql, [row[n] for n in names])
+
+    def _replace(self, table: str, row: dict[str, Any]) -> None:
+        """Write one whole row in its own transaction: the hot path of a run (one call
+        per answer, score and cache entry)."""
+        with self._writing() as conn:
+            self._insert(conn, table, row, replace=True)
 
     def save_response(self, row: dict[str, Any]) -> None:
         self._replace("responses", {**row, "created_at": now()})
@@ -207,16 +328,15 @@ class Store(Queries):
         )
 
     def save_recommendation(self, run_id: str, rec: dict[str, Any]) -> None:
-        with self.db.conn:
-            self.db["recommendations"].upsert(
-                {
-                    "run_id": run_id,
-                    "created_at": now(),
-                    "recommended_model": rec["recommended_model"],
-                    "baseline": rec["baseline"],
-                    "decision": rec["decision"],
-                    "reasoning": rec["reasoning"],
-                    "json": json.dumps(rec),
-                },
-                pk="run_id",
-            )
+        self._replace(
+            "recommendations",
+            {
+                "run_id": run_id,
+                "created_at": now(),
+                "recommended_model": rec["recommended_model"],
+                "baseline": rec["baseline"],
+                "decision": rec["decision"],
+                "reasoning": rec["reasoning"],
+                "json": json.dumps(rec),
+            },
+        )

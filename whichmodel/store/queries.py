@@ -19,12 +19,13 @@ RunFilter = Literal["any", "decided", "unfinished"]
 # rationales, sub-scores) for the reports.
 _ANSWER_COLUMNS = """r.prompt_id, r.model, r.status, r.cost_usd, r.latency_ms, r.output_tokens,
     length(r.text) as answer_chars, r.refused as answer_refused, r.refusal_reason,
-    r.refusal_kind, s.quality, s.refused as judge_refused, s.status as score_status,
-    s.spread as judge_spread, p.category, p.label, w.outcome as preference,
-    w.consistent as order_consistent"""
+    r.refusal_kind, r.error as answer_error, s.quality, s.refused as judge_refused,
+    s.status as score_status, s.error as score_error, s.spread as judge_spread, p.category,
+    p.label, w.outcome as preference, w.consistent as order_consistent,
+    w.status as pair_status, w.error as pair_error"""
 _REPORT_COLUMNS = """, r.text, r.error, r.finish_reason, s.accuracy, s.relevance, s.clarity,
-    s.rationale, s.error as score_error, s.spread, w.status as pair_status, w.first,
-    w.second, w.outcome, w.consistent, w.rationale as pair_rationale, w.error as pair_error"""
+    s.rationale, s.spread, w.first, w.second, w.outcome, w.consistent,
+    w.rationale as pair_rationale"""
 _ANSWER_JOINS = """from responses r
     left join scores s on s.run_id = r.run_id and s.prompt_id = r.prompt_id and s.model = r.model
     left join pairwise w on w.run_id = r.run_id and w.prompt_id = r.prompt_id
@@ -79,11 +80,12 @@ class Queries:
         ``which``. None when there is no such run (or the prefix is ambiguous)."""
         if run_id is not None:
             rows = list(self.db.query("select * from runs where id = ?", [run_id]))
-            if not rows:
+            if not rows and run_id:
+                # a prefix, compared as text (LIKE would read "_" and "%" as wildcards)
                 rows = list(
                     self.db.query(
-                        "select * from runs where id like ? order by created_at desc",
-                        [run_id + "%"],
+                        "select * from runs where substr(id, 1, ?) = ? order by created_at desc",
+                        [len(run_id), run_id],
                     )
                 )
                 if len(rows) > 1:

@@ -275,9 +275,14 @@ class Evaluation:
         return self.finish(run_id)
 
     def finish(self, run_id: str) -> Recommendation:
+        """The verdict, stored; a run that could not compare the models is "failed", with
+        the cause, and its verdict says so (undecided)."""
         rec = run_verdict(self.store, run_id)
         self.store.save_recommendation(run_id, rec.model_dump(mode="json"))
-        self.store.finish_run(run_id, "completed")
+        if rec.unmeasured:
+            self.store.finish_run(run_id, "failed", f"cannot compare: {rec.unmeasured}")
+        else:
+            self.store.finish_run(run_id, "completed")
         return rec
 
 

@@ -14,7 +14,7 @@ from langroid.agent.task import Task, TaskConfig
 from langroid.language_models.base import LLMConfig
 
 from whichmodel.agents.advisor import AdvisorAgent, AdvisorConfig
-from whichmodel.config import Settings
+from whichmodel.config import Settings, load_settings
 from whichmodel.errors import WhichmodelError
 from whichmodel.report.text import recommendation_text
 from whichmodel.results.verdict import find_run
@@ -26,26 +26,24 @@ __all__ = ["EvaluateModelsTool", "EvaluatorAgent", "evaluation_task", "make_advi
 
 
 class Evaluations:
-    """Runs the evaluations ``EvaluateModelsTool`` asks for on one database. The
-    settings (providers, prices...) are ``settings`` when given, else the latest run's."""
+    """Runs the evaluations ``EvaluateModelsTool`` asks for on one database, with
+    ``settings`` when given, else the current configuration (``whichmodel.toml`` and the
+    environment; a stored run keeps no header values). The baseline and judge default
+    to the latest run's."""
 
     def __init__(self, store: Store, settings: Settings | None = None):
         self.store = store
         self.settings = settings
 
     async def __call__(self, msg: EvaluateModelsTool) -> tuple[str, str | None]:
-        base = self.settings
         try:
-            if base is None:
-                latest = find_run(self.store) if self.store.runs() else None
-                values = dict(latest["settings"]) if latest else {}
-                values.pop("db", None)
-                base = Settings(**values)
+            base = self.settings or load_settings(db=self.store.path)
+            latest = find_run(self.store) if self.store.runs() else None
             settings = base.model_copy(
                 update={
                     "candidates": msg.candidates,
-                    "baseline": msg.baseline or base.baseline,
-                    "judge": msg.judge or base.judge,
+                    "baseline": msg.baseline or base.baseline or (latest or {}).get("baseline"),
+                    "judge": msg.judge or base.judge or (latest or {}).get("judge"),
                 }
             )
             rec = await evaluate_async(self.store, settings)

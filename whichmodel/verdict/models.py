@@ -100,7 +100,6 @@ class Recommendation(BaseModel):
     """What the evaluation itself cost (the judge), None if the judge's price is unknown."""
     models: list[ModelSummary]
     comparisons: list[Comparison]
-    confidence: float = 0.95
     judge_mode: JudgeMode = default("judge_mode")
     """pointwise: quality is the rubric score; pairwise: quality change is the net
     preference for the candidate over the baseline, in points (wins - losses)."""
@@ -116,6 +115,10 @@ class Recommendation(BaseModel):
     """Over all scored answers of all models."""
     categories: list[CategoryResult] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    unmeasured: str | None = None
+    """Set when the run could not compare the models at all (the baseline never answered,
+    the judge never scored or scored everything the same): the decision is then
+    "undecided" and says why, and the run is marked failed."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from whichmodel.config import JudgeMode
+from whichmodel.verdict.measured import cannot_compare
 from whichmodel.verdict.models import (
     CategoryResult,
     Comparison,
@@ -115,6 +116,11 @@ def recommend(
         warnings=warnings,
     )
     decision, best, reasoning = _decide(comparisons, summaries, baseline, tolerance, pairwise)
+    cause = cannot_compare(by_model, baseline, pairwise)
+    if cause is not None:
+        decision, best = "undecided", None
+        reasoning = f"Keep {short(baseline)} for now: the run cannot compare the models ({cause})."
+        common["unmeasured"] = cause
     if best is not None:
         return Recommendation(
             recommended_model=best.model,

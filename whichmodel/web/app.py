@@ -8,6 +8,8 @@ open their own SQLite connection per request (WAL lets them run beside a run's w
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -22,10 +24,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from whichmodel.config import Settings
 from whichmodel.errors import ImportFileError, NoDataError, StoreError, WhichmodelError
+from whichmodel.report.html_assets import JS as REPORT_JS
 from whichmodel.store import Store
-from whichmodel.web.auth import TokenAuth
+from whichmodel.web.auth import TokenAuth, check_token, content_security_policy
 from whichmodel.web.common import StoreDep, find_run, links, run_info
-from whichmodel.web.pages import router
+from whichmodel.web.pages import START_JS, router
 from whichmodel.web.runner import ApiError, Runner
 from whichmodel.web.schemas import (
     ERRORS,
@@ -106,11 +109,19 @@ def create_app(settings: Settings, *, token: str | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.runner = runner
-    app.add_middleware(TokenAuth, token=token)
+    if token:
+        check_token(token)
+    csp = content_security_policy([script_hash(START_JS), script_hash(REPORT_JS)])
+    app.add_middleware(TokenAuth, token=token, csp=csp)
     _add_error_handlers(app)
     _add_api(app)
     app.include_router(router)
     return app
+
+
+def script_hash(script: str) -> str:
+    """The CSP hash of an inline script: base64 of the sha256 of its exact text."""
+    return base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
 
 
 def _version() -> str:
@@ -143,6 +154,14 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            # bytes that are not UTF-8 JSON, JSON nested too deeply, a 5,000-digit number
+            return error(
+                422,
+                "body: cannot be read as JSON (it must be UTF-8 JSON, not too deeply nested, "
+                "numbers under 4,300 digits)",
+                {"field": "body"},
+            )
         message = f"{exc.detail}: {request.method} {request.url.path}"
         return error(exc.status_code, message, headers=getattr(exc, "headers", None))
 
@@ -181,7 +200,7 @@ def _add_api(app: FastAPI) -> None:
     ) -> PromptsAdded:
         """Add prompts to the history; one invalid item stores nothing. Prompts already
         stored are not added twice."""
-        from whichmodel.tasks.history import parse_record
+        from whichmodel.history.records import parse_record
 
         if not records:
             raise ApiError(422, "body: give at least one prompt.", {"field": "body"})

@@ -1,20 +1,16 @@
-"""Prompt history -> the prompts table.
+"""One line of a JSONL history -> a prompt record, checked.
 
-One JSON object per line: ``{"prompt": "..."}`` or ``{"messages": [{"role", "content"}, ...]}``,
-with optional ``reference``, ``category``, ``label`` and ``id``. The whole file is
-checked first; a bad line stops the import with its line number and nothing from
-the file is stored.
+``{"prompt": "..."}`` or ``{"messages": [{"role", "content"}, ...]}``, with optional
+``reference``, ``category``, ``label`` and ``id``. Every string must be storable text
+(a lone surrogate from a JSON escape is not).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from whichmodel.errors import ImportFileError
-from whichmodel.store import Store
 
 ROLES = {"system", "user", "assistant"}
 OPTIONAL = ("reference", "category", "label", "id")
@@ -53,42 +49,31 @@ def parse_record(obj: Any, where: str) -> dict[str, Any]:
     for key in OPTIONAL:
         value = obj.get(key)
         if value is not None:
-            if not isinstance(value, (str, int, float)):
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
                 raise ImportFileError(f'{where}: "{key}" must be a string.')
             record[key] = str(value)
+    check_text(record, where)
     return record
 
 
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+def check_text(value: Any, where: str) -> None:
+    """Every string in ``value`` can be stored as UTF-8 (no lone surrogates)."""
     try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise ImportFileError(f"Cannot read {path}: {exc.strerror}.") from None
-    with handle:
-        for lineno, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ImportFileError(
-                    f"{where}: invalid JSON ({exc.msg}); fix the line and "
-                    "import again (nothing from this file was stored)."
-                ) from None
-            try:
-                record = parse_record(obj, where)
-            except ImportFileError as exc:
-                raise ImportFileError(f"{exc} Nothing from this file was stored.") from None
-            record["source"] = path.name
-            yield record
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ImportFileError(
+            f"{where}: text is not valid Unicode (a lone surrogate {exc.object[exc.start]!r}); "
+            "fix the JSON escape and import again."
+        ) from None
 
 
-def import_history(store: Store, path: str | Path) -> tuple[int, int, list[str]]:
-    """Import a JSONL file; returns (records read, new prompts, prompt ids in file order)."""
-    path = Path(path)
-    records = list(read_jsonl(path))  # validate everything before storing anything
-    if not records:
-        raise ImportFileError(f"{path} has no prompts: one JSON object per line expected.")
-    new, ids = store.add_prompts(records)
-    return len(records), new, list(dict.fromkeys(ids))
+def parse_line(text: str, where: str) -> Any:
+    """A line's JSON value; any failure is one ``ImportFileError`` naming ``where``."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(f"{where}: invalid JSON ({exc.msg}); fix the line.") from None
+    except RecursionError:
+        raise ImportFileError(f"{where}: the JSON is nested too deeply to read.") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ImportFileError(f"{where}: unreadable JSON value ({exc}).") from None

@@ -3,8 +3,8 @@ import json
 import pytest
 
 from whichmodel.errors import ImportFileError
+from whichmodel.history.importer import import_history
 from whichmodel.store import Store
-from whichmodel.tasks.history import import_history
 
 
 def write(path, lines):
@@ -33,7 +33,8 @@ def test_import_prompts_and_conversations(tmp_path):
         ],
     )
     store = Store(memory=True)
-    read, new, ids = import_history(store, f)
+    result = import_history(store, f)
+    read, new, ids = result.read, result.new, result.ids
     assert (read, new, len(ids)) == (2, 2, 2)
     rows = store.prompts(ids)
     assert rows[0]["messages"] == [{"role": "user", "content": "What is 2+2?"}]
@@ -41,7 +42,7 @@ def test_import_prompts_and_conversations(tmp_path):
     assert rows[0]["external_id"] == "a1"
     assert len(rows[1]["messages"]) == 4
     # importing the same file again adds nothing
-    assert import_history(store, f)[1] == 0
+    assert import_history(store, f).new == 0
     assert store.db["prompts"].count == 2
 
 
