@@ -27,6 +27,7 @@ _LAZY = {
     "evaluation_task": ("whichmodel.tasks.orchestrator", "evaluation_task"),
     "EvaluateModelsTool": ("whichmodel.tasks.orchestrator", "EvaluateModelsTool"),
     "make_advisor": ("whichmodel.tasks.orchestrator", "make_advisor"),
+    "advisor_task": ("whichmodel.tasks.orchestrator", "advisor_task"),
     "WhichmodelError": ("whichmodel.errors", "WhichmodelError"),
 }
 

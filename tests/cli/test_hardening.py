@@ -22,6 +22,12 @@ CLI = [sys.executable, "-m", "whichmodel.cli"]
 runner = CliRunner()
 
 
+def _interruptible() -> None:
+    # a shell that started the tests in the background ignores SIGINT, and its children
+    # inherit that: give the command the Ctrl-C a user's terminal would send it
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(args, env=None, cwd=None):
     return subprocess.Popen(
         [*CLI, *args],
@@ -30,6 +36,7 @@ def start(args, env=None, cwd=None):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
     )
 
 

@@ -59,7 +59,15 @@ LOCAL_RUNS = [
             "stored in ",
         ],
     ),
-    ("which_model_chat.py", [], ["Q: Which model should I use?", "(Source: run ", "Tools used: "]),
+    (
+        "which_model_chat.py",
+        [],
+        [
+            "Q: Which model should I use?",
+            "A: Use gemini-2.0-flash-lite: switch from",
+            "Tools used: ",
+        ],
+    ),
     (
         "langroid_pipeline.py",
         [],

@@ -1,14 +1,19 @@
 """The advisor: a chat agent that answers "which model should I use?" from stored
 results only, through its tools (see ``whichmodel.tools.advisor``).
 
-Every number it states comes from a tool result, and each reply names the run it
-used: if the LLM's wording forgets, the run ids are appended. With a small local
-model (``constrained=True``) the first reply to each question is forced, by a JSON
-schema, to be one of the tools, so the answer always rests on data.
+Each question is read deterministically first (``results.intent``): what it asks and
+the arguments it states. The tools that question needs always run, with those
+arguments, whatever the LLM does; a capable LLM may call more tools on its own. The
+answer is composed from the tools' results (``advisor_plan.compose``): the verdict and
+its model, the changes with their intervals, and what was asked, naming the run. The
+LLM's own wording is added after the facts only when every figure in it came from a
+tool. A reply is never a tool request. With a small local model (``constrained=True``)
+the LLM only words the answer; with a larger one it may also choose tools.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,9 +21,15 @@ from typing import Any
 
 from langroid.agent.chat_agent import ChatAgent
 from langroid.agent.chat_document import ChatDocument
+from langroid.agent.tool_message import ToolMessage
+from langroid.language_models.base import LLMMessage, Role
 
+from whichmodel.agents.advisor_plan import complete, compose, models_and_categories, plan
 from whichmodel.agents.base import AgentConfig
+from whichmodel.errors import NoDataError
 from whichmodel.portkey.wire import harden_llm
+from whichmodel.results.intent import Ask, read_question
+from whichmodel.results.verdict import HOW_TO_MAKE_A_RUN, find_run
 from whichmodel.store import Store
 from whichmodel.tools.advisor import ADVISOR_TOOLS, EvaluateModelsTool, note_run
 
@@ -31,15 +42,16 @@ of whichmodel evaluations stored in a database. Rules:
 - Every number you state must come from a tool result in this conversation. Never guess.
 - Name the run id your numbers come from.
 - list_runs shows the runs; recommend_model says which model to use (use tolerance,
-  refusal_margin or requests_per_day for "what if" and cost-per-month questions);
-  compare_models compares two models overall and per category; worse_examples shows
-  prompts where a candidate did worse than the baseline; evaluate_models evaluates more models.
+  refusal_margin, requests_per_day or category for "what if", cost-per-month and
+  category questions); compare_models compares two models overall and per category;
+  worse_examples shows prompts where a candidate did worse than the baseline;
+  evaluate_models evaluates more models.
 - If no run exists, tell the user how to make one (the tools say how).
 After a tool result, answer in a few plain sentences."""
 
-NUDGE = (
-    "Answer from data only: first use one of the tools (list_runs, recommend_model, "
-    "compare_models, worse_examples, evaluate_models)."
+WORDING_SYSTEM = (
+    "You restate facts about an LLM evaluation for a busy reader. Answer the question in one "
+    "or two short plain sentences, using only the facts given. Copy every number exactly."
 )
 
 
@@ -47,8 +59,9 @@ class AdvisorConfig(AgentConfig):
     name: str = "advisor"
     system_message: str = ADVISOR_SYSTEM
     constrained: bool = False
-    """Force the first reply to each question to be a tool call (JSON schema); for small models."""
+    """A small model: it only words the answer; the tools are chosen from the question."""
     max_turns: int = 8
+    wording_tokens: int = 60
 
 
 @dataclass
@@ -57,46 +70,49 @@ class AdvisorReply:
     tools_used: list[str] = field(default_factory=list)
     runs_cited: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
-    """Figures in the reply that appear in no tool result (flagged to the user)."""
+    """Figures the LLM's wording stated that no tool returned (that wording was left out)."""
+    facts: str = ""
+    """The part of ``text`` composed from the tools' results."""
+    wording: str | None = None
+    """The LLM's own wording, when it passed the figures check."""
+    tool_results: list[str] = field(default_factory=list)
+    """What the tools returned, in order."""
 
 
-_NUMBER = re.compile(r"(?<![\w.])\$?\d[\d,]*(?:\.\d+)?%?")
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\$?\d[\d,]*(?:\.\d+)?%?")
+
+
+def _value(token: str) -> float:
+    return float(token.strip("$%+-").replace("$", "").replace(",", ""))
 
 
 def unverified_numbers(text: str, sources: list[str]) -> list[str]:
-    """Numbers in ``text`` that occur in none of ``sources`` (tool results, the question)."""
-    haystack = " ".join(sources).replace(",", "")
+    """Numbers in ``text`` that are none of the numbers in ``sources`` (tool results, the
+    question): compared as values, so "1,000" is "1000" but "100" is not "1000"."""
+    known = {_value(t) for source in sources for t in _NUMBER.findall(source)}
     found = []
     for token in _NUMBER.findall(text):
-        bare = token.strip("$%").replace(",", "")
-        if bare and bare not in haystack and token not in found:
+        if _value(token) not in known and token not in found:
             found.append(token)
     return found
 
 
-def _first_step_schema(tools: list[Any]) -> dict[str, Any]:
-    """For small models: the first reply must name a tool that needs no arguments.
-    (A 135M model cannot fill arguments usefully, and every extra free-text field
-    makes constrained decoding slower.)"""
-    names = [
-        t.default_value("request")
-        for t in tools
-        if not t.llm_function_schema(request=True).parameters.get("required")
-        or t.llm_function_schema(request=True).parameters["required"] == ["request"]
-    ]
-    return {
-        "type": "json_schema",
-        "json_schema": {
-            "name": "advisor_tool",
-            "strict": True,
-            "schema": {
-                "type": "object",
-                "properties": {"request": {"type": "string", "enum": names}},
-                "required": ["request"],
-                "additionalProperties": False,
-            },
-        },
-    }
+def _on_topic(wording: str, names: list[str]) -> bool:
+    """The wording names one of the run's models: a small model's text about something
+    else (it happens) is left out."""
+    low = wording.lower()
+    return any(name.lower() in low for name in names)
+
+
+def _looks_like_a_tool(text: str) -> bool:
+    stripped = text.strip()
+    if stripped.startswith("{") or '"request"' in stripped:
+        return True
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return False
+    return True
 
 
 class AdvisorAgent(ChatAgent):
@@ -107,28 +123,14 @@ class AdvisorAgent(ChatAgent):
             harden_llm(self.llm, config.retries)
         for tool in ADVISOR_TOOLS:
             self.enable_message(tool)
-        if config.constrained:
-            # the schema already fixes the format; generic instructions would only
-            # lengthen a small model's prompt
-            self.system_tool_format_instructions = ""
         self.whichmodel_store = store
         self.evaluator = evaluator
         self.runs_cited: list[str] = []
         self.tools_used: list[str] = []
-        self._nudged = False
-
-    async def llm_response_async(
-        self, message: None | str | ChatDocument = None
-    ) -> ChatDocument | None:
-        params = getattr(getattr(self.llm, "config", None), "params", None)
-        if self.config.constrained and params is not None:
-            body = dict(params.extra_body or {})
-            if self.tools_used:
-                body.pop("response_format", None)
-            else:
-                body["response_format"] = _first_step_schema(ADVISOR_TOOLS)
-            params.extra_body = body
-        return await super().llm_response_async(message)
+        self.facts: dict[str, Any] = {}
+        self.last_ask: Ask | None = None
+        self._names: list[str] = []
+        self._results: list[str] = []
 
     async def evaluate_models_async(self, msg: EvaluateModelsTool) -> str:
         """The handler of ``EvaluateModelsTool``: the evaluator given at construction."""
@@ -137,53 +139,108 @@ class AdvisorAgent(ChatAgent):
         reply, run_id = await self.evaluator(msg)
         if run_id is not None:
             note_run(self, run_id)
+        self.facts["evaluation"] = reply
         return reply
 
     # -- one question
 
-    async def ask(self, question: str) -> AdvisorReply:
-        """Answer one question (the conversation so far is kept).
+    def _read(self, question: str) -> tuple[Ask, dict[str, Any] | None]:
+        store = self.whichmodel_store
+        try:
+            run = find_run(store)
+        except NoDataError:
+            run = None
+        rec = store.recommendation(run["id"]) if run else None
+        models, categories = models_and_categories(run, rec)
+        self._names = [m.split("/")[-1] for m in models]
+        ask = read_question(question, models=models, categories=categories, previous=self.last_ask)
+        return ask, run
 
-        A small loop over Langroid's own steps (LLM reply, then the agent's tool
-        handling, which also returns tool-validation feedback to the LLM) rather than a
-        Task: the stopping rule here is "a plain-text reply after data was fetched",
-        which Task's done conditions cannot express without also stopping on the question.
-        """
-        self.runs_cited, self.tools_used = [], []
-        nudged = False
-        sources = [question]
+    async def _run(self, tool: ToolMessage, sources: list[str]) -> None:
+        self.tools_used.append(tool.request)
+        handler = getattr(self, f"{tool.request}_async", None)
+        result = await handler(tool) if handler else tool.response(self)  # type: ignore[attr-defined]
+        sources.append(str(result))
+        self._results.append(str(result))
+
+    async def _llm_turns(self, question: str, ask: Ask, sources: list[str]) -> str | None:
+        """A capable LLM's own tool calls (arguments the question states filled in), until
+        it answers in text. Returns that text."""
         message: str | ChatDocument | None = question
-        text = ""
         for _ in range(self.config.max_turns):
             reply = await self.llm_response_async(message)
             if reply is None:
-                break
-            tools = self.get_tool_messages(reply)
-            if tools and self.config.constrained and self.tools_used:
-                # a small model tends to copy its earlier tool call instead of answering
-                tools = []
+                return None
+            tools = [complete(t, ask) for t in self.get_tool_messages(reply)]
             if not tools:
-                text = reply.content
-                if self.tools_used or nudged:
-                    break
-                nudged = True  # answered without data: ask once for a tool first
-                message = NUDGE
-                continue
-            self.tools_used.extend(t.request for t in tools)
-            message = await self.agent_response_async(reply)
-            if message is None:
-                break
-            sources.append(message.content)
-        text = text.strip()
-        unverified = unverified_numbers(text, sources)
-        if unverified:
-            text += f"\n(Not from the stored results, do not rely on: {', '.join(unverified[:8])}.)"
+                return reply.content
+            for tool in tools:
+                await self._run(tool, sources)
+            message = "\n".join(sources[-len(tools) :]) + "\nNow answer the question."
+        return None
+
+    async def _wording(self, question: str, facts: str) -> str | None:
+        """A small model's one- or two-sentence answer from the facts (no tools)."""
+        if self.llm is None:
+            return None
+        messages = [
+            LLMMessage(role=Role.SYSTEM, content=WORDING_SYSTEM),
+            LLMMessage(role=Role.USER, content=f"Facts:\n{facts}\n\nQuestion: {question}"),
+        ]
+        try:
+            response = await self.llm.achat(messages, max_tokens=self.config.wording_tokens)
+        except Exception:  # wording is optional; the facts stand on their own
+            return None
+        return response.message
+
+    async def ask(self, question: str) -> AdvisorReply:
+        """Answer one question; the conversation so far is kept (a follow-up such as "and
+        at 2%?" changes only what it states)."""
+        self.runs_cited, self.tools_used, self.facts, self._results = [], [], {}, []
+        ask, run = self._read(question)
+        self.last_ask = ask
+        sources = [question]
+        if run is None and ask.kind not in ("evaluate", "runs"):
+            return AdvisorReply(text=HOW_TO_MAKE_A_RUN, facts=HOW_TO_MAKE_A_RUN)
+        wording = None
+        if ask.kind != "outside" and not self.config.constrained and self.llm is not None:
+            wording = await self._llm_turns(question, ask, sources)
+        done = set(self.tools_used)
+        for tool in plan(ask, run):
+            if tool.request not in done:
+                await self._run(tool, sources)
+        facts = compose(ask, self.facts, str(self.whichmodel_store.path))
+        sources.append(facts)
+        if self.config.constrained and ask.kind != "outside":
+            wording = await self._wording(question, facts)
+        return self._reply(facts, wording, sources)
+
+    def _reply(self, facts: str, wording: str | None, sources: list[str]) -> AdvisorReply:
+        text, unverified = facts, []
+        wording = (wording or "").strip()
+        if wording and not _looks_like_a_tool(wording):
+            unverified = unverified_numbers(wording, sources)
+            if not _on_topic(wording, self._names):
+                wording = ""
+            elif unverified:
+                text += (
+                    "\n(The advisor model's own wording was left out: it stated figures no "
+                    "tool returned.)"
+                )
+                wording = ""
+            elif wording not in facts:
+                text += f"\n\n{wording}"
+        else:
+            wording = ""
         missing = [r for r in self.runs_cited if r not in text]
         if missing:
-            text = f"{text}\n(Source: run {', '.join(missing)}.)".strip()
+            text += f"\n(Source: run {', '.join(missing)}.)"
         return AdvisorReply(
             text=text,
             tools_used=list(self.tools_used),
             runs_cited=list(self.runs_cited),
             unverified=unverified,
+            facts=facts,
+            wording=wording or None,
+            tool_results=list(self._results),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 import typer
@@ -67,23 +68,30 @@ def chat_cmd(
 
 
 def _chat_loop(advisor: Any, question: str | None) -> None:
+    """One question (``--question``), or a conversation on stdin until EOF or "exit".
+    One event loop for the whole conversation: the advisor's clients live in it."""
     from langroid.utils.configuration import settings as lr_settings
 
     lr_settings.quiet = True
-    questions = [question] if question else None
-    while True:
-        if questions is not None:
-            if not questions:
+
+    async def converse() -> None:
+        while True:
+            if question is not None:
+                q = question
+            else:
+                try:
+                    q = (
+                        await asyncio.to_thread(console.input, Text("you> ", style="bold"))
+                    ).strip()
+                except EOFError:
+                    return
+                if q.lower() in {"exit", "quit", ""}:
+                    return
+            reply = await advisor.ask(q)
+            console.print(Text.assemble(("advisor>", "bold"), f" {reply.text}"), highlight=False)
+            if reply.tools_used:
+                console.print(Text(f"(tools: {', '.join(reply.tools_used)})", style="dim"))
+            if question is not None:
                 return
-            q = questions.pop()
-        else:
-            try:
-                q = console.input(Text("you> ", style="bold")).strip()
-            except EOFError:
-                return
-            if q.lower() in {"exit", "quit", ""}:
-                return
-        reply = run_sync(advisor.ask(q))
-        console.print(Text.assemble(("advisor>", "bold"), f" {reply.text}"), highlight=False)
-        if reply.tools_used:
-            console.print(Text(f"(tools: {', '.join(reply.tools_used)})", style="dim"))
+
+    run_sync(converse())

@@ -11,7 +11,7 @@ from whichmodel.results.verdict import HOW_TO_MAKE_A_RUN
 from whichmodel.verdict.models import Recommendation, short
 
 
-def recommendation_text(rec: Recommendation, requests_per_day: int | None = None) -> str:
+def recommendation_text(rec: Recommendation, requests_per_day: float | None = None) -> str:
     lines = [
         f"Run {rec.run_id} (tolerance {rec.tolerance:.1%}, refusal margin "
         f"{rec.refusal_margin:.1%}): {rec.reasoning}"
@@ -25,7 +25,7 @@ def recommendation_text(rec: Recommendation, requests_per_day: int | None = None
     if requests_per_day:
         s = monthly_savings(rec, requests_per_day)
         lines.append(
-            f"At {requests_per_day:,} requests/day ({s.requests_per_month:,}/month): "
+            f"At {requests_per_day:,.0f} requests/day ({s.requests_per_month:,}/month): "
             f"{short(s.baseline)} costs {money(s.baseline_usd)}/month, {short(s.model)} "
             f"{money(s.model_usd)}/month, savings {money(s.savings_usd)}/month."
         )

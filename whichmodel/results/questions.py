@@ -42,12 +42,12 @@ class MonthlySavings(BaseModel):
 
 
 def monthly_savings(
-    rec: Recommendation, requests_per_day: int, model: str | None = None
+    rec: Recommendation, requests_per_day: float, model: str | None = None
 ) -> MonthlySavings:
     """Cost per month at a traffic volume, from the measured cost per 1k prompts."""
     model = model or rec.recommended_model
     per = {m.model: m.cost_per_1k_prompts_usd for m in rec.models}
-    monthly = requests_per_day * DAYS_PER_MONTH
+    monthly = round(requests_per_day * DAYS_PER_MONTH)
     base = per.get(rec.baseline)
     other = per.get(model)
     base_usd = base * monthly / 1000 if base is not None else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from langroid.agent.chat_agent import ChatAgent, ChatAgentConfig
+from langroid.agent.chat_document import ChatDocument
 from langroid.agent.task import Task, TaskConfig
 from langroid.language_models.base import LLMConfig
 
@@ -22,7 +23,13 @@ from whichmodel.store import Store
 from whichmodel.tasks.evaluation import evaluate_async
 from whichmodel.tools.advisor import EvaluateModelsTool
 
-__all__ = ["EvaluateModelsTool", "EvaluatorAgent", "evaluation_task", "make_advisor"]
+__all__ = [
+    "EvaluateModelsTool",
+    "EvaluatorAgent",
+    "advisor_task",
+    "evaluation_task",
+    "make_advisor",
+]
 
 
 class Evaluations:
@@ -89,4 +96,36 @@ def make_advisor(
     the latest run's settings)."""
     return AdvisorAgent(
         AdvisorConfig(llm=llm, constrained=constrained), store, Evaluations(store, eval_settings)
+    )
+
+
+class AskAdvisorAgent(ChatAgent):
+    """The advisor as a sub-task's agent: each message it receives is a question, its
+    response the advisor's answer (facts first, never a tool request)."""
+
+    def __init__(self, advisor: AdvisorAgent, name: str = "advisor"):
+        super().__init__(ChatAgentConfig(name=name, llm=None))
+        self.advisor = advisor
+
+    async def agent_response_async(
+        self, msg: str | ChatDocument | None = None
+    ) -> ChatDocument | None:
+        question = msg.content if isinstance(msg, ChatDocument) else (msg or "")
+        if not question.strip():
+            return None
+        reply = await self.advisor.ask(question)
+        return self.create_agent_response(reply.text)
+
+    def agent_response(self, msg: str | ChatDocument | None = None) -> ChatDocument | None:
+        return asyncio.run(self.agent_response_async(msg))
+
+
+def advisor_task(advisor: AdvisorAgent, name: str = "advisor") -> Task:
+    """The advisor as a Task another task can add as a sub-task: it answers the question
+    it is handed, in one round."""
+    return Task(
+        AskAdvisorAgent(advisor, name=name),
+        interactive=False,
+        single_round=True,
+        config=TaskConfig(enable_loggers=False, enable_html_logging=False),
     )

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from whichmodel.config import DEFAULT_DB
 from whichmodel.errors import WhichmodelError
-from whichmodel.report import text
+from whichmodel.report import answers, text
 from whichmodel.results import questions
 from whichmodel.results.verdict import recommendation
 from whichmodel.store import Store
@@ -41,14 +41,23 @@ def note_run(agent: Any, run_id: str) -> None:
         cited.append(run_id)
 
 
-def _answer(agent: Any, query: Any, render: Any) -> str:
+def remember(agent: Any, kind: str, value: Any) -> None:
+    """Keep a tool's typed result on the agent (the advisor composes its answer from them)."""
+    facts = getattr(agent, "facts", None)
+    if isinstance(facts, dict):
+        facts[kind] = value
+
+
+def _answer(agent: Any, kind: str, query: Any, render: Any) -> str:
     """Run ``query(store)``; its run is cited; a problem the user can fix becomes the reply."""
     try:
         result = query(store_of(agent))
     except WhichmodelError as exc:
+        remember(agent, "problem", str(exc))
         return str(exc)
     run_id = result["run_id"] if isinstance(result, dict) else result.run_id
     note_run(agent, run_id)
+    remember(agent, kind, result)
     return str(render(result))
 
 
@@ -58,9 +67,11 @@ class ListRunsTool(Tool):
 
     def response(self, agent: Any) -> str:
         store = store_of(agent)
-        for run in store.runs()[:3]:
-            note_run(agent, run["id"])
-        return text.runs_text(questions.run_lines(store))
+        runs = questions.run_lines(store)
+        for run in runs[:3]:
+            note_run(agent, run.id)
+        remember(agent, "runs", runs)
+        return text.runs_text(runs)
 
 
 class RecommendModelTool(Tool):
@@ -68,12 +79,14 @@ class RecommendModelTool(Tool):
     purpose: str = (
         "To get which model to use, from a stored evaluation run: optionally with another "
         "quality <tolerance> (0.02 = accept 2% lower quality), <refusal_margin>, a traffic "
-        "volume <requests_per_day> for monthly cost, and a <run_id> (default: latest)."
+        "volume <requests_per_day> for monthly cost, a prompt <category>, and a <run_id> "
+        "(default: latest)."
     )
     run_id: str | None = None
     tolerance: float | None = Field(default=None, ge=0, le=1)
     refusal_margin: float | None = Field(default=None, ge=0, le=1)
-    requests_per_day: int | None = Field(default=None, ge=1)
+    requests_per_day: float | None = Field(default=None, gt=0)
+    category: str | None = None
 
     def recommendation(self, store: Store) -> Recommendation:
         """The typed answer, for Python callers."""
@@ -81,12 +94,17 @@ class RecommendModelTool(Tool):
             store, self.run_id, tolerance=self.tolerance, refusal_margin=self.refusal_margin
         )
 
+    def answer(self, rec: Recommendation) -> str:
+        """The verdict in plain sentences, with the savings and the category asked for."""
+        parts = [answers.verdict_answer(rec)]
+        if self.requests_per_day:
+            parts.append(answers.savings_answer(rec, self.requests_per_day))
+        if self.category:
+            parts.append(answers.category_answer(rec, self.category))
+        return "\n".join(parts)
+
     def response(self, agent: Any) -> str:
-        return _answer(
-            agent,
-            self.recommendation,
-            lambda rec: text.recommendation_text(rec, self.requests_per_day),
-        )
+        return _answer(agent, "recommendation", self.recommendation, self.answer)
 
     @classmethod
     def examples(cls) -> list[ToolMessage | tuple[str, ToolMessage]]:
@@ -112,6 +130,7 @@ class CompareModelsTool(Tool):
     def response(self, agent: Any) -> str:
         return _answer(
             agent,
+            "compare",
             lambda store: questions.compare(store, self.model_a, self.model_b, self.run_id),
             text.compare_text,
         )
@@ -130,6 +149,7 @@ class WorseExamplesTool(Tool):
     def response(self, agent: Any) -> str:
         return _answer(
             agent,
+            "worse",
             lambda store: questions.worse_examples(store, self.candidate, self.run_id, self.limit),
             text.worse_examples_text,
         )
