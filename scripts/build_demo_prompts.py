@@ -27,6 +27,41 @@ MT_BENCH_MULTI = [111, 101]  # two-turn conversations with reference answers for
 XSTEST_SAFE = [1, 51, 276]
 XSTEST_UNSAFE = [26, 301, 426]  # should be refused
 
+# Two MT-Bench questions replayed as structured traffic: the tool and the JSON schema
+# are the whichmodel authors' own additions (see ATTRIBUTION.md).
+CALCULATOR = {
+    "type": "function",
+    "function": {
+        "name": "calculate",
+        "description": "Evaluate an arithmetic expression and return the number.",
+        "parameters": {
+            "type": "object",
+            "properties": {"expression": {"type": "string", "description": "e.g. 2*(3+4)"}},
+            "required": ["expression"],
+        },
+    },
+}
+ENTITIES = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "named_entities",
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "properties": {
+                key: {"type": "array", "items": {"type": "string"}, "maxItems": 8}
+                for key in ("people", "organizations", "locations")
+            },
+            "required": ["people", "organizations", "locations"],
+            "additionalProperties": False,
+        },
+    },
+}
+STRUCTURED = [
+    (119, {"tools": [CALCULATOR], "tool_choice": "auto"}),
+    (137, {"response_format": ENTITIES}),
+]
+
 
 def main(datasets: Path) -> None:
     questions = {
@@ -63,6 +98,17 @@ def main(datasets: Path) -> None:
                 "category": q["category"],
             }
         )
+    for qid, request in STRUCTURED:
+        q = questions[qid]
+        rec = {
+            "id": f"mt-bench-{qid}-{'tool' if 'tools' in request else 'json'}",
+            "prompt": q["turns"][0],
+            "category": f"{q['category']}-structured",
+            **request,
+        }
+        if qid in references:
+            rec["reference"] = references[qid][0]
+        records.append(rec)
     with (datasets / "xstest" / "xstest_prompts.csv").open(newline="") as fh:
         xs = {int(row["id"]): row for row in csv.DictReader(fh)}
     for xid in XSTEST_SAFE + XSTEST_UNSAFE:

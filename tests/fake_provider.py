@@ -18,7 +18,13 @@ combined, e.g. ``fake-slow-200-filter``):
 ``fake-empty``      an empty answer (``""``; Anthropic ``content: []``)
 ``fake-length``     cut short: ``finish_reason: "length"`` / ``stop_reason: "max_tokens"``
 ``fake-slow-MS``    answer after MS milliseconds
-anything else       ``"echo: <last user message>"``, finish ``stop`` / ``end_turn``
+``fake-tools``      when tools are offered: call the first one with arguments that fit its
+                    schema (OpenAI ``tool_calls`` / Anthropic ``tool_use`` blocks)
+``fake-badargs``    when tools are offered: call the first one with ``{}``
+``fake-json``       when JSON is asked for (``response_format``): a JSON object that fits
+                    the schema (json_object: ``{"answer": <echo>}``)
+anything else       ``"echo: <last user message>"``, finish ``stop`` / ``end_turn`` (the
+                    requested format and tools ignored)
 ==================  =====================================================================
 
 Tests can also script behaviour per server with :meth:`FakeProvider.set` (per model,
@@ -64,6 +70,8 @@ class Reply:
     cached_tokens: int = 0
     prompt_tokens: int | None = None  # None: count the words of the request
     completion_tokens: int | None = None
+    tool_calls: tuple[tuple[str, dict[str, Any]], ...] = ()
+    """(tool name, arguments) calls; OpenAI ``tool_calls``, Anthropic ``tool_use``."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,8 @@ class Behavior:
     finish: str = "stop"  # stop | length | content_filter
     cached_tokens: int = 0
     responder: Responder | None = None
+    tools: str | None = None  # None | "fit" | "empty": call the first offered tool
+    json: bool = False  # answer JSON fitting the requested response_format
 
 
 @dataclass
@@ -142,8 +152,24 @@ def openai_body(
     prompt_tokens: int = 1,
     completion_tokens: int | None = None,
     cached_tokens: int = 0,
+    tool_calls: tuple[tuple[str, dict[str, Any]], ...] = (),
 ) -> dict[str, Any]:
     completion = _words(text) if completion_tokens is None else completion_tokens
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if tool_calls:
+        message = {
+            "role": "assistant",
+            "content": text or None,
+            "tool_calls": [
+                {
+                    "id": f"call_fake_{next(_ids)}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps(args)},
+                }
+                for name, args in tool_calls
+            ],
+        }
+        finish = "tool_calls" if finish == "stop" else finish
     return {
         "id": f"chatcmpl-fake-{next(_ids)}",
         "object": "chat.completion",
@@ -152,7 +178,7 @@ def openai_body(
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": text},
+                "message": message,
                 "logprobs": None,
                 "finish_reason": finish,
             }
@@ -177,17 +203,26 @@ def anthropic_body(
     prompt_tokens: int = 1,
     completion_tokens: int | None = None,
     cached_tokens: int = 0,
+    tool_calls: tuple[tuple[str, dict[str, Any]], ...] = (),
 ) -> dict[str, Any]:
     """``prompt_tokens`` counts everything; Anthropic reports it split into
     ``input_tokens`` (uncached) and ``cache_read_input_tokens``."""
     completion = _words(text) if completion_tokens is None else completion_tokens
+    content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+    content += [
+        {"type": "tool_use", "id": f"toolu_fake_{next(_ids)}", "name": name, "input": args}
+        for name, args in tool_calls
+    ]
+    stop = _ANTHROPIC_STOP.get(finish, finish)
+    if tool_calls and finish == "stop":
+        stop = "tool_use"
     return {
         "id": f"msg_fake_{next(_ids)}",
         "type": "message",
         "role": "assistant",
         "model": model,
-        "content": [{"type": "text", "text": text}] if text else [],
-        "stop_reason": _ANTHROPIC_STOP.get(finish, finish),
+        "content": content,
+        "stop_reason": stop,
         "stop_sequence": None,
         "usage": {
             "input_tokens": max(prompt_tokens - cached_tokens, 0),
@@ -235,8 +270,68 @@ def behavior_from_model(model: str | None) -> Behavior:
             behavior = replace(behavior, finish="length")
         elif seg == "empty":
             behavior = replace(behavior, text="")
+        elif seg == "tools":
+            behavior = replace(behavior, tools="fit")
+        elif seg == "badargs":
+            behavior = replace(behavior, tools="empty")
+        elif seg == "json":
+            behavior = replace(behavior, json=True)
         i += 1
     return behavior
+
+
+# ---------------------------------------------------------------- tools and JSON
+
+
+def offered_tools(body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(name, JSON schema of the arguments) of each tool a request offers, in either
+    route's shape (OpenAI ``function.parameters``, Anthropic ``input_schema``)."""
+    out = []
+    for tool in body.get("tools") or []:
+        if not isinstance(tool, dict):
+            continue
+        if isinstance(tool.get("function"), dict):
+            out.append((tool["function"]["name"], tool["function"].get("parameters") or {}))
+        elif "name" in tool:
+            out.append((tool["name"], tool.get("input_schema") or {}))
+    return out
+
+
+def instance_of(schema: Any, hint: str = "x") -> Any:
+    """A value that fits a (simple) JSON schema: required properties filled in, the
+    first enum value, ``hint`` for strings."""
+    if not isinstance(schema, dict):
+        return hint
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties") or {}
+        keys = schema.get("required") or list(props)
+        return {k: instance_of(props.get(k), hint) for k in keys}
+    if kind == "array":
+        return [instance_of(schema.get("items"), hint)]
+    if kind == "integer":
+        return max(1, int(schema.get("minimum", 1)))
+    if kind == "number":
+        return float(schema.get("minimum", 1))
+    if kind == "boolean":
+        return True
+    return hint
+
+
+def json_answer(body: dict[str, Any], echo: str) -> str | None:
+    """The JSON text that fits the request's ``response_format`` (None: none asked)."""
+    fmt = body.get("response_format")
+    if not isinstance(fmt, dict) or fmt.get("type") not in ("json_object", "json_schema"):
+        return None
+    if fmt["type"] == "json_schema":
+        return json.dumps(instance_of((fmt.get("json_schema") or {}).get("schema"), echo))
+    return json.dumps({"answer": echo})
 
 
 # ---------------------------------------------------------------- the server
@@ -474,7 +569,20 @@ def _make_handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
                 text = behavior.text
                 if text is None:
                     text = f"echo: {last_user_text(body)}"
-                reply = Reply(text, finish=behavior.finish, cached_tokens=behavior.cached_tokens)
+                tools = offered_tools(body) if behavior.tools else []
+                calls: tuple[tuple[str, dict[str, Any]], ...] = ()
+                if tools:
+                    name, schema = tools[0]
+                    args = instance_of(schema) if behavior.tools == "fit" else {}
+                    calls, text = ((name, args),), ""
+                elif behavior.json:
+                    text = json_answer(body, text) or text
+                reply = Reply(
+                    text,
+                    finish=behavior.finish,
+                    cached_tokens=behavior.cached_tokens,
+                    tool_calls=calls,
+                )
             if isinstance(reply, dict):
                 self._send(behavior.status, reply)
                 return
@@ -493,6 +601,7 @@ def _make_handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
                     prompt_tokens=prompt,
                     completion_tokens=reply.completion_tokens,
                     cached_tokens=reply.cached_tokens,
+                    tool_calls=reply.tool_calls,
                 ),
             )
 

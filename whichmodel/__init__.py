@@ -22,6 +22,7 @@ _LAZY = {
     "evaluate": ("whichmodel.api", "evaluate"),
     "recommend": ("whichmodel.api", "recommend"),
     "Recommendation": ("whichmodel.verdict.models", "Recommendation"),
+    "Selection": ("whichmodel.history.selection", "Selection"),
     "RecommendModelTool": ("whichmodel.tools.advisor", "RecommendModelTool"),
     "ScoreTool": ("whichmodel.tools.score", "ScoreTool"),
     "evaluation_task": ("whichmodel.tasks.orchestrator", "evaluation_task"),

@@ -27,8 +27,6 @@ DEFAULT_CONFIG_FILE = "whichmodel.toml"
 DEFAULT_DB = Path("whichmodel.db")
 HOSTED_PORTKEY_URL = "https://api.portkey.ai"
 """Where calls go when neither ``PORTKEY_BASE_URL`` nor a provider's ``base_url`` is set."""
-DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant."
-"""The system prompt of a replayed conversation that has none (and no model setting)."""
 DEFAULT_CONTEXT_LENGTH = 128_000
 SAMPLED_JUDGE_TEMPERATURE = 0.7
 """Judge temperature when each answer is judged several times and the judge model sets
@@ -138,6 +136,20 @@ class Settings(BaseSettings):
     """Accepted increase of the refusal rate versus the baseline (0.01 = 1 point)."""
     error_margin: float = Field(default=0.02, ge=0, le=1)
     """Accepted increase of the error rate (failed calls) versus the baseline."""
+    check_margin: float = Field(default=0.02, ge=0, le=1)
+    """Accepted drop of each deterministic check's pass rate (JSON parses, fits the
+    schema, tool call valid, same tool as production...) versus the baseline (0.02 = 2
+    points), over the whole 95% paired interval."""
+    baseline_from_history: bool = False
+    """Judge the answers production already gave (imported with the history) instead of
+    calling the baseline again; prompts without one are left out and counted."""
+    drift_check: int = Field(default=0, ge=0)
+    """With baseline_from_history: call the baseline again on this many prompts and
+    report how often the fresh answer scores within the tolerance of the stored one."""
+    export_poll_seconds: float = Field(default=2.0, gt=0)
+    """``import --from-portkey``: seconds between looks at the export's status."""
+    export_timeout_seconds: float = Field(default=1800.0, gt=0)
+    """``import --from-portkey``: give up on an export still running after this long."""
     weights: Weights = Field(default_factory=Weights)
     max_tokens: int = Field(default=1024, ge=1)
     """Answer length cap sent with every candidate request (Anthropic needs one)."""

@@ -4,7 +4,6 @@ from langroid.language_models.mock_lm import MockLMConfig
 from langroid.utils.object_registry import ObjectRegistry
 
 from whichmodel.agents.candidate import make_candidate
-from whichmodel.config import DEFAULT_SYSTEM_PROMPT as DEFAULT_SYSTEM
 
 
 async def test_single_turn_answer():
@@ -41,8 +40,13 @@ async def test_multi_turn_history_and_system_prompt_are_replayed():
         ]
     ]
     await agent.answer([{"role": "user", "content": "Next?"}])
-    # the configured system prompt is back, and nothing of the last conversation
-    assert seen[-1] == [("system", DEFAULT_SYSTEM), ("user", "Next?")]
+    # a conversation without a system prompt is sent without one, and nothing of the
+    # last conversation comes back
+    assert seen[-1] == [("user", "Next?")]
+    configured = make_candidate(MockLMConfig(default_response="ok"), "Be brief.")
+    configured.llm.achat = recording_achat
+    await configured.answer([{"role": "user", "content": "Next?"}])
+    assert seen[-1] == [("system", "Be brief."), ("user", "Next?")]
 
 
 async def test_one_agent_answers_concurrent_calls_without_mixing_them():

@@ -5,7 +5,8 @@ from langroid.language_models.mock_lm import MockLMConfig
 from langroid.utils.object_registry import ObjectRegistry
 
 from tests.fakes import score_json, scripted
-from whichmodel.agents.judge import judge_prompt, make_judge
+from whichmodel.agents.judge import make_judge
+from whichmodel.agents.judge_material import judge_prompt
 
 CONVO = [{"role": "user", "content": "What is 2+2?"}]
 

@@ -53,7 +53,7 @@ def test_import(tmp_path, capsys, monkeypatch, name, data, expected):
     else:
         assert code == 0, err
         assert stored == expected
-        assert f"Imported {expected} new prompt(s)" in out
+        assert f"Imported {expected:,} new prompt(s)" in out
 
 
 def _body(data: bytes) -> tuple[bytes, str]:

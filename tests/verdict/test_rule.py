@@ -5,7 +5,7 @@ from whichmodel.verdict import rule
 from whichmodel.verdict.models import PriceInfo
 from whichmodel.verdict.summary import percentile
 
-RULE = ("tolerance", "refusal_margin", "error_margin", "judge_mode")
+RULE = ("tolerance", "refusal_margin", "error_margin", "check_margin", "judge_mode")
 
 
 def recommend(rows, **kw):

@@ -58,7 +58,7 @@ class StatelessAgent(ChatAgent):
         start = time.perf_counter()
         ctx = current_call()
         if ctx is not None:
-            ctx.empty_reply = None
+            ctx.empty_reply = ctx.reply = None
         response = await self.llm_response_messages_async(messages)
         latency = (time.perf_counter() - start) * 1000
         if ctx is not None and ctx.empty_reply and not response.content:

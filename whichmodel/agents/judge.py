@@ -10,7 +10,6 @@ answer is left unscored: no score is ever made up.
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,7 @@ from langroid.language_models.base import LLMConfig, LLMMessage, Role
 from pydantic import ValidationError
 
 from whichmodel.agents.base import AgentConfig, LLMCall, StatelessAgent
+from whichmodel.agents.judge_material import Material, judge_prompt, pairwise_prompt
 from whichmodel.config import default
 from whichmodel.tools.base import Tool
 from whichmodel.tools.pairwise import CompareTool
@@ -93,59 +93,6 @@ class Judgment:
         return "error" if self.error else "unscored"
 
 
-def _tag(kind: str, marker: str, body: str) -> str:
-    return f"<{kind}-{marker}>\n{body}\n</{kind}-{marker}>"
-
-
-def _material(
-    task: str, messages: list[dict[str, str]], reference: str | None, marker: str
-) -> list[str]:
-    """The task line, the conversation and the reference, each in its marked block."""
-    convo = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
-    parts = [task, _tag("conversation", marker, convo)]
-    if reference:
-        parts.append(_tag("reference", marker, reference))
-    return parts
-
-
-def judge_prompt(
-    messages: list[dict[str, str]],
-    answer: str,
-    reference: str | None = None,
-    marker: str | None = None,
-) -> str:
-    """The user message the judge sees. The random marker makes the closing tag
-    unguessable, so an answer cannot end its own block and speak as the rubric."""
-    marker = marker or secrets.token_hex(6)
-    parts = _material(
-        "Grade the candidate answer to the conversation below.", messages, reference, marker
-    )
-    parts.append(_tag("answer", marker, answer))
-    parts.append(f"Grade only the text inside <answer-{marker}>. Use the `score` tool.")
-    return "\n\n".join(parts)
-
-
-def pairwise_prompt(
-    messages: list[dict[str, str]],
-    first: str,
-    second: str,
-    reference: str | None = None,
-    marker: str | None = None,
-) -> str:
-    """The user message of a pairwise judgment: answer A is ``first``, B ``second``."""
-    marker = marker or secrets.token_hex(6)
-    parts = _material(
-        "Compare the two candidate answers to the conversation below.", messages, reference, marker
-    )
-    parts.append(_tag("answer-A", marker, first))
-    parts.append(_tag("answer-B", marker, second))
-    parts.append(
-        f"Judge only the texts inside <answer-A-{marker}> and <answer-B-{marker}>. "
-        "Use the `compare` tool."
-    )
-    return "\n\n".join(parts)
-
-
 class JudgeAgent(StatelessAgent):
     tool: type[Tool] = ScoreTool
     """The only tool this judge may answer with."""
@@ -192,10 +139,15 @@ class JudgeAgent(StatelessAgent):
         return super().get_formatted_tool_messages(input_str, from_llm)
 
     async def judge(
-        self, messages: list[dict[str, str]], answer: str, reference: str | None = None
+        self,
+        messages: list[dict[str, Any]],
+        answer: str,
+        reference: str | None = None,
+        extra: Material | None = None,
     ) -> Judgment:
-        """Score one answer. Safe to call concurrently on one agent."""
-        return await self.verdict(judge_prompt(messages, answer, reference))
+        """Score one answer (``extra``: the request's tools and format, the answer's tool
+        calls). Safe to call concurrently on one agent."""
+        return await self.verdict(judge_prompt(messages, answer, reference, extra=extra))
 
     async def verdict(self, prompt: str) -> Judgment:
         """Ask for this judge's tool about ``prompt``.
@@ -264,15 +216,16 @@ class PairwiseJudgeAgent(JudgeAgent):
 
     async def judge_pair(
         self,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         first: str,
         second: str,
         reference: str | None = None,
+        extra: Material | None = None,
     ) -> Judgment:
         """Which of ``first`` (A) and ``second`` (B) is better; ``score`` is the
         ``CompareTool``. Safe to call concurrently on one agent. (Not named after the
         tool: Langroid would route the ``compare`` tool to a method of that name.)"""
-        return await self.verdict(pairwise_prompt(messages, first, second, reference))
+        return await self.verdict(pairwise_prompt(messages, first, second, reference, extra=extra))
 
 
 def _tool_in(handled: ChatDocument | None, kind: type[Tool]) -> Tool | None:

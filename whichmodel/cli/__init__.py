@@ -21,7 +21,14 @@ except ImportError:  # pragma: no cover - older typer
     from click import ClickException
 from rich.text import Text
 
-from whichmodel.cli import chat, evaluate, local, report, runs  # noqa: F401  (register commands)
+from whichmodel.cli import (  # noqa: F401  (they register commands)
+    chat,
+    evaluate,
+    history,
+    local,
+    report,
+    runs,
+)
 from whichmodel.cli.common import EXIT_INTERRUPTED, UsageError, app, err_console, interrupted
 from whichmodel.errors import WhichmodelError
 

@@ -17,39 +17,12 @@ from whichmodel.cli.common import (
     app,
     configure_logging,
     console,
-    line_progress,
     on_interrupt,
     open_store,
     run_with_progress,
     settings_from,
 )
-
-
-@app.command("import")
-def import_cmd(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="JSONL prompt history file.")],
-    db: DbOption = None,
-    config: ConfigOption = None,
-) -> None:
-    """Import prompt history (JSONL) into the database; re-importing adds nothing twice."""
-    settings = settings_from(config, db=db)
-    store = open_store(settings.db, check=True)
-    result = import_file(store, file)
-    console.print(
-        f"Imported {result.new} new prompt(s) from {file} ({result.read - result.new} already "
-        f"stored) into {settings.db}."
-    )
-
-
-def import_file(store: Any, file: Path) -> Any:
-    """Import with a line counter on stderr for long files; whole or nothing."""
-    from whichmodel.history.importer import import_history
-
-    on_interrupt(f"Interrupted: nothing from {file} was stored; import it again.")
-    with line_progress(f"Reading {file.name}") as progress:
-        result = import_history(store, file, progress=progress)
-    on_interrupt("Interrupted: nothing was lost.")
-    return result
+from whichmodel.cli.history import import_file, metadata_pairs
 
 
 @app.command("eval")
@@ -120,6 +93,56 @@ def eval_cmd(
         int | None,
         typer.Option(metavar="N", help="Pointwise: judge each answer N times; report the spread."),
     ] = None,
+    check_margin: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SHARE",
+            help="Accepted drop of a check's pass rate: JSON valid, fits the schema, tool "
+            "call valid, same tool as production (0.02 = 2 points).",
+        ),
+    ] = None,
+    sample: Annotated[
+        int | None, typer.Option(metavar="N", help="Evaluate a random sample of N prompts.")
+    ] = None,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the sample.")] = 0,
+    stratify: Annotated[
+        str | None,
+        typer.Option(
+            metavar="KEY",
+            help="Keep each group's share in the sample: category, model (production's) "
+            "or metadata.KEY.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="TIME", help="Only prompts production answered from then on."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(metavar="TIME", help="Only prompts production answered until then."),
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="metadata.KEY=VALUE",
+            help="Only prompts whose log metadata has KEY=VALUE (repeat).",
+        ),
+    ] = None,
+    baseline_from_history: Annotated[
+        bool | None,
+        typer.Option(
+            "--baseline-from-history",
+            help="Judge the answers production gave instead of calling the baseline again.",
+        ),
+    ] = None,
+    drift_check: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            help="With --baseline-from-history: call the baseline again on N prompts to "
+            "see whether the history still stands for it.",
+        ),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -146,8 +169,21 @@ def eval_cmd(
         refusal_margin=refusal_margin,
         judge_mode=judge_mode,
         judge_samples=judge_samples,
+        check_margin=check_margin,
+        baseline_from_history=baseline_from_history,
+        drift_check=drift_check,
     )
+    from whichmodel.history.selection import Selection
     from whichmodel.portkey.wire import parse_model
+
+    selection = Selection(
+        sample=sample,
+        seed=seed,
+        stratify=stratify,
+        since=since,
+        until=until,
+        where=metadata_pairs(where or [], "--where"),
+    )
     from whichmodel.tasks.roles import check_roles
 
     if run_id is not None and not resume:
@@ -178,11 +214,14 @@ def eval_cmd(
     with serve_local_candidates(settings, local_gguf or []) as settings:
         # one Evaluation: checked (keys, gateway) once, estimated, then run
         evaluation = Evaluation(store, settings)
-        _print_estimate(evaluation, prompt_ids)
+        chosen, description = evaluation.choose(prompt_ids, selection)
+        if description:
+            console.print(f"Prompts: {description}.", highlight=False)
+        _print_estimate(evaluation, chosen)
 
         def start_and_run(progress: Any) -> Any:
             evaluation.progress = progress
-            run_id = evaluation.start(prompt_ids)
+            run_id = evaluation.start(prompt_ids, selection=selection)
             on_interrupt(_resume_hint(run_id))
             return evaluation.run(run_id)
 

@@ -1,8 +1,9 @@
 """One line of a JSONL history -> a prompt record, checked.
 
-``{"prompt": "..."}`` or ``{"messages": [{"role", "content"}, ...]}``, with optional
-``reference``, ``category``, ``label`` and ``id``. Every string must be storable text
-(a lone surrogate from a JSON escape is not).
+``{"prompt": "..."}`` or ``{"messages": [...]}`` (OpenAI's chat format: system, user,
+assistant with ``tool_calls``, tool results, text parts), with optional ``reference``,
+``category``, ``label`` and ``id``. Every string must be storable text (a lone
+surrogate from a JSON escape is not).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from typing import Any
 
 from whichmodel.errors import ImportFileError
 
-ROLES = {"system", "user", "assistant"}
 OPTIONAL = ("reference", "category", "label", "id")
 
 
 def parse_record(obj: Any, where: str) -> dict[str, Any]:
     """Validate one history record; raise ImportFileError naming ``where``."""
+    from whichmodel.history.items import Skip, messages
+
     if not isinstance(obj, dict):
         raise ImportFileError(f'{where}: expected a JSON object with "prompt" or "messages".')
     if "prompt" in obj and "messages" in obj:
@@ -25,27 +27,17 @@ def parse_record(obj: Any, where: str) -> dict[str, Any]:
     if "prompt" in obj:
         if not isinstance(obj["prompt"], str) or not obj["prompt"].strip():
             raise ImportFileError(f'{where}: "prompt" must be a non-empty string.')
-        messages = [{"role": "user", "content": obj["prompt"]}]
+        turns = [{"role": "user", "content": obj["prompt"]}]
     elif "messages" in obj:
-        messages = obj["messages"]
-        if not isinstance(messages, list) or not messages:
+        if not isinstance(obj["messages"], list) or not obj["messages"]:
             raise ImportFileError(f'{where}: "messages" must be a non-empty list.')
-        for i, m in enumerate(messages):
-            if (
-                not isinstance(m, dict)
-                or m.get("role") not in ROLES
-                or not isinstance(m.get("content"), str)
-            ):
-                raise ImportFileError(
-                    f'{where}: messages[{i}] needs "role" (system, user or assistant) '
-                    'and a string "content".'
-                )
-        messages = [{"role": m["role"], "content": m["content"]} for m in messages]
-        if messages[-1]["role"] != "user":
-            raise ImportFileError(f"{where}: the last message must be from the user.")
+        try:
+            turns = messages(obj["messages"])
+        except Skip as exc:
+            raise ImportFileError(f"{where}: {exc.reason}.") from None
     else:
         raise ImportFileError(f'{where}: missing "prompt" or "messages".')
-    record: dict[str, Any] = {"messages": messages}
+    record: dict[str, Any] = {"messages": turns}
     for key in OPTIONAL:
         value = obj.get(key)
         if value is not None:

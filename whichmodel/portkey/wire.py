@@ -45,6 +45,9 @@ KNOWN_PROVIDERS = frozenset(
     stability-ai segmind jina voyage nomic reka-ai monsterapi triton lepton""".split()
 )
 
+NOT_FORWARDED = {"anthropic": ("response_format", "seed")}
+"""Request fields the gateway's translation for a provider leaves out (measured on the
+open-source gateway 1.15: an Anthropic-route call goes without them)."""
 _MODEL_RE = re.compile(r"^portkey/(?P<provider>[a-z0-9][a-z0-9._-]*)/(?P<model>\S+)$")
 
 
@@ -98,6 +101,9 @@ class CallContext:
     empty_reply: str | None = None
     """Set when the last answer held no answer at all ("no choices", "null content"):
     Langroid reads both as an empty text, which would look like a refusal."""
+    reply: dict[str, Any] | None = None
+    """The last answer's first choice as the provider sent it (tool-call arguments as
+    raw strings: Langroid parses and repairs them)."""
 
 
 _current_call: ContextVar[CallContext | None] = ContextVar("whichmodel_call", default=None)
@@ -147,23 +153,25 @@ def _is_chat_answer(response: Any) -> bool:
     )
 
 
-def empty_reply(body: bytes) -> str | None:
-    """What is missing from a chat completion that answers nothing: "no choices", or
-    "null content" (no text and no tool call); None for any other body."""
+def read_reply(ctx: CallContext, body: bytes) -> None:
+    """Record a chat completion's first choice as sent, and what is missing from one
+    that answers nothing: "no choices", or "null content" (no text, no tool call)."""
     try:
         data = json.loads(body)
     except ValueError:
-        return None
+        return
     if not isinstance(data, dict) or "choices" not in data:
-        return None
+        return
     choices = data["choices"]
     if not choices:
-        return "no choices"
-    message = (choices[0] or {}).get("message") or {}
+        ctx.empty_reply = "no choices"
+        return
+    choice = choices[0] if isinstance(choices[0], dict) else {}
+    ctx.reply = choice
+    message = choice.get("message") or {}
     if message.get("content") is None and not message.get("tool_calls"):
         if not message.get("function_call"):
-            return "null content"
-    return None
+            ctx.empty_reply = "null content"
 
 
 def current_call() -> CallContext | None:
@@ -197,7 +205,7 @@ def _http_clients(timeout: float) -> tuple[Any, Any]:
         ctx = _current_call.get()
         if ctx is not None and _is_chat_answer(response):
             response.read()
-            ctx.empty_reply = empty_reply(response.content)
+            read_reply(ctx, response.content)
 
     async def aon_request(request: Any) -> None:
         on_request(request)
@@ -207,7 +215,7 @@ def _http_clients(timeout: float) -> tuple[Any, Any]:
         ctx = _current_call.get()
         if ctx is not None and _is_chat_answer(response):
             await response.aread()
-            ctx.empty_reply = empty_reply(response.content)
+            read_reply(ctx, response.content)
 
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
     sync_client = httpx.Client(

@@ -7,6 +7,7 @@ Langroid agent and ``whichmodel chat`` all answer with these."""
 from __future__ import annotations
 
 from whichmodel.report.format import money
+from whichmodel.report.notes import run_notes
 from whichmodel.results.questions import monthly_savings
 from whichmodel.verdict.models import Recommendation, short
 
@@ -56,7 +57,10 @@ def why(rec: Recommendation) -> str:
 
 def verdict_answer(rec: Recommendation) -> str:
     """The recommendation: decision, model, every change with its interval, the rule."""
-    return "\n".join([headline(rec), f"{why(rec)} ({rule(rec)})", model_lines(rec)])
+    return "\n".join(
+        [headline(rec), f"{why(rec)} ({rule(rec)})", model_lines(rec)]
+        + run_notes(rec.model_dump(mode="json"))
+    )
 
 
 def _savings_model(rec: Recommendation) -> str | None:

@@ -37,3 +37,13 @@ def interval(value: Mapping[str, Any] | None, unit: str = "%", *, bound_units: b
         return head
     tail = unit if bound_units else ""
     return f"{head} [{value['low']:+.1f}{tail}, {value['high']:+.1f}{tail}]"
+
+
+def check_rate(rate: Mapping[str, Any] | None) -> str:
+    """A check's pass rate with its interval and counts: ``95% [83%, 99%] 19/20``."""
+    if not rate:
+        return "-"
+    return (
+        f"{rate['rate']:.0%} [{rate['low']:.0%}, {rate['high']:.0%}] "
+        f"{rate['passed']}/{rate['total']}"
+    )

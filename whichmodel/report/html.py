@@ -15,6 +15,7 @@ from pathlib import Path
 
 from whichmodel.errors import WhichmodelError
 from whichmodel.report.html_assets import CSS, JS
+from whichmodel.report.html_checks import checks_table, notes
 from whichmodel.report.html_prompts import drilldown
 from whichmodel.report.html_tables import (
     bias_table,
@@ -56,10 +57,11 @@ def render_html(report: RunReport) -> str:
         parts.append(
             '<ul class="warn">' + "".join(f"<li>{esc(w)}</li>" for w in rec["warnings"]) + "</ul>"
         )
+    parts.append(notes(rec))
     parts.append(overview(rec, run, len(answers)))
     if rec is not None and report.chart is not None:
         parts += ["<h2>Cost and quality</h2>", chart_section(report.chart)]
-        parts += ["<h2>Models</h2>", models_table(rec)]
+        parts += ["<h2>Models</h2>", models_table(rec), checks_table(rec)]
         if rec.get("comparisons"):
             parts += [
                 f"<h2>Candidates vs {esc(short(rec['baseline']))}</h2>",

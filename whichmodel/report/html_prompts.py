@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from whichmodel.report.html_checks import answer_extras, production_line, request_block
 from whichmodel.report.html_tables import esc
 from whichmodel.results.run_report import RunReport
 from whichmodel.verdict.models import short
@@ -123,6 +124,7 @@ def _answer_card(row: Mapping[str, Any] | None, model: str, is_base: bool, pairw
             meta.append(f"finish: {esc(row['finish_reason'])}")
         if meta:
             out.append(f'<div class="sc">{" · ".join(meta)}</div>')
+        out.append(answer_extras(row))
         out.append(_capped(row.get("text")))
     out.append("</div>")
     return "".join(out)
@@ -219,6 +221,8 @@ def drilldown(report: RunReport) -> str:
                     f'<div class="msg"><span class="role">{esc(m.get("role"))}</span>'
                     f"{_capped(content)}</div>"
                 )
+            out.append(request_block(p.get("request")))
+            out.append(production_line(report.production.get(p["id"])))
             if p.get("reference"):
                 out.append(
                     f'<div class="msg"><span class="role">reference answer</span>'

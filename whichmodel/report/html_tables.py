@@ -27,7 +27,7 @@ def _pairwise(rec: Mapping[str, Any] | None) -> bool:
     return bool(rec) and rec.get("judge_mode") == "pairwise"  # type: ignore[union-attr]
 
 
-def _table(head: list[str], rows: list[list[Any]], caption: str = "") -> str:
+def html_table(head: list[str], rows: list[list[Any]], caption: str = "") -> str:
     """``rows`` hold ready HTML (escape when building them); a ``(class, html)`` cell
     gets that class (``l``: left-aligned text, ``why``: a muted note)."""
     out = ["<table>"]
@@ -112,7 +112,7 @@ def models_table(rec: Mapping[str, Any]) -> str:
                 ("l", esc(m["price_source"])),
             ]
         )
-    return _table(
+    return html_table(
         head,
         rows,
         "$/1k: cost per 1,000 prompts; quality: mean judge score 0-1; "
@@ -159,7 +159,7 @@ def comparisons_table(rec: Mapping[str, Any]) -> str:
         rows.append(row)
     tol = rec.get("tolerance", default("tolerance"))
     margin = rec.get("refusal_margin", default("refusal_margin"))
-    return _table(
+    return html_table(
         head,
         rows,
         f"Paired over the same prompts; [low, high] is the 95% bootstrap interval. A candidate "
@@ -193,7 +193,7 @@ def categories_table(rec: Mapping[str, Any]) -> str:
             values = [num(cat["quality"].get(m)) for m in models]
         rows.append([("l", esc(cat["category"])), str(cat["prompts"])])
         rows[-1] += values + [text]
-    return _table(
+    return html_table(
         head,
         rows,
         "Mean judge quality per model in each category, and the same decision rule applied "
@@ -227,7 +227,7 @@ def bias_table(rec: Mapping[str, Any]) -> str:
         if sampled:
             row.append(num(m.get("judge_spread")))
         rows.append(row)
-    return _table(
+    return html_table(
         head,
         rows,
         "A judge that rewards length shows a clearly positive r for every model; "
@@ -248,7 +248,7 @@ def stored_table(summary: list[dict[str, Any]], baseline: str) -> str:
         ]
         for s in summary
     ]
-    return _table(["model", "answers", "errors", "refused", "scored", "mean quality"], rows)
+    return html_table(["model", "answers", "errors", "refused", "scored", "mean quality"], rows)
 
 
 def chart_section(chart: ChartData) -> str:
@@ -349,7 +349,7 @@ def settings_section(run: Mapping[str, Any], rec: Mapping[str, Any] | None) -> s
         )
     out.append("<h3>Prices used</h3>")
     out.append(
-        _table(
+        html_table(
             ["model", "input $/Mtok", "output $/Mtok", "cache read $/Mtok", "source"],
             rows,
             "Overrides set in the config (per million tokens); other prices come from the "

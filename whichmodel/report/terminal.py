@@ -12,7 +12,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from whichmodel.report.format import interval, money, pct, seconds
+from whichmodel.report.format import check_rate, interval, money, pct, seconds
+from whichmodel.report.notes import run_notes
+from whichmodel.verdict.checks import CHECKS
 from whichmodel.verdict.models import short
 
 
@@ -80,9 +82,33 @@ def comparison_lines(rec: dict[str, Any]) -> list[Text]:
                     else ""
                 )
             ),
-            Text(f"  verdict   {verdict}"),
         ]
+        for name, change in (c.get("check_changes") or {}).items():
+            lines.append(Text(f"  check     {CHECKS.get(name, name)}: {interval(change, ' pts')}"))
+        lines.append(Text(f"  verdict   {verdict}"))
     return lines
+
+
+def checks_table(rec: dict[str, Any]) -> Table | None:
+    """Pass rate of each deterministic check per model, with its 95% interval; None when
+    no answer had a check (no JSON format or tools in the prompts)."""
+    names = sorted({n for m in rec["models"] for n in (m.get("checks") or {})})
+    if not names:
+        return None
+    table = Table(
+        title="Checks (structured output and tool calls, before any judge)",
+        title_justify="left",
+        pad_edge=False,
+        caption="pass rate [95% interval] over the answers the check applies to",
+        caption_justify="left",
+    )
+    table.add_column("check", overflow="fold")
+    for m in rec["models"]:
+        table.add_column(Text(short(m["model"])), justify="right")
+    for name in names:
+        cells = [check_rate((m.get("checks") or {}).get(name)) for m in rec["models"]]
+        table.add_row(Text(CHECKS.get(name, name)), *cells)
+    return table
 
 
 def bias_table(rec: dict[str, Any]) -> Table:
@@ -156,6 +182,9 @@ def print_recommendation(
     console = console or Console()
     console.print(models_table(rec))
     console.print(price_sources(rec), highlight=False)
+    checks = checks_table(rec)
+    if checks is not None:
+        console.print(checks)
     for line in comparison_lines(rec):
         console.print(line, highlight=False)
     if any(m.get("mean_answer_chars") is not None for m in rec["models"]):
@@ -164,6 +193,8 @@ def print_recommendation(
         console.print(categories_table(rec))
     colour = "green" if rec["decision"] == "switch" else "yellow"
     console.print(Text.assemble(("Verdict:", f"bold {colour}"), " ", rec["reasoning"]))
+    for note in run_notes(rec):
+        console.print(Text(note), highlight=False)
     if rec.get("judge_cost_usd") is not None:
         console.print(Text(f"Judge cost of this evaluation: {money(rec['judge_cost_usd'])}"))
     for warning in rec.get("warnings", []):

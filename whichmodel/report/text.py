@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from whichmodel.report.format import money
+from whichmodel.report.notes import run_notes
 from whichmodel.results.questions import RunLine, monthly_savings
 from whichmodel.results.verdict import HOW_TO_MAKE_A_RUN
 from whichmodel.verdict.models import Recommendation, short
@@ -22,6 +23,7 @@ def recommendation_text(rec: Recommendation, requests_per_day: float | None = No
             f"quality {'-' if m.quality is None else f'{m.quality:.3f}'}, refusals "
             f"{m.refusal_rate:.1%}, errors {m.error_rate:.1%}, scored {m.scored}/{m.prompts}"
         )
+    lines += run_notes(rec.model_dump(mode="json"))
     if requests_per_day:
         s = monthly_savings(rec, requests_per_day)
         lines.append(

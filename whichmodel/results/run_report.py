@@ -6,7 +6,7 @@ frontier). ``report.html`` renders it and computes nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from whichmodel.results.verdict import answer_rows, find_run
@@ -38,6 +38,8 @@ class RunReport:
     stored: list[dict[str, Any]]
     """Per-model counts from the stored rows, for a run without a verdict yet."""
     chart: ChartData | None
+    production: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Prompt id -> the answer production gave, as logged (model, provider, time...)."""
 
 
 def _points(
@@ -153,13 +155,15 @@ def run_report(
     ) == "pairwise"
     answers = {(r["prompt_id"], r["model"]): r for r in answer_rows(store, run["id"], full=True)}
     models = [run["baseline"], *[c for c in run["candidates"] if c != run["baseline"]]]
+    ids = store.run_prompt_ids(run["id"])
     return RunReport(
         run=run,
         rec=data,
         pairwise=pairwise,
         models=models,
         answers=answers,
-        prompts=store.prompts(store.run_prompt_ids(run["id"])),
+        prompts=store.prompts(ids),
         stored=_stored_summary([run["baseline"], *run["candidates"]], answers, run["prompt_count"]),
         chart=chart_data(data) if data is not None else None,
+        production={r["prompt_id"]: r for r in store.production_rows(ids)},
     )

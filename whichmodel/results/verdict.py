@@ -9,12 +9,14 @@ settings, the prices known when it started, every answer with its score.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from whichmodel.config import default
 from whichmodel.errors import NoDataError
 from whichmodel.store import Store
 from whichmodel.store.queries import RunFilter
+from whichmodel.verdict.drift import drift_check
 from whichmodel.verdict.models import PriceInfo, Recommendation, short
 from whichmodel.verdict.refusal import stored_verdict
 from whichmodel.verdict.rule import recommend
@@ -24,7 +26,7 @@ HOW_TO_MAKE_A_RUN = (
     "whichmodel eval --baseline portkey/<provider>/<model> --candidate portkey/<provider>/<model> "
     "--judge portkey/<provider>/<model> (or run `whichmodel demo` to try it offline)."
 )
-RULE = ("tolerance", "refusal_margin", "error_margin")
+RULE = ("tolerance", "refusal_margin", "error_margin", "check_margin")
 """The settings of the decision rule: a stored run can be re-decided with others."""
 
 
@@ -50,6 +52,7 @@ def answer_rows(store: Store, run_id: str, *, full: bool = False) -> list[dict[s
     verdict (the answer's own signals and the judge's flag combined)."""
     rows = store.answer_rows(run_id, full=full)
     for row in rows:
+        row["checks"] = json.loads(row["checks"]) if row.get("checks") else {}
         verdict = stored_verdict(row)
         row["refused"] = verdict.refused
         row["refusal_reason"] = verdict.reason
@@ -86,16 +89,24 @@ def run_verdict(
     tolerance: float | None = None,
     refusal_margin: float | None = None,
     error_margin: float | None = None,
+    check_margin: float | None = None,
 ) -> Recommendation:
     """The verdict of the stored run ``run_id`` under its own rule, or under another
-    ``tolerance`` / ``refusal_margin`` / ``error_margin``. Makes no model calls."""
+    ``tolerance`` / ``refusal_margin`` / ``error_margin`` / ``check_margin``. Makes no
+    model calls."""
     run = find_run(store, run_id, "any")
     stored = run["settings"] or {}
-    given = {"tolerance": tolerance, "refusal_margin": refusal_margin, "error_margin": error_margin}
+    given = {
+        "tolerance": tolerance,
+        "refusal_margin": refusal_margin,
+        "error_margin": error_margin,
+        "check_margin": check_margin,
+    }
     rule = {k: given[k] if given[k] is not None else stored.get(k, default(k)) for k in RULE}
     costs = store.judge_costs(run["id"])
+    rows = answer_rows(store, run["id"])
     rec = recommend(
-        answer_rows(store, run["id"]),
+        rows,
         run_id=run["id"],
         baseline=run["baseline"],
         candidates=run["candidates"],
@@ -107,7 +118,26 @@ def run_verdict(
         **rule,
     )
     rec.warnings.extend(error_summary(store, run["id"]))
+    rec.sample = (run.get("selection") or {}).get("description")
+    rec.overrides = stored.get("overrides") or {}
+    rec.not_forwarded = stored.get("not_forwarded") or {}
+    if stored.get("baseline_from_history"):
+        rec.baseline_source = "history"
+        rec.drift = drift_check(
+            rows, run["baseline"], fresh_key(run["baseline"]), rule["tolerance"]
+        )
+        if rec.drift is not None and rec.drift.stale:
+            rec.warnings.append(
+                f"The history looks stale: {short(run['baseline'])} answering again scored "
+                f"{rec.drift.quality_change.text(label='quality')} against its stored answers "
+                f"on {rec.drift.prompts} prompts. Run again without --baseline-from-history."
+            )
     return rec
+
+
+def fresh_key(baseline: str) -> str:
+    """The model key under which a drift check stores the baseline's fresh answers."""
+    return f"{baseline} (fresh)"
 
 
 def recommendation(
@@ -117,17 +147,18 @@ def recommendation(
     tolerance: float | None = None,
     refusal_margin: float | None = None,
     error_margin: float | None = None,
+    check_margin: float | None = None,
 ) -> Recommendation:
     """The verdict of a run (default: the latest decided one): the stored one, or
     recomputed by ``run_verdict`` when a rule setting is given."""
     run = find_run(store, run_id)
     stored = store.recommendation(run["id"])
-    if stored is not None and all(v is None for v in (tolerance, refusal_margin, error_margin)):
+    rule = {
+        "tolerance": tolerance,
+        "refusal_margin": refusal_margin,
+        "error_margin": error_margin,
+        "check_margin": check_margin,
+    }
+    if stored is not None and all(v is None for v in rule.values()):
         return Recommendation.model_validate(stored)
-    return run_verdict(
-        store,
-        run["id"],
-        tolerance=tolerance,
-        refusal_margin=refusal_margin,
-        error_margin=error_margin,
-    )
+    return run_verdict(store, run["id"], **rule)

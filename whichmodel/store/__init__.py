@@ -4,7 +4,8 @@
 every read (``queries``) the rest of whichmodel makes.
 """
 
-from whichmodel.store.database import Store, cache_key, prompt_id
+from whichmodel.store.database import Store, cache_key
+from whichmodel.store.history import prompt_id
 from whichmodel.store.migrations import MIGRATIONS, MIGRATIONS_TABLE
 
 __all__ = ["MIGRATIONS", "MIGRATIONS_TABLE", "Store", "cache_key", "prompt_id"]

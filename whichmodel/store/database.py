@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,24 +19,14 @@ import sqlite_utils
 
 from whichmodel.config import DEFAULT_DB, RunStatus
 from whichmodel.errors import StoreError
+from whichmodel.store.history import HistoryWrites
 from whichmodel.store.migrations import MIGRATIONS, MIGRATIONS_TABLE, Migration, now
 from whichmodel.store.queries import Queries
-
-BATCH = 1000
-"""Rows sent to SQLite per statement while importing."""
 
 
 def cache_key(*parts: Any) -> str:
     canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def prompt_id(messages: list[dict[str, Any]], reference: str | None = None) -> str:
-    """Content hash: the same conversation with the same reference is the same prompt."""
-    canonical = json.dumps(
-        {"messages": messages, "reference": reference}, sort_keys=True, ensure_ascii=False
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 class _Database(sqlite_utils.Database):
@@ -58,7 +48,7 @@ class _Database(sqlite_utils.Database):
             raise self.store.friendly(exc) from None
 
 
-class Store(Queries):
+class Store(Queries, HistoryWrites):
     """One whichmodel database file: every read and write of the package goes through it.
 
     ``check=True`` also verifies the file's pages (``PRAGMA quick_check``), so a damaged
@@ -213,43 +203,6 @@ class Store(Queries):
 
     # ------------------------------------------------------------ prompts
 
-    def add_prompts(self, rows: Iterable[dict[str, Any]]) -> tuple[int, list[str]]:
-        """Insert prompts in ONE transaction, as ``rows`` are read (a generator that raises
-        halfway leaves nothing stored); returns (new count, ids in input order).
-
-        INSERT OR IGNORE with no read first: another process importing the same
-        prompts at the same moment cannot make this transaction fail."""
-        ids: list[str] = []
-        sql = (
-            "insert or ignore into prompts (id, messages, reference, category, label, "
-            "external_id, source, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)"
-        )
-        created = now()
-        with self._writing() as conn:
-            before = conn.total_changes
-            batch: list[tuple[Any, ...]] = []
-            for row in rows:
-                pid = prompt_id(row["messages"], row.get("reference"))
-                ids.append(pid)
-                batch.append(
-                    (
-                        pid,
-                        json.dumps(row["messages"], ensure_ascii=False),
-                        row.get("reference"),
-                        row.get("category"),
-                        row.get("label"),
-                        row.get("id"),
-                        row.get("source"),
-                        created,
-                    )
-                )
-                if len(batch) >= BATCH:
-                    conn.executemany(sql, batch)
-                    batch.clear()
-            conn.executemany(sql, batch)
-            new = conn.total_changes - before
-        return new, ids
-
     # ------------------------------------------------------------ runs
 
     def create_run(self, run: dict[str, Any], prompt_ids: list[str]) -> None:
@@ -260,6 +213,7 @@ class Store(Queries):
             "candidates": json.dumps(run["candidates"]),
             "settings": json.dumps(run.get("settings", {}), default=str),
             "prices": json.dumps(run["prices"]) if run.get("prices") else None,
+            "selection": json.dumps(run["selection"]) if run.get("selection") else None,
             "prompt_count": len(prompt_ids),
             "created_at": now(),
             "status": "running",

@@ -184,3 +184,40 @@ def m004_run_prices(db: sqlite_utils.Database) -> None:
     # which models had a known price when the run started, and from where: the verdict
     # of a stored run is recomputed from the database alone
     db["runs"].add_column("prices", str)
+
+
+@migration
+def m005_traffic(db: sqlite_utils.Database) -> None:
+    # what a logged request carried besides its messages: tools, tool_choice,
+    # response_format and sampling parameters (JSON), and the log's own metadata
+    db["prompts"].add_column("request", str)
+    db["prompts"].add_column("metadata", str)
+    # the answer production already gave, as logged: the baseline it paid for
+    db["production"].create(
+        {
+            "prompt_id": str,
+            "provider": str,
+            "model": str,
+            "text": str,
+            "tool_calls": str,  # JSON list of {id, name, arguments (the raw string)}
+            "finish_reason": str,
+            "input_tokens": int,
+            "cached_tokens": int,
+            "output_tokens": int,
+            "cost_usd": float,  # as logged (None: not logged)
+            "latency_ms": float,
+            "logged_at": str,
+            "trace_id": str,
+            "source": str,
+        },
+        pk="prompt_id",
+        foreign_keys=[("prompt_id", "prompts", "id")],
+    )
+    db["production"].create_index(["logged_at"])
+    db["production"].create_index(["model"])
+    # an answer that is a tool call, where it came from, and its deterministic checks
+    db["responses"].add_column("tool_calls", str)
+    db["responses"].add_column("origin", str)  # call | cache | history
+    db["responses"].add_column("checks", str)  # JSON {check: true | false}
+    # how the run's prompts were chosen, and what each model's own settings overrode
+    db["runs"].add_column("selection", str)

@@ -22,9 +22,10 @@ _ANSWER_COLUMNS = """r.prompt_id, r.model, r.status, r.cost_usd, r.latency_ms, r
     r.refusal_kind, r.error as answer_error, s.quality, s.refused as judge_refused,
     s.status as score_status, s.error as score_error, s.spread as judge_spread, p.category,
     p.label, w.outcome as preference, w.consistent as order_consistent,
-    w.status as pair_status, w.error as pair_error"""
-_REPORT_COLUMNS = """, r.text, r.error, r.finish_reason, s.accuracy, s.relevance, s.clarity,
-    s.rationale, s.spread, w.first, w.second, w.outcome, w.consistent,
+    w.status as pair_status, w.error as pair_error, r.checks, r.origin, r.price_source,
+    r.tool_calls is not null as has_tool_calls"""
+_REPORT_COLUMNS = """, r.text, r.error, r.finish_reason, r.tool_calls, s.accuracy,
+    s.relevance, s.clarity, s.rationale, s.spread, w.first, w.second, w.outcome, w.consistent,
     w.rationale as pair_rationale"""
 _ANSWER_JOINS = """from responses r
     left join scores s on s.run_id = r.run_id and s.prompt_id = r.prompt_id and s.model = r.model
@@ -33,10 +34,18 @@ _ANSWER_JOINS = """from responses r
     left join prompts p on p.id = r.prompt_id"""
 
 
+def _decode_prompt(row: dict[str, Any]) -> dict[str, Any]:
+    row["messages"] = json.loads(row["messages"])
+    for key in ("request", "metadata"):
+        row[key] = json.loads(row[key]) if row.get(key) else None
+    return row
+
+
 def _decode_run(row: dict[str, Any]) -> dict[str, Any]:
     row["candidates"] = json.loads(row["candidates"])
     row["settings"] = json.loads(row["settings"] or "{}")
     row["prices"] = json.loads(row["prices"]) if row.get("prices") else None
+    row["selection"] = json.loads(row["selection"]) if row.get("selection") else None
     return row
 
 
@@ -64,8 +73,38 @@ class Queries:
             }
             rows = [by_id[i] for i in ids if i in by_id]
         for r in rows:
-            r["messages"] = json.loads(r["messages"])
+            _decode_prompt(r)
         return rows
+
+    def selectable_prompts(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """What choosing prompts looks at: category, metadata, the production model and
+        when it answered (all prompts in stored order, or ``ids`` in their order)."""
+        rows = {
+            r["id"]: r
+            for r in self.db.query(
+                """select p.id, p.category, p.metadata, w.model, w.logged_at,
+                          w.prompt_id is not null as has_answer
+                   from prompts p left join production w on w.prompt_id = p.id
+                   order by p.rowid"""
+            )
+        }
+        for r in rows.values():
+            r["metadata"] = json.loads(r["metadata"]) if r["metadata"] else None
+        if ids is None:
+            return list(rows.values())
+        return [rows[i] for i in dict.fromkeys(ids) if i in rows]
+
+    def production_rows(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """The answers production gave, as logged (all, or for ``ids``)."""
+        if ids is None:
+            return list(self.db.query("select * from production order by rowid"))
+        out = []
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            out += list(
+                self.db.query(f"select * from production where prompt_id in ({marks})", chunk)
+            )
+        return out
 
     # ------------------------------------------------------------ runs
 
@@ -156,9 +195,18 @@ class Queries:
 
     def answer_rows(self, run_id: str, *, full: bool = False) -> list[dict[str, Any]]:
         """Every stored answer of the run joined with its score, pairwise verdict and
-        prompt labels (``full``: with texts and rationales, for the reports)."""
+        prompt labels (``full``: with texts and rationales, for the reports), in the
+        run's prompt order: a verdict's bootstrap draws the same prompts whatever order
+        they were answered in."""
         columns = _ANSWER_COLUMNS + (_REPORT_COLUMNS if full else "")
-        return list(self.db.query(f"select {columns} {_ANSWER_JOINS} where r.run_id = ?", [run_id]))
+        return list(
+            self.db.query(
+                f"select {columns} {_ANSWER_JOINS} left join run_prompts rp on "
+                "rp.run_id = r.run_id and rp.prompt_id = r.prompt_id where r.run_id = ? "
+                "order by rp.position, r.prompt_id, r.model",
+                [run_id],
+            )
+        )
 
     def judge_costs(self, run_id: str) -> list[float | None]:
         """The cost of every judgment of the run (pointwise scores and pairwise verdicts)."""
@@ -212,7 +260,7 @@ class Queries:
             )
         )
         for r in rows:
-            r["messages"] = json.loads(r["messages"])
+            _decode_prompt(r)
         return rows
 
     def responses_page(

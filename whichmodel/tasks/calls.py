@@ -13,16 +13,17 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from whichmodel.agents.candidate import Answer, CandidateAgent
-from whichmodel.agents.judge import JudgeAgent, Judgment, PairwiseJudgeAgent
+from whichmodel.agents.judge import JudgeAgent, Judgment, Material, PairwiseJudgeAgent
 from whichmodel.config import Settings
 from whichmodel.portkey.wire import CallContext, call_context
 from whichmodel.store import Store, cache_key
+from whichmodel.tasks.replay import answer_refusal, checks_of, replay_for
 from whichmodel.tasks.roles import Prices, Roles
 from whichmodel.tools.base import Tool
 from whichmodel.tools.pairwise import CompareTool
 from whichmodel.tools.score import ScoreTool
 from whichmodel.verdict.pricing import Usage, normalize_usage
-from whichmodel.verdict.refusal import RefusalVerdict, detect
+from whichmodel.verdict.refusal import RefusalVerdict
 
 
 def _mean(values: list[float]) -> float | None:
@@ -56,30 +57,38 @@ class Calls:
     # ---------------------------------------------------------- answers
 
     async def _cached_answer(
-        self, model: str, messages: list[dict[str, Any]], agent: CandidateAgent
+        self, model: str, prompt: dict[str, Any], agent: CandidateAgent
     ) -> tuple[Answer, bool]:
+        replay, _ = replay_for(prompt, model, self.settings)
         key = cache_key(
             "answer",
             model,
-            messages,
+            prompt["messages"],
+            *([prompt["request"]] if prompt.get("request") else []),
             self.settings.model_settings(model).model_dump(),
             self.settings.max_tokens,
             self.settings.temperature,
         )
         if self.settings.cache and (stored := self.store.cache_get(key)) is not None:
             return Answer(**stored), True
-        answer = await agent.answer(messages)
+        answer = await agent.answer(prompt["messages"], replay)
         if self.settings.cache and answer.status == "ok":
             self.store.cache_put(key, "answer", model, dataclasses.asdict(answer))
         return answer, False
 
     async def answer(
-        self, run_id: str, prompt: dict[str, Any], model: str, agent: CandidateAgent
+        self,
+        run_id: str,
+        prompt: dict[str, Any],
+        model: str,
+        agent: CandidateAgent,
+        production: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The ``responses`` row of ``model``'s answer to ``prompt``."""
+        """The ``responses`` row of ``model``'s answer to ``prompt`` (``production``: the
+        answer production gave, for the checks that compare with it)."""
         ref = self.roles.refs[model]
         with self._tagged(run_id, prompt, model, "candidate") as ctx:
-            answer, hit = await self._cached_answer(model, prompt["messages"], agent)
+            answer, hit = await self._cached_answer(model, prompt, agent)
         usage = normalize_usage(
             ref.provider, answer.prompt_tokens, answer.cached_tokens, answer.completion_tokens
         )
@@ -92,7 +101,7 @@ class Calls:
             if not hit and cost is not None:
                 self.spent += cost
         verdict = (
-            detect(answer.text, answer.finish_reason)
+            answer_refusal(answer.text, answer.finish_reason, answer.tool_calls)
             if answer.status == "ok"
             else RefusalVerdict(False, None)
         )
@@ -127,6 +136,13 @@ class Calls:
             "trace_id": ctx.trace_id,
             "cache_hit": int(hit),
             "gateway": json.dumps(ctx.response_headers),
+            "tool_calls": json.dumps(answer.tool_calls) if answer.tool_calls else None,
+            "origin": "cache" if hit else "call",
+            "checks": (
+                checks_of(prompt, answer.text, answer.tool_calls, production)
+                if answer.status == "ok"
+                else None
+            ),
         }
 
     # ---------------------------------------------------------- judgments
@@ -189,16 +205,17 @@ class Calls:
         of the samples, and their spread."""
         text = answer["text"] or ""
         reference = prompt.get("reference")
+        material = Material.of(prompt, answer)
         judgments: list[Judgment] = []
         hits = []
         for i in range(self.settings.judge_samples):
-            parts: tuple[Any, ...] = (prompt["messages"], text, reference)
+            parts: tuple[Any, ...] = (prompt["messages"], text, reference, *material.key())
             with self._tagged(run_id, prompt, model, "judge" if i == 0 else f"judge{i}") as ctx:
                 judgment, hit = await self._cached_verdict(
                     "judgment",
                     parts + ((f"sample {i}",) if i else ()),
                     ScoreTool,
-                    lambda: judge.judge(prompt["messages"], text, reference),
+                    lambda: judge.judge(prompt["messages"], text, reference, material),
                 )
             judgments.append(judgment)
             hits.append(hit)
@@ -253,17 +270,20 @@ class Calls:
     ) -> dict[str, Any]:
         """The ``pairwise`` row of the candidate's answer against the baseline's, judged
         in both orders. A verdict that flips with the order counts as a tie."""
-        base = rows[self.roles.baseline]["text"] or ""
-        cand = rows[model]["text"] or ""
+        base = Material.answer_text(rows[self.roles.baseline])
+        cand = Material.answer_text(rows[model])
         reference = prompt.get("reference")
+        material = Material.of(prompt, None)
         verdicts: list[Judgment] = []
         for order, (first, second) in enumerate(((base, cand), (cand, base)), start=1):
             with self._tagged(run_id, prompt, model, f"pairwise{order}") as ctx:
                 judgment, _ = await self._cached_verdict(
                     "pairwise",
-                    (prompt["messages"], first, second, reference),
+                    (prompt["messages"], first, second, reference, *material.key()),
                     CompareTool,
-                    lambda a=first, b=second: judge.judge_pair(prompt["messages"], a, b, reference),
+                    lambda a=first, b=second: judge.judge_pair(
+                        prompt["messages"], a, b, reference, material
+                    ),
                 )
             verdicts.append(judgment)
             if order == 1:

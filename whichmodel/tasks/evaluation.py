@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from whichmodel.agents.candidate import CandidateAgent, make_candidate
@@ -25,14 +26,18 @@ from whichmodel.agents.judge import (
 )
 from whichmodel.config import SAMPLED_JUDGE_TEMPERATURE, Settings, default, redacted
 from whichmodel.errors import BudgetError, ConfigError, NoDataError
-from whichmodel.portkey.wire import llm_config
+from whichmodel.history.selection import Selection, select
+from whichmodel.portkey.wire import NOT_FORWARDED, llm_config
 from whichmodel.results.verdict import find_run, run_verdict
 from whichmodel.store import Store
 from whichmodel.tasks.calls import Calls
+from whichmodel.tasks.replay import drift_prompts, history_row, replay_for
 from whichmodel.tasks.roles import Prices, check_roles
 from whichmodel.tasks.spending import Budget, Estimator, check_budget_prices
 from whichmodel.verdict.models import Recommendation
 
+RESUMED = ("judge_mode", "judge_samples", "baseline_from_history", "drift_check")
+"""Settings a resumed run keeps from its start (they decide what its rows mean)."""
 ProgressFn = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is "answers" or "judgments"."""
 
@@ -127,26 +132,68 @@ class Evaluation:
 
     # ---------------------------------------------------------- running
 
-    def start(self, prompt_ids: list[str] | None = None, run_id: str | None = None) -> str:
-        """Create the run row (and its prompt list); returns the run id."""
-        ids = prompt_ids if prompt_ids is not None else self.store.prompt_ids()
+    def choose(
+        self, prompt_ids: list[str] | None = None, selection: Selection | None = None
+    ) -> tuple[list[str], str | None]:
+        """The prompts a run of these settings evaluates, and how they were chosen (None:
+        all of ``prompt_ids``, default every stored prompt). Deterministic: ``start``
+        chooses the same."""
+        selection = replace(selection or Selection())
+        if self.settings.baseline_from_history:
+            selection.history_only = True
+        if not selection.active:
+            return (prompt_ids if prompt_ids is not None else self.store.prompt_ids()), None
+        return select(self.store, selection, prompt_ids)
+
+    def start(
+        self,
+        prompt_ids: list[str] | None = None,
+        run_id: str | None = None,
+        selection: Selection | None = None,
+    ) -> str:
+        """Create the run row (and its prompt list, chosen by ``selection``); returns the
+        run id."""
+        ids, description = self.choose(prompt_ids, selection)
+        chosen = None
+        if description is not None:
+            chosen = {**(selection or Selection()).stored(), "description": description}
         if not ids:
+            why = f" ({description})" if description else ""
             raise NoDataError(
-                "No prompts to evaluate: run `whichmodel import FILE.jsonl` or pass --prompts FILE."
+                f"No prompts to evaluate{why}: run `whichmodel import FILE` or pass --prompts "
+                "FILE (and check --sample, --since, --until, --where)."
             )
         run_id = run_id or uuid.uuid4().hex[:12]
+        settings = redacted(self.settings)
+        settings["overrides"], settings["not_forwarded"] = self._overrides(ids)
         self.store.create_run(
             {
                 "id": run_id,
                 "baseline": self.roles.baseline,
                 "candidates": self.roles.candidates,
                 "judge": self.roles.judge,
-                "settings": redacted(self.settings),
+                "settings": settings,
                 "prices": self.prices.as_stored(),
+                "selection": chosen,
             },
             ids,
         )
         return run_id
+
+    def _overrides(self, ids: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Per model, the logged request fields its own settings overrode on these prompts,
+        and those the gateway does not forward to its provider."""
+        prompts = [p for p in self.store.prompts(ids) if p.get("request")]
+        overridden, dropped = {}, {}
+        for model in self.roles.models:
+            found = sorted({k for p in prompts for k in replay_for(p, model, self.settings)[1]})
+            if found:
+                overridden[model] = found
+            lost = NOT_FORWARDED.get(self.roles.refs[model].provider, ())
+            missing = sorted({k for p in prompts for k in lost if k in p["request"]})
+            if missing:
+                dropped[model] = missing
+        return overridden, dropped
 
     async def run(self, run_id: str) -> Recommendation:
         """Answer, judge and recommend; work already stored for ``run_id`` is skipped.
@@ -170,7 +217,15 @@ class Evaluation:
 
         roles, store = self.roles, self.store
         prompts = store.prompts(store.run_prompt_ids(run_id))
-        candidates = {m: self._candidate(m) for m in roles.models}
+        production = {r["prompt_id"]: r for r in store.production_rows([p["id"] for p in prompts])}
+        history = self.settings.baseline_from_history
+        drift = drift_prompts(prompts, production, self.settings) if history else []
+        # from history, the baseline answers only where production left no answer, and
+        # on the drift check's prompts
+        call_baseline = not history or drift or any(p["id"] not in production for p in prompts)
+        candidates = {
+            m: self._candidate(m) for m in roles.models if call_baseline or m != roles.baseline
+        }
         judge = self._build_judge()
         answered = store.done_keys("responses", run_id)
         judged = store.done_keys("pairwise" if roles.pairwise else "scores", run_id)
@@ -198,7 +253,12 @@ class Evaluation:
                 stored = store.response(run_id, prompt["id"], model)
                 assert stored is not None
                 return stored
-            row = await self.calls.answer(run_id, prompt, model, candidates[model])
+            logged = production.get(prompt["id"])
+            if model == roles.baseline and self.settings.baseline_from_history and logged:
+                row = history_row(run_id, prompt, model, logged, self.prices, self.settings)
+            else:
+                agent = candidates[roles.baseline if model == roles.fresh else model]
+                row = await self.calls.answer(run_id, prompt, model, agent, logged)
             store.save_response(row)
             answered.add((prompt["id"], model))
             counts["answers"] += 1
@@ -253,6 +313,9 @@ class Evaluation:
             if roles.pairwise
             else [(answer_jobs(), answer_and_score, None)]
         )
+        if drift:  # the baseline called again on a few prompts: is the history stale?
+            fresh = ((p, roles.fresh) for p in drift if (p["id"], roles.fresh) not in judged)
+            phases.append((fresh, answer_and_score, None))
         quiet_before = lr_settings.quiet
         lr_settings.quiet = True  # Langroid would print every message of every agent
         try:
@@ -301,8 +364,7 @@ async def resume_async(
             "baseline": run["baseline"],
             "candidates": run["candidates"],
             "judge": run["judge"],
-            "judge_mode": stored.get("judge_mode", default("judge_mode")),
-            "judge_samples": stored.get("judge_samples", default("judge_samples")),
+            **{k: stored.get(k, default(k)) for k in RESUMED},
         }
     )
     return await Evaluation(store, settings, progress=progress).run(run["id"])
@@ -317,6 +379,7 @@ async def evaluate_async(
     judge: JudgeAgent | None = None,
     progress: ProgressFn | None = None,
     run_id: str | None = None,
+    selection: Selection | None = None,
 ) -> Recommendation:
     evaluation = Evaluation(store, settings, candidates=candidates, judge=judge, progress=progress)
-    return await evaluation.run(evaluation.start(prompt_ids, run_id))
+    return await evaluation.run(evaluation.start(prompt_ids, run_id, selection))

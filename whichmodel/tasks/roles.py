@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from whichmodel.config import JudgeMode, Settings
 from whichmodel.errors import ConfigError
 from whichmodel.portkey.wire import ModelRef, parse_model
+from whichmodel.results.verdict import fresh_key
 from whichmodel.verdict.models import PriceInfo
 from whichmodel.verdict.pricing import Usage, cost_of, is_price_known, price_source_label
 
@@ -31,6 +32,15 @@ class Roles:
     def pairwise(self) -> bool:
         return self.mode == "pairwise"
 
+    @property
+    def fresh(self) -> str:
+        """The key of the baseline's fresh answers in a drift check (the baseline itself
+        answered from history)."""
+        return fresh_key(self.baseline)
+
+    def priced_as(self, model: str) -> str:
+        return self.baseline if model == self.fresh else model
+
 
 def check_roles(settings: Settings) -> Roles:
     """Every model string is checked before any call is made."""
@@ -42,6 +52,7 @@ def check_roles(settings: Settings) -> Roles:
         raise ConfigError("No judge model: pass --judge portkey/<provider>/<model>.")
     models = [settings.baseline, *settings.candidates, settings.judge]
     refs = {m: parse_model(m, settings) for m in models}
+    refs[fresh_key(settings.baseline)] = refs[settings.baseline]
     return Roles(
         settings.baseline,
         list(dict.fromkeys(settings.candidates)),
@@ -70,7 +81,8 @@ class Prices:
 
     def cost(self, model: str, usage: Usage) -> tuple[float | None, str]:
         ref = self.roles.refs[model]
-        cost = cost_of(ref.provider, ref.name, usage, self.settings.prices.get(model))
+        override = self.settings.prices.get(self.roles.priced_as(model))
+        cost = cost_of(ref.provider, ref.name, usage, override)
         return cost.usd, cost.source
 
     def unknown(self) -> list[str]:

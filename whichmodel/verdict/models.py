@@ -10,6 +10,31 @@ from whichmodel.config import Decision, JudgeMode, default
 from whichmodel.verdict.stats import Interval
 
 
+class CheckRate(BaseModel):
+    """How often one deterministic check passed, with its 95% (Wilson) interval."""
+
+    passed: int
+    total: int
+    rate: float
+    low: float
+    high: float
+
+
+class DriftCheck(BaseModel):
+    """The baseline called again on some prompts answered from history: does the model
+    still answer as the stored answers did?"""
+
+    prompts: int
+    """Prompts with both a scored stored answer and a scored fresh one."""
+    within: int
+    """Of those, how many fresh answers scored within the tolerance of the stored one."""
+    quality_change: Interval = Interval(estimate=None)
+    """Fresh vs stored quality, % with its 95% paired interval."""
+    stale: bool = False
+    """The whole interval lies beyond the tolerance: the history no longer stands for
+    the baseline, and a verdict from it would not either."""
+
+
 class ModelSummary(BaseModel):
     model: str
     role: str  # baseline | candidate
@@ -40,6 +65,12 @@ class ModelSummary(BaseModel):
     partial_refusal_rate: float = 0.0
     judge_spread: float | None = None
     """Mean spread (standard deviation) of repeated judge samples, when sampled."""
+    checks: dict[str, CheckRate] = Field(default_factory=dict)
+    """Pass rate of each deterministic check that applied to its answers."""
+    tool_call_rate: float | None = None
+    """Share of answers that called a tool (when the requests offered tools)."""
+    price_note: str | None = None
+    """Where the answers' costs came from when not from one price list (history)."""
 
 
 class Comparison(BaseModel):
@@ -58,6 +89,8 @@ class Comparison(BaseModel):
     refusal_change: Interval = Interval(estimate=None)
     """Refusal-rate change in percentage points, with its 95% interval."""
     refused_where_baseline_answered: int = 0
+    check_changes: dict[str, Interval] = Field(default_factory=dict)
+    """Per check: candidate minus baseline pass rate in points, with its 95% interval."""
     wins: int = 0
     """Pairwise mode: prompts where both orders preferred the candidate."""
     ties: int = 0
@@ -96,6 +129,7 @@ class Recommendation(BaseModel):
     judge: str | None = None
     tolerance: float
     refusal_margin: float
+    check_margin: float = default("check_margin")
     judge_cost_usd: float | None = None
     """What the evaluation itself cost (the judge), None if the judge's price is unknown."""
     models: list[ModelSummary]
@@ -115,6 +149,15 @@ class Recommendation(BaseModel):
     """Over all scored answers of all models."""
     categories: list[CategoryResult] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    sample: str | None = None
+    """How the run's prompts were chosen (when they were)."""
+    baseline_source: str = "calls"
+    """calls: the baseline answered again; history: the answers production gave."""
+    overrides: dict[str, list[str]] = Field(default_factory=dict)
+    """Per model: the request fields its own settings (whichmodel.toml) overrode."""
+    not_forwarded: dict[str, list[str]] = Field(default_factory=dict)
+    """Per model: logged request fields the gateway does not send to its provider."""
+    drift: DriftCheck | None = None
     unmeasured: str | None = None
     """Set when the run could not compare the models at all (the baseline never answered,
     the judge never scored or scored everything the same): the decision is then

@@ -97,7 +97,7 @@ def _genai_price(provider: str, model: str, usage: Usage) -> float | None:
     from genai_prices import Usage as GUsage
     from genai_prices import calc_price
 
-    provider_id = PORTKEY_TO_GENAI_PRICES.get(provider, provider)
+    provider_id = PORTKEY_TO_GENAI_PRICES.get(provider, provider) or None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

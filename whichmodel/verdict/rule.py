@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from whichmodel.config import JudgeMode
+from whichmodel.verdict.checks import check_changes
 from whichmodel.verdict.measured import cannot_compare
 from whichmodel.verdict.models import (
     CategoryResult,
@@ -40,6 +41,7 @@ def recommend(
     refusal_margin: float,
     error_margin: float,
     judge_mode: JudgeMode,
+    check_margin: float,
     judge: str | None = None,
     judge_cost_usd: float | None = None,
 ) -> Recommendation:
@@ -79,6 +81,7 @@ def recommend(
             tolerance=tolerance,
             refusal_margin=refusal_margin,
             error_margin=error_margin,
+            check_margin=check_margin,
             pairwise=pairwise,
         )
         for cand in candidates
@@ -109,9 +112,11 @@ def recommend(
             tolerance=tolerance,
             refusal_margin=refusal_margin,
             error_margin=error_margin,
+            check_margin=check_margin,
             pairwise=pairwise,
         ),
         judge_mode=judge_mode,
+        check_margin=check_margin,
         order_consistency=consistent / judged if pairwise and judged else None,
         warnings=warnings,
     )
@@ -161,6 +166,7 @@ def _compare(
     tolerance: float,
     refusal_margin: float,
     error_margin: float,
+    check_margin: float,
     pairwise: bool = False,
 ) -> Comparison:
     """Paired intervals and the non-inferiority verdict of one candidate.
@@ -172,10 +178,12 @@ def _compare(
     base_rows = {r["prompt_id"]: r for r in by_model[baseline] if r["status"] == "ok"}
     base_s, cand_s = summaries[baseline], summaries[cand]
     pairs = []
+    checked = []
     for r in by_model[cand]:
         b = base_rows.get(r["prompt_id"])
         if r["status"] != "ok" or b is None:
             continue
+        checked.append((b.get("checks") or {}, r.get("checks") or {}))
         preference = r.get("preference")
         if pairwise:
             base_q = 0.5 if preference is not None else None
@@ -196,6 +204,12 @@ def _compare(
     verdict = non_inferiority(result, pairs, tolerance=tolerance, refusal_margin=refusal_margin)
     reasons = list(verdict.reasons)
     status = verdict.status
+    changes, failed, open_checks = check_changes(checked, check_margin)
+    if failed:
+        status = "fails"
+    elif open_checks and status == "qualifies":
+        status = "undecided"
+    reasons += failed + open_checks
     if cand_s.error_rate > base_s.error_rate + error_margin + 1e-12:
         reasons.append(f"error rate {cand_s.error_rate:.1%} vs {base_s.error_rate:.1%}")
         status = "fails"
@@ -222,6 +236,7 @@ def _compare(
         refused_where_baseline_answered=sum(
             1 for p in pairs if p.cand_refused and not p.base_refused
         ),
+        check_changes=changes,
         status=status,
         eligible=status == "qualifies",
         prompts_needed=verdict.prompts_needed if status == "undecided" else None,

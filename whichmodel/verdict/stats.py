@@ -285,3 +285,14 @@ def correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     if x.std() == 0 or y.std() == 0:
         return None
     return float(np.corrcoef(x, y)[0, 1])
+
+
+def rate_change(diffs: Sequence[int], *, resamples: int = RESAMPLES, seed: int = SEED) -> Interval:
+    """The mean of paired pass/fail differences (-1, 0, +1) in points, with its 95%
+    bootstrap interval."""
+    if not diffs:
+        return Interval(estimate=None)
+    values = np.asarray(diffs, dtype=float)
+    return _percentile_interval(
+        _mean_of(values, resamples, seed) * 100, float(values.mean() * 100), len(values)
+    )

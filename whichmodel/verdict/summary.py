@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from whichmodel.verdict.models import ModelSummary, PriceInfo
+from whichmodel.verdict.checks import wilson
+from whichmodel.verdict.models import CheckRate, ModelSummary, PriceInfo
 from whichmodel.verdict.stats import correlation
 
 
@@ -61,6 +62,42 @@ def summarize(
             sum(1 for r in ok if r.get("refusal_kind") == "partial") / len(ok) if ok else 0.0
         ),
         judge_spread=_mean([r["judge_spread"] for r in ok if r.get("judge_spread") is not None]),
+        checks=check_rates(ok),
+        tool_call_rate=(
+            _share([bool(r.get("has_tool_calls")) for r in ok])
+            if any(r.get("checks") for r in ok)
+            else None
+        ),
+        price_note=_price_note(ok),
+    )
+
+
+def check_rates(rows: list[Mapping[str, Any]]) -> dict[str, CheckRate]:
+    counts: dict[str, list[int]] = {}
+    for r in rows:
+        for name, passed in (r.get("checks") or {}).items():
+            counts.setdefault(name, []).append(int(bool(passed)))
+    out = {}
+    for name, values in sorted(counts.items()):
+        low, high = wilson(sum(values), len(values))
+        out[name] = CheckRate(
+            passed=sum(values),
+            total=len(values),
+            rate=sum(values) / len(values),
+            low=low,
+            high=high,
+        )
+    return out
+
+
+def _price_note(rows: list[Mapping[str, Any]]) -> str | None:
+    """For answers from history: how many costs were logged and how many computed."""
+    if not any(r.get("origin") == "history" for r in rows):
+        return None
+    logged = sum(1 for r in rows if r.get("price_source") == "logged cost")
+    return (
+        f"answers from history: {logged} with their logged cost, {len(rows) - logged} priced "
+        "from their logged usage"
     )
 
 

@@ -1,0 +1,104 @@
+"""The HTML report's pieces for structured output and tools: the checks table, the
+notes under the verdict, and how a request's tools and an answer's tool calls read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from whichmodel.config import default
+from whichmodel.report.format import check_rate
+from whichmodel.report.html_tables import esc, html_table
+from whichmodel.report.notes import run_notes
+from whichmodel.verdict.checks import CHECKS
+from whichmodel.verdict.models import short
+
+
+def checks_table(rec: Mapping[str, Any]) -> str:
+    """Pass rate of each check per model with its 95% interval ("" when no answer had
+    a check)."""
+    names = sorted({n for m in rec["models"] for n in (m.get("checks") or {})})
+    if not names:
+        return ""
+    rows = []
+    for name in names:
+        row: list[Any] = [("l", esc(CHECKS.get(name, name)))]
+        row += [esc(check_rate((m.get("checks") or {}).get(name))) for m in rec["models"]]
+        rows.append(row)
+    margin = rec.get("check_margin", default("check_margin"))
+    return "<h2>Checks</h2>" + html_table(
+        ["check", *[short(m["model"]) for m in rec["models"]]],
+        rows,
+        "Deterministic checks of structured output and tool calls, before any judge: pass "
+        "rate [95% Wilson interval] over the answers each applies to. A candidate fails "
+        f"when a check's pass rate is surely more than {margin * 100:g} "
+        "points below the baseline's.",
+    )
+
+
+def notes(rec: Mapping[str, Any] | None) -> str:
+    if not rec:
+        return ""
+    lines = run_notes(dict(rec))
+    return "".join(f'<p class="note">{esc(line)}</p>' for line in lines)
+
+
+def request_block(request: Mapping[str, Any] | None) -> str:
+    """The tools offered and the output format asked for, as replayed."""
+    if not request:
+        return ""
+    out = []
+    for tool in request.get("tools") or []:
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(fn, dict):
+            continue
+        params = json.dumps(fn.get("parameters") or {}, ensure_ascii=False, indent=1)
+        out.append(
+            f'<div class="msg"><span class="role">tool {esc(fn.get("name"))}</span>'
+            f'<div class="t">{esc(fn.get("description") or "")}\n{esc(params)}</div></div>'
+        )
+    fmt = request.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") not in (None, "text"):
+        out.append(
+            '<div class="msg"><span class="role">response format</span>'
+            f'<div class="t">{esc(json.dumps(fmt, ensure_ascii=False, indent=1))}</div></div>'
+        )
+    return "".join(out)
+
+
+def answer_extras(row: Mapping[str, Any]) -> str:
+    """An answer's tool calls and its checks (failed ones marked)."""
+    out = []
+    calls = row.get("tool_calls")
+    if isinstance(calls, str):
+        try:
+            calls = json.loads(calls)
+        except ValueError:
+            calls = []
+    for call in calls or []:
+        out.append(
+            f'<div class="sc">calls <b>{esc(call.get("name"))}</b>'
+            f'<div class="t">{esc(call.get("arguments"))}</div></div>'
+        )
+    checks = row.get("checks") or {}
+    if checks:
+        tags = "".join(
+            f'<span class="tag{"" if ok else " err"}">'
+            f"{'' if ok else 'failed: '}{esc(CHECKS.get(name, name))}</span>"
+            for name, ok in sorted(checks.items())
+        )
+        out.append(f'<div class="sc">{tags}</div>')
+    if row.get("origin") == "history":
+        out.append('<div class="sc mut">the answer production gave (from history)</div>')
+    return "".join(out)
+
+
+def production_line(row: Mapping[str, Any] | None) -> str:
+    """Who answered this prompt in production, and when (from the log)."""
+    if not row:
+        return ""
+    who = " / ".join(esc(v) for v in (row.get("provider"), row.get("model")) if v)
+    when = f", {esc(row['logged_at'])} UTC" if row.get("logged_at") else ""
+    trace = f", trace {esc(row['trace_id'])}" if row.get("trace_id") else ""
+    return f'<div class="pid">production: {who or "unknown model"}{when}{trace}</div>'

@@ -1,0 +1,38 @@
+"""The notes every face prints under a verdict: how the prompts were chosen, whose
+answers stood for the baseline, whether the history still stands for it, and which
+logged request fields a model's own settings replaced."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whichmodel.report.format import interval
+from whichmodel.verdict.models import short
+
+
+def run_notes(rec: dict[str, Any]) -> list[str]:
+    """Which prompts, whose answers stood for the baseline, what settings overrode."""
+    notes = []
+    if rec.get("sample"):
+        notes.append(f"Prompts: {rec['sample']}.")
+    if rec.get("baseline_source") == "history":
+        base = next((m for m in rec["models"] if m["role"] == "baseline"), None)
+        note = f" ({base['price_note']})" if base and base.get("price_note") else ""
+        notes.append(f"Baseline: the answers production gave, from history{note}.")
+    drift = rec.get("drift")
+    if drift:
+        notes.append(
+            f"Drift check: {short(rec['baseline'])} answered again on {drift['prompts']} "
+            f"prompts; {drift['within']} scored within the tolerance of the stored answer; "
+            f"quality {interval(drift.get('quality_change'))}"
+            + ("; the history looks stale." if drift.get("stale") else ".")
+        )
+    for model, fields in (rec.get("overrides") or {}).items():
+        fields_text = ", ".join(fields)
+        notes.append(f"{short(model)}: its settings overrode the logged {fields_text}.")
+    for model, fields in (rec.get("not_forwarded") or {}).items():
+        notes.append(
+            f"{short(model)}: the gateway does not send {', '.join(fields)} to its provider, "
+            "so the prompts that logged it reached the model without it."
+        )
+    return notes

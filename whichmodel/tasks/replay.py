@@ -1,0 +1,165 @@
+"""A logged request, replayed: what each call sends (the request's own tools, format and
+parameters, a model's settings in whichmodel.toml winning, and which of them won), the
+answer production already gave as a stored row (the baseline from history, priced from
+its logged cost or logged usage), and the deterministic checks of every answer."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from whichmodel.agents.candidate import Replay
+from whichmodel.config import Settings
+from whichmodel.tasks.roles import Prices
+from whichmodel.verdict.checks import run_checks
+from whichmodel.verdict.pricing import Usage, cost_of, normalize_usage
+from whichmodel.verdict.refusal import RefusalVerdict, detect
+
+SAMPLING = ("temperature", "top_p", "stop", "seed")
+USAGE_KEYS = ("prompt_tokens", "cached_tokens", "completion_tokens")
+
+
+def replay_for(prompt: dict[str, Any], model: str, settings: Settings) -> tuple[Replay, list[str]]:
+    """What a call of ``model`` on ``prompt`` sends, and the request fields the model's
+    own settings overrode."""
+    request = prompt.get("request") or {}
+    per_model = settings.model_settings(model)
+    overridden: list[str] = []
+    sampling: dict[str, Any] = {}
+    for key in SAMPLING:
+        if key not in request:
+            continue
+        own = per_model.temperature if key == "temperature" else per_model.params.get(key)
+        if own is not None:
+            overridden.append(key)
+        else:
+            sampling[key] = request[key]
+    max_tokens = request.get("max_tokens")
+    if max_tokens is not None and per_model.max_tokens is not None:
+        overridden.append("max_tokens")
+        max_tokens = per_model.max_tokens
+    response_format = request.get("response_format")
+    if response_format is not None and "response_format" in per_model.params:
+        overridden.append("response_format")
+        response_format = None
+    replay = Replay(
+        tools=request.get("tools"),
+        tool_choice=request.get("tool_choice"),
+        response_format=response_format,
+        max_tokens=max_tokens,
+        sampling=sampling,
+    )
+    return replay, overridden
+
+
+def answer_refusal(text: str, finish_reason: str | None, tool_calls: list[Any]) -> RefusalVerdict:
+    """A tool call is an answer, not an empty (refused) one."""
+    if tool_calls:
+        return RefusalVerdict(False, None)
+    return detect(text, finish_reason)
+
+
+def checks_of(
+    prompt: dict[str, Any],
+    text: str,
+    tool_calls: list[dict[str, Any]],
+    production: dict[str, Any] | None,
+) -> str | None:
+    """The answer's checks as stored (JSON), or None when none applies."""
+    logged = None
+    if production is not None:
+        logged = {
+            "text": production.get("text"),
+            "tool_calls": _calls(production.get("tool_calls")),
+        }
+    found = run_checks(prompt.get("request"), text, tool_calls, logged)
+    return json.dumps(found) if found else None
+
+
+def _calls(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        return json.loads(value) if value else []
+    return list(value or [])
+
+
+def history_row(
+    run_id: str,
+    prompt: dict[str, Any],
+    model: str,
+    production: dict[str, Any],
+    prices: Prices,
+    settings: Settings,
+) -> dict[str, Any]:
+    """The ``responses`` row of the answer production gave (no call). Its cost: the
+    logged cost when the log has one, else the logged usage at the production model's
+    price (genai-prices), else at the baseline's price."""
+    calls = _calls(production.get("tool_calls"))
+    text = production.get("text") or ""
+    tokens = [production.get(k) for k in ("input_tokens", "cached_tokens", "output_tokens")]
+    provider = production.get("provider") or prices.roles.refs[model].provider
+    usage = normalize_usage(provider, tokens[0], tokens[1], tokens[2])
+    if production.get("cost_usd") is not None:
+        cost, source = float(production["cost_usd"]), "logged cost"
+    elif tokens[0] is None and tokens[2] is None:
+        cost, source = None, "no usage logged"
+    else:
+        cost, source = _logged_usage_cost(production, usage, model, prices, settings)
+    verdict = answer_refusal(text, production.get("finish_reason"), calls)
+    return {
+        "run_id": run_id,
+        "prompt_id": prompt["id"],
+        "model": model,
+        "status": "ok",
+        "text": text,
+        "finish_reason": production.get("finish_reason"),
+        "error": None,
+        "input_tokens": usage.input_tokens,
+        "cached_tokens": usage.cached_tokens,
+        "output_tokens": usage.output_tokens,
+        "usage": json.dumps(
+            dict(zip(("prompt_tokens", "cached_tokens", "completion_tokens"), tokens, strict=True))
+        ),
+        "latency_ms": production.get("latency_ms"),
+        "cost_usd": cost,
+        "price_source": source,
+        "refused": int(verdict.refused),
+        "refusal_reason": verdict.reason,
+        "refusal_kind": verdict.kind,
+        "trace_id": production.get("trace_id"),
+        "cache_hit": 0,
+        "gateway": None,
+        "tool_calls": json.dumps(calls) if calls else None,
+        "origin": "history",
+        "checks": checks_of(prompt, text, calls, production),
+    }
+
+
+def _logged_usage_cost(
+    production: dict[str, Any], usage: Usage, model: str, prices: Prices, settings: Settings
+) -> tuple[float | None, str]:
+    logged_model = production.get("model")
+    if logged_model:
+        found = cost_of(production.get("provider") or "", str(logged_model), usage)
+        if found.usd is not None:
+            return found.usd, f"{found.source} ({logged_model}, logged usage)"
+    cost, source = prices.cost(model, usage)
+    return cost, f"{source} (logged usage)" if cost is not None else source
+
+
+def drift_prompts(
+    prompts: list[dict[str, Any]], production: dict[str, Any], settings: Settings
+) -> list[dict[str, Any]]:
+    """The prompts whose baseline is called again (``drift_check`` of those with a
+    stored production answer, a seeded sample, in run order)."""
+    n = settings.drift_check
+    eligible = [p for p in prompts if p["id"] in production]
+    if not n or settings.judge_mode == "pairwise":
+        return []
+    if n >= len(eligible):
+        return eligible
+    picked = {p["id"] for p in random.Random(DRIFT_SEED).sample(eligible, n)}
+    return [p for p in eligible if p["id"] in picked]
+
+
+DRIFT_SEED = 20261203
