@@ -51,7 +51,7 @@ class Material:
         )
 
     @staticmethod
-    def answercontent_text(row: dict[str, Any]) -> str:
+    def answer_text(row: dict[str, Any]) -> str:
         """A stored answer as the judge reads it: its text and its tool calls."""
         calls = json.loads(row["tool_calls"]) if row.get("tool_calls") else []
         return "\n".join(x for x in (row.get("text") or "", render_calls(calls)) if x)
