@@ -146,6 +146,16 @@ class Settings(BaseSettings):
     drift_check: int = Field(default=0, ge=0)
     """With baseline_from_history: call the baseline again on this many prompts and
     report how often the fresh answer scores within the tolerance of the stored one."""
+    judge_controls: int = Field(default=4, ge=0, le=50)
+    """Prompts of each run used to check the judge before its scores are trusted (a good
+    and a bad answer to each, and the good one judged twice); 0: no controls."""
+    judge_control_pass: float = Field(default=0.75, ge=0, le=1)
+    """Share of the judge's controls it must pass, or the run decides nothing."""
+    judge_repeat_bound: float = Field(default=0.1, ge=0, le=1)
+    """How far apart the same answer's two scores may be (quality, 0-1)."""
+    max_p95_latency_ms: float | None = Field(default=None, gt=0)
+    """A candidate whose p95 latency is surely above this fails; when its interval
+    straddles it, undecided."""
     export_poll_seconds: float = Field(default=2.0, gt=0)
     """``import --from-portkey``: seconds between looks at the export's status."""
     export_timeout_seconds: float = Field(default=1800.0, gt=0)

@@ -117,7 +117,8 @@ def test_example_runs_offline_on_the_local_model(
     result = run_example(script, ["--local", *args], tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "Traceback" not in output and "failed" not in output, output
+    # no call failed (the 135M judge may fail its controls: that is said, not a failure)
+    assert "Traceback" not in output and "calls failed" not in output, output
     for part in expected:
         assert part in result.stdout, f"{part!r} missing from:\n{output}"
 

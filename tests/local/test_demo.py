@@ -47,7 +47,11 @@ async def test_short_demo_stores_every_stage(tmp_path, gateway_install_dir):
         assert s["judge"] == JUDGE
         assert json.loads(s["raw"])["request"] == "score"
     assert store.recommendation(run_id)["run_id"] == run_id
-    assert store.run(run_id)["status"] == "completed"
+    # the 135M judge is checked like any judge; when it fails its controls the run says so
+    controls = store.judge_controls(run_id)
+    assert controls and all(c["good_score"] is not None for c in controls)
+    assert rec.judge_controls.total == len(controls)
+    assert store.run(run_id)["status"] == ("failed" if rec.unmeasured else "completed")
     assert _children() == []  # model server and gateway were stopped
 
 

@@ -55,7 +55,10 @@ async def test_every_prompt_and_model_is_answered_judged_and_stored(store):
     )
     assert store.db["responses"].count == 12
     assert store.db["scores"].count == 12
-    assert calls["judge"] == 12
+    # 12 answers, then the judge's controls on 4 prompts: a bad answer and the good one
+    # again for each (the good one's first judgment is the baseline's, from the cache)
+    assert calls["judge"] == 12 + 4 + 4
+    assert len(store.judge_controls(rec.run_id)) == 8
     run = store.run(rec.run_id)
     assert run["status"] == "completed"
     base_scores = list(

@@ -46,6 +46,7 @@ def settings_for(gateway, fake, **kw):
         concurrency=4,
         retries=1,
         max_tokens=64,
+        judge_controls=0,  # the judge's controls have tests of their own; counts here are exact
         providers={
             "openai": {"base_url": gateway.url, "custom_headers": host},
             "anthropic": {"base_url": gateway.url, "custom_headers": host},
@@ -174,7 +175,13 @@ def test_cli_eval_with_langroid_portkey_env_vars(gateway, scripted_fake, tmp_pat
         '[prices."portkey/openai/fake-base"]\ninput_mtok = 1.0\noutput_mtok = 2.0\n'
         '[prices."portkey/anthropic/fake-cand"]\ninput_mtok = 0.1\noutput_mtok = 0.2\n'
     )
-    env = wire_env(gateway, scripted_fake, str(tmp_path / "w.db"), WHICHMODEL_RETRIES="1")
+    env = wire_env(
+        gateway,
+        scripted_fake,
+        str(tmp_path / "w.db"),
+        WHICHMODEL_RETRIES="1",
+        WHICHMODEL_JUDGE_CONTROLS="0",
+    )
     cmd = [sys.executable, "-m", "whichmodel.cli"]
     out = subprocess.run(
         [*cmd, "import", str(history)],

@@ -55,6 +55,7 @@ async def test_pairwise_mode_judges_both_orders_and_a_flip_is_a_tie(gateway, fak
         judge_mode="pairwise",
         concurrency=4,
         cache=False,  # identical pairs would be judged once; this test counts every order
+        judge_controls=0,  # the judge's controls have tests of their own
         providers={"openai": {"base_url": gateway.url, "custom_headers": host}},
         prices={BASE: PRICE, BETTER: {**PRICE, "output_mtok": 1.0}, SAME: PRICE, JUDGE: PRICE},
     )

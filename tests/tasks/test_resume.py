@@ -34,7 +34,9 @@ def test_killed_run_resumes_without_paying_twice(gateway, fake_provider, tmp_pat
         "".join(json.dumps({"prompt": f"question {i}"}) + "\n" for i in range(PROMPTS))
     )
     db = tmp_path / "w.db"
-    env = wire_env(gateway, fake_provider, str(db), WHICHMODEL_CONCURRENCY="2")
+    env = wire_env(
+        gateway, fake_provider, str(db), WHICHMODEL_CONCURRENCY="2", WHICHMODEL_JUDGE_CONTROLS="0"
+    )
     cmd = [sys.executable, "-m", "whichmodel.cli", "eval"]
     proc = subprocess.Popen(
         [

@@ -1,7 +1,7 @@
 """`whichmodel refusal-check`: the refusal detector measured on labelled completions.
 
-The real files are XSTest's (Röttger et al., NAACL 2024, CC BY 4.0): 450 completions
-each from GPT-4, Llama-2 and Mistral-Instruct with human labels."""
+The real files are XSTest's (Röttger et al., NAACL 2024, CC BY 4.0), in tests/data/xstest:
+450 completions each from five models with human labels."""
 
 import csv
 import json
@@ -17,8 +17,8 @@ from whichmodel.cli import app
 from whichmodel.verdict.refusal_check import RefusalCheckError, check_file
 
 runner = CliRunner()
-XSTEST = Path("/work/shared/datasets/xstest")
-MODELS = ["gpt4", "llama2new", "mistralinstruct"]
+XSTEST = Path(__file__).parents[1] / "data" / "xstest"
+MODELS = ["gpt4", "llama2new", "llama2orig", "mistralguard", "mistralinstruct"]
 HEADER = ["id", "prompt", "completion", "final_label"]
 
 
@@ -30,7 +30,6 @@ def _write(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Pat
     return path
 
 
-@pytest.mark.skipif(not XSTEST.is_dir(), reason=f"XSTest completions not found in {XSTEST}")
 @pytest.mark.parametrize("model", MODELS)
 def test_f1_on_each_xstest_file(model):
     path = XSTEST / f"completions_{model}.csv"
@@ -53,7 +52,6 @@ def test_f1_on_each_xstest_file(model):
     assert figures["f1"] >= 0.90, figures
 
 
-@pytest.mark.skipif(not XSTEST.is_dir(), reason=f"XSTest completions not found in {XSTEST}")
 def test_tables_show_the_same_figures_as_json():
     path = XSTEST / "completions_gpt4.csv"
     figures = check_file(path).to_dict()
@@ -171,3 +169,23 @@ def test_error_is_one_line_in_the_real_command(tmp_path):
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: "), out.stderr
     assert "final_label" in lines[0]
+
+
+def test_cross_validation_holds_each_model_out():
+    """The figure that counts: each model's file checked by a classifier fitted on the
+    other four (the phrases were written by hand; see the closing note for their history)."""
+    paths = [XSTEST / f"completions_{m}.csv" for m in MODELS]
+    result = runner.invoke(app, ["refusal-check", "--cross-validate", *map(str, paths), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    f1s = {Path(r["file"]).stem: r["f1"] for r in figures["held_out"]}
+    assert figures["worst_f1"] == min(f1s.values()) >= 0.90, f1s
+    for r in figures["held_out"]:
+        assert r["rows"] == 450 and r["recall_full"] > r["recall_partial"]
+
+
+def test_cross_validation_needs_two_files():
+    path = XSTEST / "completions_gpt4.csv"
+    result = runner.invoke(app, ["refusal-check", "--cross-validate", str(path)])
+    assert isinstance(result.exception, RefusalCheckError)
+    assert "pass two labelled files or more" in str(result.exception)

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from whichmodel.config import default
@@ -5,7 +6,14 @@ from whichmodel.verdict import rule
 from whichmodel.verdict.models import PriceInfo
 from whichmodel.verdict.summary import percentile
 
-RULE = ("tolerance", "refusal_margin", "error_margin", "check_margin", "judge_mode")
+RULE = (
+    "tolerance",
+    "refusal_margin",
+    "error_margin",
+    "check_margin",
+    "max_p95_latency_ms",
+    "judge_mode",
+)
 
 
 def recommend(rows, **kw):
@@ -203,3 +211,33 @@ def test_results_per_category_with_their_own_decision():
     assert cats["writing"].decision == "switch" and cats["writing"].recommended_model == CHEAP
     assert cats["math"].decision == "keep" and cats["math"].quality[CHEAP] == pytest.approx(0.4)
     assert rec.decision == "keep"  # overall -25% quality
+
+
+def with_latency(data, model, ms):
+    """``data`` with ``model``'s answers taking ``ms(i)`` milliseconds."""
+    return [
+        dict(r, latency_ms=ms(int(r["prompt_id"][1:]))) if r["model"] == model else r for r in data
+    ]
+
+
+@pytest.mark.parametrize(
+    ("latency", "limit", "status", "said"),
+    [
+        (lambda i: 2000.0 + i, 1000, "fails", "above the 1,000 ms limit"),
+        (lambda i: 1400.0 if i >= 37 else 600.0 + i, 1000, "undecided", "may be above the 1,000"),
+        (lambda i: 300.0 + i, 1000, "qualifies", None),
+        (lambda i: 2000.0 + i, None, "qualifies", None),
+    ],
+)
+def test_a_p95_latency_limit(latency, limit, status, said):
+    data = with_latency(rows(BASE, 40, 0.80, 0.010) + rows(CHEAP, 40, 0.80, 0.004), CHEAP, latency)
+    rec = run(data, [CHEAP], prompts=40, max_p95_latency_ms=limit)
+    (comparison,) = rec.comparisons
+    assert comparison.status == status, comparison.reasons
+    expected = float(np.percentile([latency(i) for i in range(40)], 95))
+    assert comparison.latency_p95_ms.estimate == pytest.approx(expected)
+    if said:
+        assert any(said in r for r in comparison.reasons), comparison.reasons
+        assert said in rec.reasoning
+    else:
+        assert not any("latency" in r for r in comparison.reasons)

@@ -25,6 +25,7 @@ from whichmodel.cli import (  # noqa: F401  (they register commands)
     chat,
     evaluate,
     history,
+    judge,
     local,
     report,
     runs,

@@ -101,6 +101,21 @@ def eval_cmd(
             "call valid, same tool as production (0.02 = 2 points).",
         ),
     ] = None,
+    max_p95_latency_ms: Annotated[
+        float | None,
+        typer.Option(
+            metavar="MS",
+            help="Reject a candidate whose p95 latency is surely above MS (undecided when "
+            "its interval straddles it).",
+        ),
+    ] = None,
+    no_judge_controls: Annotated[
+        bool,
+        typer.Option(
+            "--no-judge-controls",
+            help="Do not check the judge on known good and bad answers first (the report says so).",
+        ),
+    ] = False,
     sample: Annotated[
         int | None, typer.Option(metavar="N", help="Evaluate a random sample of N prompts.")
     ] = None,
@@ -170,6 +185,8 @@ def eval_cmd(
         judge_mode=judge_mode,
         judge_samples=judge_samples,
         check_margin=check_margin,
+        max_p95_latency_ms=max_p95_latency_ms,
+        judge_controls=0 if no_judge_controls else None,
         baseline_from_history=baseline_from_history,
         drift_check=drift_check,
     )

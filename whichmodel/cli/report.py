@@ -137,20 +137,39 @@ def report_cmd(
 
 @app.command("refusal-check")
 def refusal_check_cmd(
-    file: Annotated[
-        Path,
+    files: Annotated[
+        list[Path],
         typer.Argument(
-            metavar="FILE", help="CSV with `completion` and `final_label` columns (XSTest's)."
+            metavar="FILE...",
+            help="CSVs with `completion` and `final_label` columns (XSTest's), one per model.",
         ),
     ],
+    cross_validate: Annotated[
+        bool,
+        typer.Option(
+            "--cross-validate",
+            help="Hold out each file in turn: fit the classifier on the others, check the "
+            "held-out one (the figure for models it has not seen).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Measure the refusal detector on labelled completions: precision, recall, F1, confusion."""
-    from whichmodel.report.refusal_check import print_check
+    from whichmodel.report.refusal_check import print_check, print_cross_validation
     from whichmodel.verdict.refusal_check import check_file
+    from whichmodel.verdict.refusal_check import cross_validate as held_out
 
-    result = check_file(file)
+    results = held_out(list(files)) if cross_validate else [check_file(f) for f in files]
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        data = [r.to_dict() for r in results]
+        if cross_validate:
+            out_json = {"held_out": data, "worst_f1": min(r["f1"] for r in data)}
+        else:
+            out_json = data[0] if len(data) == 1 else data
+        sys.stdout.write(json.dumps(out_json, indent=2) + "\n")
         return
-    print_check(result, console)
+    if cross_validate:
+        print_cross_validation(results, console)
+        return
+    for result in results:
+        print_check(result, console)

@@ -102,3 +102,22 @@ def production_line(row: Mapping[str, Any] | None) -> str:
     when = f", {esc(row['logged_at'])} UTC" if row.get("logged_at") else ""
     trace = f", trace {esc(row['trace_id'])}" if row.get("trace_id") else ""
     return f'<div class="pid">production: {who or "unknown model"}{when}{trace}</div>'
+
+
+def judge_check_section(check: Mapping[str, Any] | None) -> str:
+    """The judge's agreement with people, from the latest `whichmodel judge-check`."""
+    if not check:
+        return ""
+    figures = check["figures"]
+    rows = [
+        [("l", esc(key.replace("_", " "))), "-" if value is None else f"{value:+.3f}"]
+        for key, value in figures.items()
+        if key not in ("items", "judged")
+    ]
+    return "<h2>The judge against people</h2>" + html_table(
+        ["figure", "value"],
+        rows,
+        f"whichmodel judge-check {esc(check['id'])} of {esc(check['judge'])} on "
+        f"{esc(check['labels'])}: {esc(check['kind'])} labels, {figures['judged']} of "
+        f"{figures['items']} items judged.",
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from whichmodel.report.format import interval
-from whichmodel.verdict.models import short
+from whichmodel.verdict.models import JudgeControls, short
 
 
 def run_notes(rec: dict[str, Any]) -> list[str]:
@@ -35,4 +35,8 @@ def run_notes(rec: dict[str, Any]) -> list[str]:
             f"{short(model)}: the gateway does not send {', '.join(fields)} to its provider, "
             "so the prompts that logged it reached the model without it."
         )
+    if rec.get("judge_controls"):
+        controls = JudgeControls.model_validate(rec["judge_controls"])
+        line = controls.text()
+        notes.append(line[:1].upper() + line[1:] + ".")
     return notes

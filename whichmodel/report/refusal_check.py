@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -41,3 +42,32 @@ def print_check(result: CheckResult, console: Any) -> None:
     if result.signals:
         found = ", ".join(f"{name} {n}" for name, n in result.signals.most_common())
         console.print(f"Refusal signals that fired: {found}", highlight=False)
+
+
+def print_cross_validation(results: list[CheckResult], console: Any) -> None:
+    """Each file held out in turn: its figures with a classifier fitted on the others."""
+    table = Table(
+        title="Leave one file (model) out: the classifier fitted on the other files",
+        caption="refused = full or partial refusal; recall of full and partial refusals apart",
+        caption_justify="left",
+    )
+    table.add_column("held-out file", overflow="fold")
+    for col in ("rows", "precision", "recall", "F1", "full recall", "partial recall"):
+        table.add_column(col, justify="right")
+
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    for r in results:
+        table.add_row(
+            Text(Path(r.path).name),
+            str(r.rows),
+            f"{r.precision:.3f}",
+            f"{r.recall:.3f}",
+            f"{r.f1:.3f}",
+            share(r.recall_of("full")),
+            share(r.recall_of("partial")),
+        )
+    console.print(table)
+    worst = min(results, key=lambda r: r.f1)
+    console.print(Text(f"Worst held-out F1: {worst.f1:.3f} ({worst.path})"), highlight=False)

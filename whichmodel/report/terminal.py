@@ -83,6 +83,19 @@ def comparison_lines(rec: dict[str, Any]) -> list[Text]:
                 )
             ),
         ]
+        p95 = c.get("latency_p95_ms") or {}
+        if rec.get("max_p95_latency_ms") and p95.get("estimate") is not None:
+            bounds = (
+                f" [{p95['low']:,.0f}, {p95['high']:,.0f}]"
+                if p95.get("low") is not None and p95.get("high") is not None
+                else ""
+            )
+            lines.append(
+                Text(
+                    f"  p95 ms    {p95['estimate']:,.0f}{bounds} "
+                    f"(limit {rec['max_p95_latency_ms']:,.0f})"
+                )
+            )
         for name, change in (c.get("check_changes") or {}).items():
             lines.append(Text(f"  check     {CHECKS.get(name, name)}: {interval(change, ' pts')}"))
         lines.append(Text(f"  verdict   {verdict}"))

@@ -38,6 +38,8 @@ class RunReport:
     stored: list[dict[str, Any]]
     """Per-model counts from the stored rows, for a run without a verdict yet."""
     chart: ChartData | None
+    judge_check: dict[str, Any] | None = None
+    """The latest `judge-check` of this run's judge: its agreement with people."""
     production: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Prompt id -> the answer production gave, as logged (model, provider, time...)."""
 
@@ -166,4 +168,5 @@ def run_report(
         stored=_stored_summary([run["baseline"], *run["candidates"]], answers, run["prompt_count"]),
         chart=chart_data(data) if data is not None else None,
         production={r["prompt_id"]: r for r in store.production_rows(ids)},
+        judge_check=next(iter(store.judge_checks(run["judge"])), None) if run["judge"] else None,
     )

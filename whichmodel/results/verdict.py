@@ -16,6 +16,7 @@ from whichmodel.config import default
 from whichmodel.errors import NoDataError
 from whichmodel.store import Store
 from whichmodel.store.queries import RunFilter
+from whichmodel.verdict.controls import judge_controls
 from whichmodel.verdict.drift import drift_check
 from whichmodel.verdict.models import PriceInfo, Recommendation, short
 from whichmodel.verdict.refusal import stored_verdict
@@ -26,7 +27,7 @@ HOW_TO_MAKE_A_RUN = (
     "whichmodel eval --baseline portkey/<provider>/<model> --candidate portkey/<provider>/<model> "
     "--judge portkey/<provider>/<model> (or run `whichmodel demo` to try it offline)."
 )
-RULE = ("tolerance", "refusal_margin", "error_margin", "check_margin")
+RULE = ("tolerance", "refusal_margin", "error_margin", "check_margin", "max_p95_latency_ms")
 """The settings of the decision rule: a stored run can be re-decided with others."""
 
 
@@ -90,10 +91,11 @@ def run_verdict(
     refusal_margin: float | None = None,
     error_margin: float | None = None,
     check_margin: float | None = None,
+    max_p95_latency_ms: float | None = None,
 ) -> Recommendation:
     """The verdict of the stored run ``run_id`` under its own rule, or under another
-    ``tolerance`` / ``refusal_margin`` / ``error_margin`` / ``check_margin``. Makes no
-    model calls."""
+    ``tolerance`` / ``refusal_margin`` / ``error_margin`` / ``check_margin`` /
+    ``max_p95_latency_ms``. Makes no model calls."""
     run = find_run(store, run_id, "any")
     stored = run["settings"] or {}
     given = {
@@ -101,10 +103,16 @@ def run_verdict(
         "refusal_margin": refusal_margin,
         "error_margin": error_margin,
         "check_margin": check_margin,
+        "max_p95_latency_ms": max_p95_latency_ms,
     }
     rule = {k: given[k] if given[k] is not None else stored.get(k, default(k)) for k in RULE}
     costs = store.judge_costs(run["id"])
     rows = answer_rows(store, run["id"])
+    controls = judge_controls(
+        store.judge_controls(run["id"]),
+        pass_share=stored.get("judge_control_pass", default("judge_control_pass")),
+        skipped=stored.get("judge_controls", default("judge_controls")) == 0,
+    )
     rec = recommend(
         rows,
         run_id=run["id"],
@@ -115,6 +123,7 @@ def run_verdict(
         judge=run["judge"],
         judge_cost_usd=None if None in costs else sum(c for c in costs if c is not None),
         judge_mode=stored.get("judge_mode", default("judge_mode")),
+        controls=controls if "judge_controls" in stored else None,
         **rule,
     )
     rec.warnings.extend(error_summary(store, run["id"]))
@@ -148,6 +157,7 @@ def recommendation(
     refusal_margin: float | None = None,
     error_margin: float | None = None,
     check_margin: float | None = None,
+    max_p95_latency_ms: float | None = None,
 ) -> Recommendation:
     """The verdict of a run (default: the latest decided one): the stored one, or
     recomputed by ``run_verdict`` when a rule setting is given."""
@@ -158,6 +168,7 @@ def recommendation(
         "refusal_margin": refusal_margin,
         "error_margin": error_margin,
         "check_margin": check_margin,
+        "max_p95_latency_ms": max_p95_latency_ms,
     }
     if stored is not None and all(v is None for v in rule.values()):
         return Recommendation.model_validate(stored)

@@ -269,6 +269,12 @@ class Store(Queries, HistoryWrites):
     def save_pairwise(self, row: dict[str, Any]) -> None:
         self._replace("pairwise", {**row, "created_at": now()})
 
+    def save_judge_control(self, row: dict[str, Any]) -> None:
+        self._replace("judge_controls", {**row, "created_at": now()})
+
+    def save_judge_check(self, row: dict[str, Any]) -> None:
+        self._replace("judge_checks", {**row, "created_at": now()})
+
     def cache_put(self, key: str, kind: str, model: str, value: dict[str, Any]) -> None:
         self._replace(
             "cache",

@@ -221,3 +221,38 @@ def m005_traffic(db: sqlite_utils.Database) -> None:
     db["responses"].add_column("checks", str)  # JSON {check: true | false}
     # how the run's prompts were chosen, and what each model's own settings overrode
     db["runs"].add_column("selection", str)
+
+
+@migration
+def m006_judge_controls(db: sqlite_utils.Database) -> None:
+    # the judge's controls in a run: answers known to be better or worse, and the same
+    # answer judged twice; what it scored, whether it passed, what it cost
+    db["judge_controls"].create(
+        {
+            "run_id": str,
+            "position": int,
+            "prompt_id": str,
+            "kind": str,  # ordering:<empty|other|truncated|shuffled> | repeat | pairwise:<...>
+            "good_score": float,
+            "other_score": float,  # the bad answer's score, or the second judgment's
+            "passed": int,
+            "cost_usd": float,
+            "detail": str,
+            "created_at": str,
+        },
+        pk=("run_id", "position"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    # the judge's agreement with people, from `whichmodel judge-check`
+    db["judge_checks"].create(
+        {
+            "id": str,
+            "judge": str,
+            "labels": str,  # the labelled file
+            "kind": str,  # scores | pass_fail | pairwise | refusals
+            "items": int,
+            "figures": str,  # JSON
+            "created_at": str,
+        },
+        pk="id",
+    )

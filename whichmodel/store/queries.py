@@ -209,15 +209,38 @@ class Queries:
         )
 
     def judge_costs(self, run_id: str) -> list[float | None]:
-        """The cost of every judgment of the run (pointwise scores and pairwise verdicts)."""
+        """The cost of every judgment of the run (pointwise scores, pairwise verdicts and
+        the judge's controls)."""
         return [
             r[0]
             for r in self.db.execute(
                 "select cost_usd from scores where run_id = ? "
-                "union all select cost_usd from pairwise where run_id = ?",
-                [run_id, run_id],
+                "union all select cost_usd from pairwise where run_id = ? "
+                "union all select cost_usd from judge_controls where run_id = ?",
+                [run_id, run_id, run_id],
             )
         ]
+
+    def judge_controls(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's judge controls in the order they were made."""
+        rows = list(
+            self.db.query(
+                "select * from judge_controls where run_id = ? order by position", [run_id]
+            )
+        )
+        for r in rows:
+            r["detail"] = json.loads(r["detail"]) if r.get("detail") else {}
+        return rows
+
+    def judge_checks(self, judge: str | None = None) -> list[dict[str, Any]]:
+        """Stored `judge-check` results (of ``judge``), newest first."""
+        where, args = ("where judge = ?", [judge]) if judge else ("", [])
+        rows = list(
+            self.db.query(f"select * from judge_checks {where} order by created_at desc", args)
+        )
+        for r in rows:
+            r["figures"] = json.loads(r["figures"])
+        return rows
 
     def failed_calls(self, run_id: str) -> list[dict[str, Any]]:
         """Per model whose calls failed: how many, the first error, of how many prompts."""

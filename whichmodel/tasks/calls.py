@@ -153,15 +153,17 @@ class Calls:
         key_parts: tuple[Any, ...],
         tool: type[Tool],
         ask: Callable[[], Awaitable[Judgment]],
+        fresh: bool = False,
     ) -> tuple[Judgment, bool]:
-        """A judge verdict, from the cache when the same request was judged before."""
+        """A judge verdict, from the cache when the same request was judged before (unless
+        ``fresh``: then the judge is asked again)."""
         key = cache_key(
             kind,
             self.roles.judge,
             *key_parts,
             self.settings.model_settings(self.roles.judge).model_dump(),
         )
-        if self.settings.cache and (stored := self.store.cache_get(key)) is not None:
+        if self.settings.cache and not fresh and (stored := self.store.cache_get(key)) is not None:
             return Judgment(score=tool(**stored["score"]), raw=stored["raw"], attempts=0), True
         judgment = await ask()
         if self.settings.cache and judgment.score is not None:
@@ -200,9 +202,10 @@ class Calls:
         model: str,
         answer: Mapping[str, Any],
         judge: JudgeAgent,
+        fresh: bool = False,
     ) -> dict[str, Any]:
         """The ``scores`` row of one answer, judged ``judge_samples`` times: the mean
-        of the samples, and their spread."""
+        of the samples, and their spread (``fresh``: never from the cache)."""
         text = answer["text"] or ""
         reference = prompt.get("reference")
         material = Material.of(prompt, answer)
@@ -216,6 +219,7 @@ class Calls:
                     parts + ((f"sample {i}",) if i else ()),
                     ScoreTool,
                     lambda: judge.judge(prompt["messages"], text, reference, material),
+                    fresh,
                 )
             judgments.append(judgment)
             hits.append(hit)

@@ -31,12 +31,19 @@ from whichmodel.portkey.wire import NOT_FORWARDED, llm_config
 from whichmodel.results.verdict import find_run, run_verdict
 from whichmodel.store import Store
 from whichmodel.tasks.calls import Calls
+from whichmodel.tasks.controls import run_controls
 from whichmodel.tasks.replay import drift_prompts, history_row, replay_for
 from whichmodel.tasks.roles import Prices, check_roles
 from whichmodel.tasks.spending import Budget, Estimator, check_budget_prices
 from whichmodel.verdict.models import Recommendation
 
-RESUMED = ("judge_mode", "judge_samples", "baseline_from_history", "drift_check")
+RESUMED = (
+    "judge_mode",
+    "judge_samples",
+    "baseline_from_history",
+    "drift_check",
+    "judge_controls",
+)
 """Settings a resumed run keeps from its start (they decide what its rows mean)."""
 ProgressFn = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is "answers" or "judgments"."""
@@ -325,6 +332,10 @@ class Evaluation:
                 )
                 if budget.stopped:
                     break
+            if not budget.stopped and self.settings.judge_controls:
+                await run_controls(
+                    run_id, store, self.calls, judge, prompts, self.settings.judge_controls
+                )
         finally:
             lr_settings.quiet = quiet_before
         if budget.stopped:

@@ -35,6 +35,27 @@ class DriftCheck(BaseModel):
     the baseline, and a verdict from it would not either."""
 
 
+class JudgeControls(BaseModel):
+    """How the judge did on answers known to be better or worse, and on the same answer
+    judged twice, before its scores were trusted."""
+
+    passed: int = 0
+    total: int = 0
+    skipped: bool = False
+    """The run was made with --no-judge-controls."""
+    failures: list[str] = Field(default_factory=list)
+    """One line per failed control."""
+    trusted: bool = True
+    """False when the judge passed too few: the run then decides nothing."""
+
+    def text(self) -> str:
+        if self.skipped:
+            return "judge controls: skipped (--no-judge-controls)"
+        if not self.total:
+            return "judge controls: none could be made (no answered prompt)"
+        return f"judge controls: {self.passed}/{self.total} passed"
+
+
 class ModelSummary(BaseModel):
     model: str
     role: str  # baseline | candidate
@@ -89,6 +110,8 @@ class Comparison(BaseModel):
     refusal_change: Interval = Interval(estimate=None)
     """Refusal-rate change in percentage points, with its 95% interval."""
     refused_where_baseline_answered: int = 0
+    latency_p95_ms: Interval = Interval(estimate=None)
+    """The candidate's p95 latency (ms) with its 95% bootstrap interval."""
     check_changes: dict[str, Interval] = Field(default_factory=dict)
     """Per check: candidate minus baseline pass rate in points, with its 95% interval."""
     wins: int = 0
@@ -130,6 +153,7 @@ class Recommendation(BaseModel):
     tolerance: float
     refusal_margin: float
     check_margin: float = default("check_margin")
+    max_p95_latency_ms: float | None = default("max_p95_latency_ms")
     judge_cost_usd: float | None = None
     """What the evaluation itself cost (the judge), None if the judge's price is unknown."""
     models: list[ModelSummary]
@@ -158,6 +182,7 @@ class Recommendation(BaseModel):
     not_forwarded: dict[str, list[str]] = Field(default_factory=dict)
     """Per model: logged request fields the gateway does not send to its provider."""
     drift: DriftCheck | None = None
+    judge_controls: JudgeControls | None = None
     unmeasured: str | None = None
     """Set when the run could not compare the models at all (the baseline never answered,
     the judge never scored or scored everything the same): the decision is then

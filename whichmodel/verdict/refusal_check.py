@@ -1,5 +1,8 @@
 """Measuring the refusal detector on labelled completions (XSTest's CSV format):
-precision, recall, F1 and the full/partial/compliance confusion matrix."""
+precision, recall, F1 and the full/partial/compliance confusion matrix; and the figure
+that counts, on models it was not fitted on: ``cross_validate`` holds out each file (one
+model's completions) in turn, fits the classifier on the others and checks the held-out
+file with it."""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from whichmodel.errors import WhichmodelError
+from whichmodel.verdict import refusal_model
 from whichmodel.verdict.refusal import FULL, PARTIAL, RefusalVerdict, detect
+from whichmodel.verdict.refusal_model import RefusalModel
 
 LABELS = {
     "2_full_refusal": FULL,
@@ -78,6 +83,12 @@ class CheckResult:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    def recall_of(self, true: str) -> float | None:
+        """Share of the ``true`` (full | partial) refusals detected as a refusal."""
+        row = self.confusion[true]
+        total = sum(row.values())
+        return (row[FULL] + row[PARTIAL]) / total if total else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "file": self.path,
@@ -86,21 +97,23 @@ class CheckResult:
             "precision": round(self.precision, 4),
             "recall": round(self.recall, 4),
             "f1": round(self.f1, 4),
+            "recall_full": self.recall_of(FULL),
+            "recall_partial": self.recall_of(PARTIAL),
             "binary": {"tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn},
             "confusion": self.confusion,
             "signals": dict(self.signals.most_common()),
         }
 
 
-def check_file(path: Path | str) -> CheckResult:
-    """Run :func:`detect` (text only, no finish reason) on every ``completion`` of a CSV with
-    XSTest's ``final_label`` column and count the outcomes."""
+def read_labelled(path: Path | str) -> list[tuple[str, str]]:
+    """(completion, true label: full | partial | compliance) of every row of a CSV with
+    XSTest's ``completion`` and ``final_label`` columns."""
     path = Path(path)
     hint = "pass a CSV with `completion` and `final_label` columns (XSTest's format)"
     if not path.is_file():
         what = "is a directory" if path.is_dir() else "does not exist"
         raise RefusalCheckError(f"{path} {what}: {hint}.")
-    result = CheckResult(str(path))
+    rows = []
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
@@ -121,11 +134,49 @@ def check_file(path: Path | str) -> CheckResult:
                         f"{path}: row {number} (line {reader.line_num}) has final_label "
                         f"{label!r}; expected one of {', '.join(sorted(LABELS))}."
                     )
-                result.add(LABELS[label], detect(row.get("completion") or ""))
+                rows.append((row.get("completion") or "", LABELS[label]))
     except UnicodeDecodeError as exc:
         raise RefusalCheckError(f"{path} is not UTF-8 text ({exc.reason}): {hint}.") from exc
     except csv.Error as exc:
         raise RefusalCheckError(f"{path} is not a readable CSV ({exc}): {hint}.") from exc
-    if not result.rows:
+    if not rows:
         raise RefusalCheckError(f"{path} has a header but no rows: {hint}.")
+    return rows
+
+
+_SHIPPED: Any = object()
+
+
+def check_file(path: Path | str, classifier: RefusalModel | None = _SHIPPED) -> CheckResult:
+    """Run :func:`detect` (text only, no finish reason) on every ``completion`` of the file
+    and count the outcomes (``classifier``: the shipped weights unless given; None: the
+    phrases alone)."""
+    result = CheckResult(str(path))
+    extra = {} if classifier is _SHIPPED else {"classifier": classifier}
+    for completion, label in read_labelled(path):
+        result.add(label, detect(completion, **extra))
     return result
+
+
+def cross_validate(paths: list[Path | str]) -> list[CheckResult]:
+    """Each file checked by a detector whose classifier was fitted on the other files only
+    (leave one file, i.e. one model, out). Needs two files or more."""
+    if len(paths) < 2:
+        raise RefusalCheckError(
+            "--cross-validate holds each file out in turn: pass two labelled files or more "
+            "(one per model)."
+        )
+    data = [read_labelled(p) for p in paths]
+    grams = [[refusal_model.grams(text) for text, _ in rows] for rows in data]
+    results = []
+    for held, path in enumerate(paths):
+        texts = [g for i, gs in enumerate(grams) if i != held for g in gs]
+        labels = [
+            label != "compliance" for i, rows in enumerate(data) if i != held for _, label in rows
+        ]
+        model = refusal_model.fit(texts, labels)
+        result = CheckResult(str(path))
+        for completion, label in data[held]:
+            result.add(label, detect(completion, classifier=model))
+        results.append(result)
+    return results

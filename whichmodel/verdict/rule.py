@@ -20,12 +20,19 @@ from whichmodel.verdict.measured import cannot_compare
 from whichmodel.verdict.models import (
     CategoryResult,
     Comparison,
+    JudgeControls,
     ModelSummary,
     PriceInfo,
     Recommendation,
     short,
 )
-from whichmodel.verdict.stats import Pair, correlation, non_inferiority, paired_comparison
+from whichmodel.verdict.stats import (
+    Pair,
+    correlation,
+    non_inferiority,
+    paired_comparison,
+    percentile_interval,
+)
 from whichmodel.verdict.summary import summaries_of
 
 
@@ -42,8 +49,10 @@ def recommend(
     error_margin: float,
     judge_mode: JudgeMode,
     check_margin: float,
+    max_p95_latency_ms: float | None,
     judge: str | None = None,
     judge_cost_usd: float | None = None,
+    controls: JudgeControls | None = None,
 ) -> Recommendation:
     """``rows``: one per (prompt, model) answer with keys model, prompt_id, status,
     cost_usd, latency_ms, refused, quality (None if unscored), output_tokens."""
@@ -82,6 +91,7 @@ def recommend(
             refusal_margin=refusal_margin,
             error_margin=error_margin,
             check_margin=check_margin,
+            max_p95_latency_ms=max_p95_latency_ms,
             pairwise=pairwise,
         )
         for cand in candidates
@@ -113,15 +123,23 @@ def recommend(
             refusal_margin=refusal_margin,
             error_margin=error_margin,
             check_margin=check_margin,
+            max_p95_latency_ms=max_p95_latency_ms,
             pairwise=pairwise,
         ),
         judge_mode=judge_mode,
         check_margin=check_margin,
+        max_p95_latency_ms=max_p95_latency_ms,
         order_consistency=consistent / judged if pairwise and judged else None,
         warnings=warnings,
     )
     decision, best, reasoning = _decide(comparisons, summaries, baseline, tolerance, pairwise)
     cause = cannot_compare(by_model, baseline, pairwise)
+    if cause is None and controls is not None and not controls.trusted:
+        cause = (
+            f"the judge failed its controls ({controls.passed}/{controls.total} passed: "
+            f"{'; '.join(controls.failures[:3])})"
+        )
+    common["judge_controls"] = controls
     if cause is not None:
         decision, best = "undecided", None
         reasoning = f"Keep {short(baseline)} for now: the run cannot compare the models ({cause})."
@@ -167,6 +185,7 @@ def _compare(
     refusal_margin: float,
     error_margin: float,
     check_margin: float,
+    max_p95_latency_ms: float | None = None,
     pairwise: bool = False,
 ) -> Comparison:
     """Paired intervals and the non-inferiority verdict of one candidate.
@@ -210,6 +229,30 @@ def _compare(
     elif open_checks and status == "qualifies":
         status = "undecided"
     reasons += failed + open_checks
+    latency = percentile_interval(
+        [
+            float(r["latency_ms"])
+            for r in by_model[cand]
+            if r["status"] == "ok" and r.get("latency_ms")
+        ]
+    )
+    if max_p95_latency_ms is not None and latency.estimate is not None:
+        limit = f"the {max_p95_latency_ms:,.0f} ms limit"
+        said = f"p95 latency {latency.estimate:,.0f} ms" + (
+            f" (95% CI {latency.low:,.0f} to {latency.high:,.0f} ms)"
+            if latency.low is not None and latency.high is not None
+            else ""
+        )
+        if latency.low is None or latency.high is None:
+            if latency.estimate > max_p95_latency_ms:
+                reasons.append(f"{said} above {limit} on too few answers to be sure")
+                status = "undecided" if status == "qualifies" else status
+        elif latency.low > max_p95_latency_ms:
+            reasons.append(f"{said} above {limit}")
+            status = "fails"
+        elif latency.high > max_p95_latency_ms:
+            reasons.append(f"{said} may be above {limit}")
+            status = "undecided" if status == "qualifies" else status
     if cand_s.error_rate > base_s.error_rate + error_margin + 1e-12:
         reasons.append(f"error rate {cand_s.error_rate:.1%} vs {base_s.error_rate:.1%}")
         status = "fails"
@@ -237,6 +280,7 @@ def _compare(
             1 for p in pairs if p.cand_refused and not p.base_refused
         ),
         check_changes=changes,
+        latency_p95_ms=latency,
         status=status,
         eligible=status == "qualifies",
         prompts_needed=verdict.prompts_needed if status == "undecided" else None,

@@ -296,3 +296,16 @@ def rate_change(diffs: Sequence[int], *, resamples: int = RESAMPLES, seed: int =
     return _percentile_interval(
         _mean_of(values, resamples, seed) * 100, float(values.mean() * 100), len(values)
     )
+
+
+def percentile_interval(
+    values: Sequence[float], q: float = 95, *, resamples: int = RESAMPLES, seed: int = SEED
+) -> Interval:
+    """The ``q``-th percentile of ``values`` with its 95% bootstrap interval."""
+    if not values:
+        return Interval(estimate=None)
+    data = np.asarray(values, dtype=float)
+    samples = _bootstrap(
+        len(data), resamples, seed, lambda idx: np.percentile(data[idx], q, axis=1)
+    )
+    return _percentile_interval(samples, float(np.percentile(data, q)), len(data))

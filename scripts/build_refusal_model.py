@@ -1,0 +1,40 @@
+"""Fit the refusal classifier's shipped weights on labelled completions.
+
+Run with: python scripts/build_refusal_model.py [DIR]
+(default DIR: tests/data/xstest, XSTest's human-labelled completions of five models).
+Writes whichmodel/data/refusal_model.json. Its figure on models it was not fitted on:
+whichmodel refusal-check --cross-validate DIR/completions_*.csv
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from whichmodel.verdict import refusal_model  # noqa: E402
+from whichmodel.verdict.refusal_check import read_labelled  # noqa: E402
+
+OUT = ROOT / "whichmodel" / "data" / "refusal_model.json"
+
+
+def main(folder: Path) -> None:
+    files = sorted(folder.glob("completions_*.csv"))
+    if not files:
+        raise SystemExit(f"No completions_*.csv in {folder}.")
+    rows = [row for f in files for row in read_labelled(f)]
+    model = refusal_model.fit(
+        [text for text, _ in rows], [label != "compliance" for _, label in rows]
+    )
+    OUT.write_text(json.dumps(model.to_json(), separators=(",", ":"), sort_keys=True) + "\n")
+    names = ", ".join(f.stem.removeprefix("completions_") for f in files)
+    print(
+        f"fitted on {len(rows)} completions ({names}); wrote {OUT} ({OUT.stat().st_size:,} bytes)"
+    )
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "data" / "xstest")

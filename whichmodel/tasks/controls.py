@@ -1,0 +1,148 @@
+"""The judge's controls: before a run's scores are trusted, the judge is shown answers
+whose order is known, built from the run's own prompts. For each of a few prompts a good
+answer (its reference, else the baseline's answer) is judged against a bad one (empty,
+another prompt's answer, cut to its first quarter, or its words shuffled), and the good
+one is judged a second time, never from the cache, to see that one answer gets one score.
+Pairwise runs compare the good and the bad answer in both orders. Every control is stored
+and priced as judge cost; ``verdict.controls`` decides whether the judge passed."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from whichmodel.agents.judge import JudgeAgent, PairwiseJudgeAgent
+from whichmodel.store import Store
+from whichmodel.tasks.calls import Calls
+
+KINDS = ("empty", "other", "shuffled", "truncated")
+SEED = 7
+
+
+def _good(prompt: Mapping[str, Any], row: Mapping[str, Any] | None) -> str | None:
+    if prompt.get("reference"):
+        return str(prompt["reference"])
+    if row and row["status"] == "ok" and (row.get("text") or "").strip():
+        return str(row["text"])
+    return None
+
+
+def _bad(kind: str, good: str, other: str | None, rng: random.Random) -> str | None:
+    words = good.split()
+    if kind == "empty":
+        return ""
+    if kind == "other":
+        return other if other and other.strip() != good.strip() else None
+    if len(words) < 8:  # too short to cut or shuffle into something surely worse
+        return None
+    if kind == "truncated":
+        return " ".join(words[: max(1, len(words) // 4)])
+    shuffled = words[:]
+    while shuffled == words:
+        rng.shuffle(shuffled)
+    return " ".join(shuffled)
+
+
+def control_items(
+    prompts: list[dict[str, Any]], baseline_rows: Mapping[str, Mapping[str, Any]], n: int
+) -> list[tuple[dict[str, Any], str, str, str]]:
+    """(prompt, kind, good answer, bad answer) for up to ``n`` prompts, chosen by a fixed
+    seed; each prompt gets the first kind, in turn, that its answers allow."""
+    rng = random.Random(SEED)
+    usable = [p for p in prompts if _good(p, baseline_rows.get(p["id"]))]
+    chosen = rng.sample(usable, min(n, len(usable)))
+    goods = [_good(p, baseline_rows.get(p["id"])) or "" for p in chosen]
+    items = []
+    for i, prompt in enumerate(chosen):
+        other = goods[(i + 1) % len(goods)] if len(goods) > 1 else None
+        for k in range(len(KINDS)):
+            kind = KINDS[(i + k) % len(KINDS)]
+            bad = _bad(kind, goods[i], other, rng)
+            if bad is not None:
+                items.append((prompt, kind, goods[i], bad))
+                break
+    return items
+
+
+def _answer(text: str) -> dict[str, Any]:
+    return {"text": text, "status": "ok", "tool_calls": None}
+
+
+async def run_controls(
+    run_id: str,
+    store: Store,
+    calls: Calls,
+    judge: JudgeAgent,
+    prompts: list[dict[str, Any]],
+    n: int,
+) -> None:
+    """Make and store the run's controls (none when it has them already)."""
+    if store.judge_controls(run_id):
+        return
+    roles = calls.roles
+    base = {r["prompt_id"]: r for r in store.responses(run_id) if r["model"] == roles.baseline}
+    position = 0
+
+    def save(
+        prompt: dict[str, Any],
+        kind: str,
+        scores: tuple[Any, Any],
+        passed: bool,
+        cost: float | None,
+        detail: dict[str, Any],
+    ) -> None:
+        nonlocal position
+        store.save_judge_control(
+            {
+                "run_id": run_id,
+                "position": position,
+                "prompt_id": prompt["id"],
+                "kind": kind,
+                "good_score": scores[0],
+                "other_score": scores[1],
+                "passed": int(passed),
+                "cost_usd": cost,
+                "detail": json.dumps(detail),
+            }
+        )
+        position += 1
+
+    for prompt, kind, good, bad in control_items(prompts, base, n):
+        detail = {"bad": bad[:300]}
+        if isinstance(judge, PairwiseJudgeAgent):
+            rows = {roles.baseline: _answer(good), roles.judge: _answer(bad)}
+            pair = await calls.compare(run_id, prompt, roles.judge, rows, judge)
+            save(
+                prompt,
+                f"pairwise:{kind}",
+                (None, pair["outcome"]),
+                pair["outcome"] == -1,
+                pair["cost_usd"],
+                detail,
+            )
+            continue
+        first = await calls.judge(run_id, prompt, roles.judge, _answer(good), judge)
+        worse = await calls.judge(run_id, prompt, roles.judge, _answer(bad), judge)
+        again = await calls.judge(run_id, prompt, roles.judge, _answer(good), judge, fresh=True)
+        g, b, r = first["quality"], worse["quality"], again["quality"]
+        costs = [first["cost_usd"], worse["cost_usd"], again["cost_usd"]]
+        known = None if None in costs else sum(costs)
+        save(
+            prompt,
+            f"ordering:{kind}",
+            (g, b),
+            g is not None and b is not None and g > b + 1e-9,
+            known,
+            detail,
+        )
+        bound = calls.settings.judge_repeat_bound
+        save(
+            prompt,
+            "repeat",
+            (g, r),
+            g is not None and r is not None and abs(g - r) <= bound,
+            None,
+            {},
+        )

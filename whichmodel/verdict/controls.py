@@ -1,0 +1,50 @@
+"""Did the judge pass its controls? Pure: the run's stored control rows in, a summary
+out. A judge that scores an empty, truncated, shuffled or off-topic answer as high as a
+good one, or the same answer far apart twice, has not shown that its scores mean
+anything, and a run does not decide from them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from whichmodel.verdict.models import JudgeControls
+
+BAD = {
+    "empty": "an empty answer",
+    "other": "the answer to another prompt",
+    "truncated": "the good answer cut to its first quarter",
+    "shuffled": "the good answer's words shuffled",
+}
+
+
+def _failure(row: Mapping[str, Any]) -> str:
+    kind = str(row["kind"])
+    good, other = row.get("good_score"), row.get("other_score")
+
+    def fmt(value: Any) -> str:
+        return "no score" if value is None else f"{value:.2f}"
+
+    if kind == "repeat":
+        return f"the same answer scored {fmt(good)} then {fmt(other)}"
+    what = BAD.get(kind.split(":", 1)[-1], kind)
+    if kind.startswith("pairwise"):
+        return f"{what} was not judged worse than a good answer in both orders"
+    return f"{what} scored {fmt(other)}, a good answer {fmt(good)}"
+
+
+def judge_controls(
+    rows: Sequence[Mapping[str, Any]], *, pass_share: float, skipped: bool = False
+) -> JudgeControls:
+    """The summary of a run's control rows; ``trusted`` is False when the judge passed
+    fewer than ``pass_share`` of them."""
+    if skipped:
+        return JudgeControls(skipped=True)
+    passed = sum(1 for r in rows if r["passed"])
+    total = len(rows)
+    return JudgeControls(
+        passed=passed,
+        total=total,
+        failures=[_failure(r) for r in rows if not r["passed"]],
+        trusted=not total or passed >= pass_share * total - 1e-9,
+    )
