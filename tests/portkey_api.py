@@ -9,6 +9,11 @@ reads -> ``success``, or ``failed`` when told to); ``GET /{id}/download`` answer
 pre-signed URL) serving the logs that match the filters as JSONL, with only the
 requested fields.
 
+Feedback (``/v1/feedback``): ``POST`` takes one feedback or a list (``trace_id`` string,
+``value`` integer -10..10, optional ``weight`` 0..1 and ``metadata`` object; anything else
+is a 400) and answers ``{status, message, feedback_ids}`` in the input's order;
+``PUT /v1/feedback/{id}`` updates value, weight and metadata of a stored one.
+
 Filters applied: ``time_of_generation_min`` / ``_max`` (on ``created_at``), ``ai_model``,
 ``metadata`` (every key equal). Every request must carry ``x-portkey-api-key``;
 a wrong key gets 401. All requests are recorded.
@@ -73,6 +78,7 @@ class PortkeyAPI:
     fail_exports: bool = False
     exports: dict[str, Export] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
+    feedback: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -139,7 +145,46 @@ class PortkeyAPI:
                 if export.status != "success":
                     return 409, {"message": f"export is {export.status}"}
                 return 200, {"signed_url": f"{self.url}/signed/{export.id}.jsonl"}
+        if parts[:2] == ["v1", "feedback"]:
+            return self.handle_feedback(method, parts[2] if len(parts) > 2 else None, body)
         return 404, {"message": f"no route {method} {path}"}
+
+    def handle_feedback(self, method: str, feedback_id: str | None, body: Any) -> tuple[int, Any]:
+        def invalid(item: Any, update: bool = False) -> str | None:
+            if not isinstance(item, dict):
+                return "a feedback is an object"
+            if not update and not (isinstance(item.get("trace_id"), str) and item["trace_id"]):
+                return "trace_id is required"
+            value = item.get("value")
+            if not isinstance(value, int) or isinstance(value, bool) or not -10 <= value <= 10:
+                return "value must be an integer from -10 to 10"
+            weight = item.get("weight", 1.0)
+            if not isinstance(weight, int | float) or not 0 <= weight <= 1:
+                return "weight must be from 0 to 1"
+            if not isinstance(item.get("metadata", {}), dict):
+                return "metadata must be an object"
+            return None
+
+        if method == "POST" and feedback_id is None:
+            items = body if isinstance(body, list) else [body]
+            errors = [e for e in map(invalid, items) if e]
+            if errors or not items:
+                return 400, {"status": "failure", "message": errors[0] if errors else "empty"}
+            ids = []
+            for item in items:
+                new_id = f"fb-{next(self._ids)}"
+                self.feedback[new_id] = {"weight": 1.0, "metadata": {}, **item}
+                ids.append(new_id)
+            return 200, {"status": "success", "message": "feedback saved", "feedback_ids": ids}
+        if method == "PUT" and feedback_id is not None:
+            if feedback_id not in self.feedback:
+                return 404, {"status": "failure", "message": f"no feedback {feedback_id}"}
+            error = invalid(body, update=True)
+            if error:
+                return 400, {"status": "failure", "message": error}
+            self.feedback[feedback_id].update(body)
+            return 200, {"status": "success", "message": "updated", "feedback_ids": [feedback_id]}
+        return 404, {"message": "no route"}
 
     def export_file(self, export_id: str) -> bytes:
         export = self.exports[export_id]

@@ -185,6 +185,11 @@ class Settings(BaseSettings):
     cache: bool = True
     """Reuse stored answers and judgments for identical requests (no call, no cost)."""
     portkey_cache: dict[str, Any] | None = None
+    portkey_metadata: dict[str, str] = Field(default_factory=dict)
+    """Your own Portkey metadata on every call (e.g. team, app, environment), merged with
+    ``PORTKEY_METADATA`` and whichmodel's keys (run_id, prompt_id, model, role)."""
+    trace_prefix: str | None = None
+    """Put before every call's trace id (default: ``PORTKEY_TRACE_ID`` when set)."""
     """Portkey cache config, e.g. ``{"mode": "simple"}`` (on gateways that have a cache)."""
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     models: dict[str, ModelSettings] = Field(default_factory=dict)

@@ -5,7 +5,8 @@ import pytest
 
 from whichmodel.config import load_settings
 from whichmodel.errors import ConfigError
-from whichmodel.portkey.wire import call_context, llm_config, parse_model
+from whichmodel.portkey.context import call_context
+from whichmodel.portkey.wire import llm_config, parse_model
 
 
 def build(model, settings=None):
@@ -94,6 +95,6 @@ def test_call_context_is_per_task():
         assert outer.metadata == {"run_id": "r", "prompt_id": "p", "role": "judge"}
         with call_context(trace_id="t2") as inner:
             assert inner.trace_id == "t2"
-        from whichmodel.portkey.wire import _request_hook_headers
+        from whichmodel.portkey.context import request_tags
 
-        assert _request_hook_headers()["x-portkey-trace-id"] == outer.trace_id
+        assert request_tags()["x-portkey-trace-id"] == outer.trace_id

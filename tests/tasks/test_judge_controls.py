@@ -12,12 +12,14 @@ from tests.fakes import score_json
 from whichmodel.agents.candidate import make_candidate
 from whichmodel.agents.judge import make_judge, make_pairwise_judge
 from whichmodel.config import load_settings
+from whichmodel.errors import NoDataError
 from whichmodel.report.answers import verdict_answer
 from whichmodel.report.html import render_html
 from whichmodel.results.run_report import run_report
 from whichmodel.store import Store
 from whichmodel.tasks.controls import control_items
 from whichmodel.tasks.evaluation import evaluate_async
+from whichmodel.tasks.feedback import push_feedback
 
 BASE = "portkey/openai/gpt-4o-mini"
 CAND = "portkey/google/gemini-2.0-flash-lite"
@@ -113,6 +115,9 @@ async def test_a_constant_judge_fails_its_controls_and_decides_nothing(store):
     assert "an empty answer scored 0.70, a good answer 0.70" in rec.judge_controls.failures
     assert "Judge controls: 4/8 passed." in verdict_answer(rec)
     assert store.run(rec.run_id)["status"] == "failed"
+    # scores of a judge that failed its controls are not sent to Portkey as feedback
+    with pytest.raises(NoDataError, match="failed its controls"):
+        push_feedback(store, rec.run_id, url="http://127.0.0.1:9/v1", api_key="pk")
 
 
 async def test_a_judge_that_prefers_the_bad_answer_decides_nothing(store):

@@ -18,7 +18,8 @@ from langroid.language_models.base import LLMMessage
 from langroid.utils.object_registry import ObjectRegistry
 
 from whichmodel.config import default
-from whichmodel.portkey.wire import current_call, harden_llm
+from whichmodel.portkey.context import current_call
+from whichmodel.portkey.wire import harden_llm
 
 
 class EmptyReply(Exception):

@@ -34,7 +34,7 @@ from langroid.language_models.base import (
 from whichmodel.agents.base import AgentConfig, EmptyReply, StatelessAgent
 from whichmodel.config import default
 from whichmodel.history.items import content_text
-from whichmodel.portkey.wire import current_call
+from whichmodel.portkey.context import current_call
 
 SAMPLING = ("temperature", "top_p", "stop", "seed")
 

@@ -64,6 +64,14 @@ def report_cmd(
             help="Share of traffic canary.json sends to the new model (0.1).",
         ),
     ] = None,
+    push_feedback: Annotated[
+        bool,
+        typer.Option(
+            "--push-feedback",
+            help="Send each judged answer's score to Portkey as feedback on its call's trace "
+            "(PORTKEY_API_KEY; sent once, changed scores updated).",
+        ),
+    ] = False,
     html_file: Annotated[
         Path | None,
         typer.Option(
@@ -133,6 +141,13 @@ def report_cmd(
 
         for line in deploy(rec, settings, portkey_configs, canary_share):
             out.print(line, highlight=False)
+    if push_feedback:
+        from whichmodel.tasks.feedback import push_feedback as push
+
+        with err_console.status("Sending feedback to Portkey..."):
+            pushed = push(store, run["id"])
+        for line in pushed.lines():
+            out.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command("refusal-check")

@@ -1,9 +1,7 @@
 """``portkey/<provider>/<model>`` -> one Langroid ``OpenAIGPTConfig`` (the only factory).
 
-Also the per-call context: every request carries its own Portkey trace id and
-metadata (run, prompt, role) although agents are reused across calls. Agents are
-shared, so per-call headers travel in a ``ContextVar`` and an httpx event hook
-adds them to the outgoing request and records the gateway's response headers.
+Its HTTP clients' event hooks put each call's tags (``context``) on the outgoing request
+and record the gateway's response headers and the answer as sent.
 """
 
 from __future__ import annotations
@@ -14,15 +12,12 @@ import logging
 import os
 import re
 import ssl
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from whichmodel.config import DEFAULT_CONTEXT_LENGTH, HOSTED_PORTKEY_URL, Settings
 from whichmodel.errors import ConfigError
+from whichmodel.portkey.context import current_call, read_reply, request_tags
 
 if TYPE_CHECKING:
     from langroid.language_models.openai_gpt import OpenAIGPTConfig
@@ -85,54 +80,6 @@ def parse_model(model: str | ModelRef, settings: Settings | None = None) -> Mode
     return ref
 
 
-# ---------------------------------------------------------------- per-call context
-
-
-@dataclass
-class CallContext:
-    """What one provider call carries to Portkey, and what comes back in headers."""
-
-    trace_id: str
-    metadata: dict[str, str]
-    response_headers: dict[str, str] = field(default_factory=dict)
-    status_code: int | None = None
-    attempts: int = 0
-    """HTTP requests sent for this call (1 + the retries the client made)."""
-    empty_reply: str | None = None
-    """Set when the last answer held no answer at all ("no choices", "null content"):
-    Langroid reads both as an empty text, which would look like a refusal."""
-    reply: dict[str, Any] | None = None
-    """The last answer's first choice as the provider sent it (tool-call arguments as
-    raw strings: Langroid parses and repairs them)."""
-
-
-_current_call: ContextVar[CallContext | None] = ContextVar("whichmodel_call", default=None)
-
-
-@contextmanager
-def call_context(trace_id: str | None = None, **metadata: Any) -> Iterator[CallContext]:
-    """Tag the provider calls made inside this block (per asyncio task)."""
-    ctx = CallContext(
-        trace_id=trace_id or uuid.uuid4().hex,
-        metadata={k: str(v) for k, v in metadata.items() if v is not None},
-    )
-    token = _current_call.set(ctx)
-    try:
-        yield ctx
-    finally:
-        _current_call.reset(token)
-
-
-def _request_hook_headers() -> dict[str, str]:
-    ctx = _current_call.get()
-    if ctx is None:
-        return {}
-    return {
-        "x-portkey-trace-id": ctx.trace_id,
-        "x-portkey-metadata": json.dumps(ctx.metadata, separators=(",", ":")),
-    }
-
-
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     """One verified TLS context for every client: loading the CA bundle costs ~25 ms
@@ -153,46 +100,20 @@ def _is_chat_answer(response: Any) -> bool:
     )
 
 
-def read_reply(ctx: CallContext, body: bytes) -> None:
-    """Record a chat completion's first choice as sent, and what is missing from one
-    that answers nothing: "no choices", or "null content" (no text, no tool call)."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return
-    if not isinstance(data, dict) or "choices" not in data:
-        return
-    choices = data["choices"]
-    if not choices:
-        ctx.empty_reply = "no choices"
-        return
-    choice = choices[0] if isinstance(choices[0], dict) else {}
-    ctx.reply = choice
-    message = choice.get("message") or {}
-    if message.get("content") is None and not message.get("tool_calls"):
-        if not message.get("function_call"):
-            ctx.empty_reply = "null content"
-
-
-def current_call() -> CallContext | None:
-    """The tags and response facts of the provider call being made in this task."""
-    return _current_call.get()
-
-
 def _http_clients(timeout: float) -> tuple[Any, Any]:
     from langroid.language_models.httpx_compat import import_httpx
 
     httpx = import_httpx()
 
     def on_request(request: Any) -> None:
-        ctx = _current_call.get()
+        ctx = current_call()
         if ctx is not None:
             ctx.attempts += 1
-        for key, value in _request_hook_headers().items():
+        for key, value in request_tags(dict(request.headers)).items():
             request.headers[key] = value
 
     def on_response(response: Any) -> None:
-        ctx = _current_call.get()
+        ctx = current_call()
         if ctx is None:
             return
         ctx.status_code = response.status_code
@@ -202,7 +123,7 @@ def _http_clients(timeout: float) -> tuple[Any, Any]:
 
     def on_response_read(response: Any) -> None:
         on_response(response)
-        ctx = _current_call.get()
+        ctx = current_call()
         if ctx is not None and _is_chat_answer(response):
             response.read()
             read_reply(ctx, response.content)
@@ -212,7 +133,7 @@ def _http_clients(timeout: float) -> tuple[Any, Any]:
 
     async def aon_response(response: Any) -> None:
         on_response(response)
-        ctx = _current_call.get()
+        ctx = current_call()
         if ctx is not None and _is_chat_answer(response):
             await response.aread()
             read_reply(ctx, response.content)
@@ -306,6 +227,10 @@ def llm_config(
 
     # PortkeyParams reads PORTKEY_API_KEY / PORTKEY_VIRTUAL_KEY / ... itself.
     params = PortkeyParams(provider=ref.provider, base_url=gateway_url(ref, settings))
+    # the user's own tags on every call (merged per call with whichmodel's, see
+    # request_tags); PortkeyParams has already read PORTKEY_TRACE_ID/_METADATA
+    params.metadata = {**(params.metadata or {}), **settings.portkey_metadata} or None
+    params.trace_id = settings.trace_prefix or params.trace_id
     headers = configured_headers(ref, settings)
     if provider and provider.virtual_key:
         params.virtual_key = provider.virtual_key

@@ -272,6 +272,12 @@ class Store(Queries, HistoryWrites):
     def save_judge_control(self, row: dict[str, Any]) -> None:
         self._replace("judge_controls", {**row, "created_at": now()})
 
+    def save_feedback(self, rows: list[dict[str, Any]]) -> None:
+        """Feedback sent to Portkey (one row per answer; a new push replaces it)."""
+        with self._writing() as conn:
+            for row in rows:
+                self._insert(conn, "feedback", {**row, "pushed_at": now()}, replace=True)
+
     def save_judge_check(self, row: dict[str, Any]) -> None:
         self._replace("judge_checks", {**row, "created_at": now()})
 

@@ -256,3 +256,24 @@ def m006_judge_controls(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
+
+
+@migration
+def m007_feedback(db: sqlite_utils.Database) -> None:
+    # what was sent to Portkey as feedback on each judged answer's trace: pushing the
+    # run again sends only what is new and updates what changed
+    db["feedback"].create(
+        {
+            "run_id": str,
+            "prompt_id": str,
+            "model": str,
+            "trace_id": str,
+            "feedback_id": str,
+            "value": int,
+            "weight": float,
+            "metadata": str,  # JSON, as sent
+            "pushed_at": str,
+        },
+        pk=("run_id", "prompt_id", "model"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )

@@ -232,6 +232,30 @@ class Queries:
             r["detail"] = json.loads(r["detail"]) if r.get("detail") else {}
         return rows
 
+    def feedback_rows(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's answers that were judged, with what feedback needs: the trace the
+        call carried, where the answer came from, its checks, its score or preference."""
+        return list(
+            self.db.query(
+                "select r.prompt_id, r.model, r.trace_id, r.origin, r.checks, s.quality, "
+                "s.spread, w.outcome as preference "
+                "from responses r left join scores s on s.run_id = r.run_id and "
+                "s.prompt_id = r.prompt_id and s.model = r.model and s.status = 'scored' "
+                "left join pairwise w on w.run_id = r.run_id and w.prompt_id = r.prompt_id "
+                "and w.model = r.model and w.status = 'scored' "
+                "left join run_prompts rp on rp.run_id = r.run_id and rp.prompt_id = r.prompt_id "
+                "where r.run_id = ? and r.status = 'ok' order by rp.position, r.model",
+                [run_id],
+            )
+        )
+
+    def feedback_sent(self, run_id: str) -> dict[tuple[str, str], dict[str, Any]]:
+        """(prompt_id, model) -> the feedback already sent for that answer."""
+        return {
+            (r["prompt_id"], r["model"]): r
+            for r in self.db.query("select * from feedback where run_id = ?", [run_id])
+        }
+
     def judge_checks(self, judge: str | None = None) -> list[dict[str, Any]]:
         """Stored `judge-check` results (of ``judge``), newest first."""
         where, args = ("where judge = ?", [judge]) if judge else ("", [])

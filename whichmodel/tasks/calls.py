@@ -15,7 +15,7 @@ from typing import Any
 from whichmodel.agents.candidate import Answer, CandidateAgent
 from whichmodel.agents.judge import JudgeAgent, Judgment, Material, PairwiseJudgeAgent
 from whichmodel.config import Settings
-from whichmodel.portkey.wire import CallContext, call_context
+from whichmodel.portkey.context import CallContext, call_context
 from whichmodel.store import Store, cache_key
 from whichmodel.tasks.replay import answer_refusal, checks_of, replay_for
 from whichmodel.tasks.roles import Prices, Roles
