@@ -42,7 +42,7 @@ CAND = "portkey/google/gemini-2.0-flash-lite"
 JUDGE = "portkey/openai/gpt-4o"
 
 
-def make_results_db(path, prompts: int = 40):
+def make_results_db(path, prompts: int = 40, base: str = BASE, cand: str = CAND):
     """A database holding one finished run with known numbers.
 
     Baseline: $0.010 per answer, quality 0.80 everywhere. Candidate: $0.004 per answer,
@@ -63,24 +63,24 @@ def make_results_db(path, prompts: int = 40):
         }
         for i in range(prompts)
     )
-    settings = load_settings(baseline=BASE, candidates=[CAND], judge=JUDGE)
+    settings = load_settings(baseline=base, candidates=[cand], judge=JUDGE)
     run_id = "run0001"
     store.create_run(
         {
             "id": run_id,
-            "baseline": BASE,
-            "candidates": [CAND],
+            "baseline": base,
+            "candidates": [cand],
             "judge": JUDGE,
             "settings": redacted_settings(settings),
-            "prices": {m: {"known": True, "source": "genai-prices"} for m in (BASE, CAND)},
+            "prices": {m: {"known": True, "source": "genai-prices"} for m in (base, cand)},
         },
         ids,
     )
     math_seen = 0
     for i, pid in enumerate(ids):
-        for model, cost in ((BASE, 0.010), (CAND, 0.004)):
+        for model, cost in ((base, 0.010), (cand, 0.004)):
             quality = 0.80
-            if model == CAND and i % 2:
+            if model == cand and i % 2:
                 math_seen += 1
                 if math_seen <= prompts // 5:
                     quality = 0.70

@@ -288,8 +288,8 @@ def test_report_keep_writes_nothing(tmp_path, monkeypatch):
     out = tmp_path / "deploy"
     result = runner.invoke(app, ["report", "--db", str(db), "--portkey-configs", str(out)])
     assert result.exit_code == 0, result.output
-    assert "no Portkey configs written (nothing to deploy)" in result.output
-    assert not out.exists()
+    assert "no fallback or canary config written (nothing to deploy)" in result.output
+    assert not (out / "fallback.json").exists() and not (out / "canary.json").exists()
 
 
 @pytest.mark.parametrize(

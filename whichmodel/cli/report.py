@@ -56,6 +56,15 @@ def report_cmd(
             "that deploy a switch (no keys written).",
         ),
     ] = None,
+    route_by: Annotated[
+        str,
+        typer.Option(
+            "--route-by",
+            metavar="KEY",
+            help="With --portkey-configs: conditional.json routes on metadata.KEY (a prompt "
+            "metadata key your application sends; default: category).",
+        ),
+    ] = "category",
     canary_share: Annotated[
         float | None,
         typer.Option(
@@ -138,9 +147,13 @@ def report_cmd(
         print_recommendation(rec, console, by_category=by_category)
     if portkey_configs is not None:
         from whichmodel.portkey.deploy import deploy
+        from whichmodel.report.notes import routing_lines
+        from whichmodel.results.routing import routing_policy
 
-        for line in deploy(rec, settings, portkey_configs, canary_share):
-            out.print(line, highlight=False)
+        policy = routing_policy(store, run["id"], route_by)
+        lines = deploy(rec, settings, portkey_configs, canary_share, policy.routes, route_by)
+        for line in [*lines, *routing_lines(policy)]:
+            out.print(line, highlight=False, soft_wrap=True)
     if push_feedback:
         from whichmodel.tasks.feedback import push_feedback as push
 

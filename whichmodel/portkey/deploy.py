@@ -40,6 +40,7 @@ from whichmodel.portkey.wire import STRICT_COMPLIANCE, configured_headers, parse
 
 FALLBACK_FILE = "fallback.json"
 CANARY_FILE = "canary.json"
+CONDITIONAL_FILE = "conditional.json"
 FALLBACK_STATUS_CODES = (408, 429, 500, 502, 503, 504)
 """Answers of the recommended model that send the request on to the baseline: timeouts,
 rate limits and server errors (not 4xx request errors, which the baseline would repeat)."""
@@ -191,16 +192,61 @@ def write_configs(
         FALLBACK_FILE: fallback_config(rec, settings),
         CANARY_FILE: canary_config(rec, settings, share),
     }
-    folder = Path(directory)
-    if folder.exists() and not folder.is_dir():
-        raise ConfigError(f"{folder} is not a folder: pass a folder to --portkey-configs.")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _folder(directory)
     paths = []
     for name, config in configs.items():
         path = folder / name
         path.write_text(json.dumps(config, indent=2) + "\n")
         paths.append(path)
     return paths
+
+
+def target_name(model: str) -> str:
+    """A config target's name for ``model``: ``openai-gpt-4o-mini``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", model.removeprefix("portkey/")).strip("-")
+
+
+def conditional_config(
+    routes: Mapping[str, str], baseline: str, settings: Settings, route_by: str = "category"
+) -> dict[str, Any]:
+    """A conditional router on ``metadata.<route_by>``: each routed value to its model,
+    everything else (other values, no metadata) to the baseline. The application sends
+    the value in its ``x-portkey-metadata`` header."""
+    models = list(dict.fromkeys([baseline, *routes.values()]))
+    return {
+        "strategy": {
+            "mode": "conditional",
+            "conditions": [
+                {"query": {f"metadata.{route_by}": {"$eq": value}}, "then": target_name(model)}
+                for value, model in sorted(routes.items())
+            ],
+            "default": target_name(baseline),
+        },
+        "targets": [{"name": target_name(m), **target(m, settings)} for m in models],
+    }
+
+
+def write_conditional(
+    directory: Path | str,
+    routes: Mapping[str, str],
+    baseline: str,
+    settings: Settings,
+    route_by: str = "category",
+) -> Path:
+    """Write ``conditional.json`` into ``directory`` (created if needed)."""
+    config = conditional_config(routes, baseline, settings, route_by)
+    folder = _folder(directory)
+    path = folder / CONDITIONAL_FILE
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    return path
+
+
+def _folder(directory: Path | str) -> Path:
+    folder = Path(directory)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder} is not a folder: pass a folder to --portkey-configs.")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 # ---------------------------------------------------------------- using the files
@@ -275,23 +321,51 @@ def notes(rec: Any, settings: Settings) -> list[str]:
 
 
 def deploy(
-    rec: Mapping[str, Any], settings: Settings, folder: Path, share: float | None
+    rec: Mapping[str, Any],
+    settings: Settings,
+    folder: Path,
+    share: float | None,
+    routes: Mapping[str, str] | None = None,
+    route_by: str = "category",
 ) -> list[str]:
     """``report --portkey-configs``: a switch becomes ``fallback.json`` and ``canary.json``
-    in ``folder``; any other decision writes nothing (files left from an earlier run are
-    named). Returns what to tell the user, one line each."""
-    if not is_switch(rec):
-        old = [folder / n for n in (FALLBACK_FILE, CANARY_FILE) if (folder / n).exists()]
-        stale = f"; {', '.join(map(str, old))} are from an earlier run" if old else ""
-        return [
-            f"Run {rec['run_id']} recommends keeping {rec['baseline']}: no Portkey configs "
-            f"written (nothing to deploy){stale}."
+    in ``folder``; groups that switch on their own (``routes``) become
+    ``conditional.json``; nothing is written for what does not switch (files left from an
+    earlier run are named). Returns what to tell the user, one line each."""
+    lines = []
+    if is_switch(rec):
+        share = DEFAULT_CANARY_SHARE if share is None else share
+        fallback, canary = write_configs(folder, rec, settings, share)
+        lines += [
+            f"Portkey configs written: {fallback} ({rec['recommended_model']} first, "
+            f"{rec['baseline']} on failure), {canary} ({share * 100:g}% to "
+            f"{rec['recommended_model']}).",
+            *notes(rec, settings),
         ]
-    share = DEFAULT_CANARY_SHARE if share is None else share
-    fallback, canary = write_configs(folder, rec, settings, share)
-    return [
-        f"Portkey configs written: {fallback} ({rec['recommended_model']} first, "
-        f"{rec['baseline']} on failure), {canary} ({share * 100:g}% to "
-        f"{rec['recommended_model']}).",
-        *notes(rec, settings),
-    ]
+    else:
+        lines.append(
+            f"Run {rec['run_id']} recommends keeping {rec['baseline']}: no fallback or canary "
+            f"config written (nothing to deploy){_stale(folder, FALLBACK_FILE, CANARY_FILE)}."
+        )
+    if routes is None:
+        return lines
+    if routes:
+        path = write_conditional(folder, routes, rec["baseline"], settings, route_by)
+        sent = ", ".join(f"{value} -> {model}" for value, model in sorted(routes.items()))
+        lines.append(
+            f"Portkey routing config written: {path} (by metadata.{route_by}: {sent}; "
+            f"anything else -> {rec['baseline']})."
+        )
+    else:
+        lines.append(
+            f"No {route_by} switches on its own: no routing config written"
+            f"{_stale(folder, CONDITIONAL_FILE)}."
+        )
+    return lines
+
+
+def _stale(folder: Path, *names: str) -> str:
+    old = [str(folder / n) for n in names if (folder / n).exists()]
+    return (
+        f"; {', '.join(old)} {'are' if len(old) > 1 else 'is'} from an earlier run" if old else ""
+    )

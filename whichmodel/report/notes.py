@@ -8,6 +8,7 @@ from typing import Any
 
 from whichmodel.report.format import interval
 from whichmodel.verdict.models import JudgeControls, short
+from whichmodel.verdict.routing import RoutingPolicy
 
 
 def run_notes(rec: dict[str, Any]) -> list[str]:
@@ -40,3 +41,27 @@ def run_notes(rec: dict[str, Any]) -> list[str]:
         line = controls.text()
         notes.append(line[:1].upper() + line[1:] + ".")
     return notes
+
+
+def routing_lines(policy: RoutingPolicy) -> list[str]:
+    """The per-group routing policy and what it would have changed, in plain lines."""
+    if policy.unmeasured:
+        return [f"Routing by {policy.route_by}: nothing routed ({policy.unmeasured})."]
+    if not policy.routes:
+        decided = ", ".join(f"{g.category}: {g.decision}" for g in policy.groups) or "no groups"
+        return [
+            f"Routing by {policy.route_by}: no group switches on its own ({decided}); "
+            f"everything stays on {short(policy.baseline)}."
+        ]
+    sent = "; ".join(f"{value} -> {short(model)}" for value, model in sorted(policy.routes.items()))
+    lines = [f"Routing by {policy.route_by}: {sent}; anything else -> {short(policy.baseline)}."]
+    change = policy.change
+    if change is not None:
+        lines.append(
+            f"Mixed policy vs {short(policy.baseline)} alone, on the run's {policy.prompts} "
+            f"prompts ({policy.routed_prompts} routed): "
+            f"{change.cost_change_percent.text(label='cost')}, "
+            f"{change.quality_change_percent.text(label='quality')}, "
+            f"{change.refusal_change_points.text(' pts', label='refusals')}."
+        )
+    return lines

@@ -61,6 +61,17 @@ def answer_rows(store: Store, run_id: str, *, full: bool = False) -> list[dict[s
     return rows
 
 
+def grouped_rows(store: Store, run_id: str, group_by: str = "category") -> list[dict[str, Any]]:
+    """``answer_rows`` with each row's ``category`` set to its prompt's metadata value
+    ``group_by`` (``category``: the prompt's own category, unchanged)."""
+    rows = answer_rows(store, run_id)
+    if group_by != "category":
+        groups = store.prompt_groups(run_id, group_by)
+        for row in rows:
+            row["category"] = groups.get(row["prompt_id"])
+    return rows
+
+
 def run_prices(store: Store, run: dict[str, Any]) -> dict[str, PriceInfo]:
     """Which models had a known price, as recorded when the run started (runs made before
     that was recorded: the models with at least one priced answer)."""
@@ -92,10 +103,12 @@ def run_verdict(
     error_margin: float | None = None,
     check_margin: float | None = None,
     max_p95_latency_ms: float | None = None,
+    group_by: str = "category",
 ) -> Recommendation:
     """The verdict of the stored run ``run_id`` under its own rule, or under another
     ``tolerance`` / ``refusal_margin`` / ``error_margin`` / ``check_margin`` /
-    ``max_p95_latency_ms``. Makes no model calls."""
+    ``max_p95_latency_ms``; its per-group decisions by ``group_by`` (a prompt metadata
+    key; default the prompt's category). Makes no model calls."""
     run = find_run(store, run_id, "any")
     stored = run["settings"] or {}
     given = {
@@ -107,7 +120,7 @@ def run_verdict(
     }
     rule = {k: given[k] if given[k] is not None else stored.get(k, default(k)) for k in RULE}
     costs = store.judge_costs(run["id"])
-    rows = answer_rows(store, run["id"])
+    rows = grouped_rows(store, run["id"], group_by)
     controls = judge_controls(
         store.judge_controls(run["id"]),
         pass_share=stored.get("judge_control_pass", default("judge_control_pass")),

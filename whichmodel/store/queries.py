@@ -232,6 +232,19 @@ class Queries:
             r["detail"] = json.loads(r["detail"]) if r.get("detail") else {}
         return rows
 
+    def prompt_groups(self, run_id: str, key: str) -> dict[str, str]:
+        """The run's prompts by the value of metadata ``key`` (as its log carried it)."""
+        return {
+            r["id"]: str(r["value"])
+            for r in self.db.query(
+                "select p.id, json_extract(p.metadata, '$.' || json_quote(?)) as value "
+                "from prompts p join run_prompts rp on rp.prompt_id = p.id "
+                "where rp.run_id = ? and json_valid(p.metadata)",
+                [key, run_id],
+            )
+            if r["value"] is not None
+        }
+
     def feedback_rows(self, run_id: str) -> list[dict[str, Any]]:
         """The run's answers that were judged, with what feedback needs: the trace the
         call carried, where the answer came from, its checks, its score or preference."""
