@@ -7,6 +7,15 @@ Endpoints (non-streaming):
 - ``POST /v1/messages``          Anthropic; ``usage`` has ``input_tokens`` (excluding
   cache reads, as Anthropic counts), ``output_tokens``, ``cache_read_input_tokens``.
 - ``GET /v1/models``             a one-entry model list.
+- OpenAI Files: ``POST /v1/files`` (multipart: ``purpose`` and ``file``; 400 when one is
+  missing), ``GET /v1/files`` (newest first; ``purpose``, ``limit``, ``after``, ``order``),
+  ``GET /v1/files/{id}``, ``GET /v1/files/{id}/content`` (sent as
+  ``application/octet-stream``: the gateway refuses JSON-lines bodies sent as JSON),
+  ``DELETE /v1/files/{id}``. Files are kept in memory.
+- OpenAI Batch: ``POST /v1/batches`` (endpoint ``/v1/chat/completions``, window ``24h``,
+  an input file with purpose ``batch``), ``GET /v1/batches`` (newest first; ``limit``,
+  ``after``), ``GET /v1/batches/{id}``, ``POST /v1/batches/{id}/cancel``.
+- Unknown ids and routes: 404 in OpenAI's error shape.
 
 Behaviour by requested model name (the part after the last ``/``; segments can be
 combined, e.g. ``fake-slow-200-filter``):
@@ -36,17 +45,50 @@ Scripts win over the name convention. ``responder(body, path, headers)`` may ret
 Token counts are deterministic: one token per whitespace-separated word of all message
 texts (prompt) and of the answer (completion); ``cached_tokens`` comes from the script.
 
-Every request is recorded (:attr:`FakeProvider.requests`, :meth:`count`, :meth:`clear`)
-before its behaviour runs, so failed and retried calls are counted too.
+Every request is recorded (:attr:`FakeProvider.requests`, :meth:`count` by model, path and
+method, :meth:`clear`) before its behaviour runs, so failed and retried calls are counted
+too. An upload is recorded with ``{"purpose", "filename", "bytes"}`` as its body, not the
+file. :meth:`FakeProvider.reset` also forgets files and batches and resets the knobs.
+
+Batches: created ``validating``; each retrieve moves one on. It stays ``in_progress`` for
+``batch_polls`` retrieves, then ends on the next one, and only then are its lines answered
+(listing does not move a batch). Each input line
+``{"custom_id", "method": "POST", "url", "body"}`` is answered by :meth:`FakeProvider.answer`,
+the function behind the online route: the name convention and scripts apply (a script's
+``times`` counts lines too), ``fake-slow`` delays are skipped, and responders get the
+headers of the request that created the batch. Lines are not recorded as requests.
+Answers go to the output file as ``{"id": "batch_req_...", "custom_id", "response":
+{"status_code", "request_id", "body"}, "error": null}``; error answers (status >= 400) go
+to the error file the same way, and lines that are not valid with ``"response": null,
+"error": {"code", "message"}``. A cancel answers ``cancelling``; the next retrieve says
+``cancelled`` (no line answered). Knobs (attributes, read when a batch is created):
+
+=========================  ===============================================================
+``batch_polls = 0``        retrieves a batch stays ``in_progress`` (0: the first retrieve
+                           ends it)
+``batch_outcome = None``   None: ``completed``; ``"failed"``: ``failed`` with ``errors``
+                           ``{"data": [{"code", "message"}]}`` and no files; ``"expired"``:
+                           ``expired``, every line in the error file with code
+                           ``batch_expired``
+``batch_outcome_times``    None: the outcome for every batch; N: for the next N batches
+                           created, then back to None
+=========================  ===============================================================
+
+:attr:`FakeProvider.batches` (id -> :class:`BatchState`), :attr:`FakeProvider.files`
+(id -> bytes) and :attr:`FakeProvider.file_objects` (id -> file object) show the state;
+:meth:`FakeProvider.add_file` stores a file without HTTP.
 """
 
 from __future__ import annotations
 
+import email.message
 import itertools
 import json
 import re
 import threading
 import time
+import urllib.parse
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +98,11 @@ from typing import Any
 HOST = "127.0.0.1"
 OPENAI_PATH = "/v1/chat/completions"
 ANTHROPIC_PATH = "/v1/messages"
+FILES_PATH = "/v1/files"
+BATCHES_PATH = "/v1/batches"
+BATCH_ENDPOINTS = (OPENAI_PATH,)
+"""The ``endpoint`` values a batch may have (what the fake answers offline)."""
+BATCH_OUTCOMES = (None, "failed", "expired")
 
 Responder = Callable[[dict[str, Any], str, dict[str, str]], "str | dict[str, Any] | Reply"]
 
@@ -106,6 +153,23 @@ class RecordedRequest:
     @property
     def model(self) -> str | None:
         return self.body.get("model") if isinstance(self.body, dict) else None
+
+
+@dataclass
+class BatchState:
+    """One batch: ``info`` is the batch object as last answered; ``polls`` and ``outcome``
+    are the knobs' values when it was created; ``retrieves`` counts GET /v1/batches/{id}."""
+
+    info: dict[str, Any]
+    polls: int
+    outcome: str | None
+    headers: dict[str, str]  # of the creating request, passed to responders
+    retrieves: int = 0
+    cancelling: bool = False
+
+    @property
+    def status(self) -> str:
+        return str(self.info["status"])
 
 
 # ---------------------------------------------------------------- response bodies
@@ -233,6 +297,30 @@ def anthropic_body(
     }
 
 
+def _custom_id(line: bytes) -> str | None:
+    try:
+        request = json.loads(line)
+    except ValueError:
+        return None
+    return request.get("custom_id") if isinstance(request, dict) else None
+
+
+def _batch_line(
+    custom_id: str | None,
+    *,
+    response: dict[str, Any] | None = None,
+    error: dict[str, Any] | None = None,
+) -> bytes:
+    """One line of a batch's output or error file (newline included)."""
+    line = {
+        "id": f"batch_req_{uuid.uuid4().hex[:24]}",
+        "custom_id": custom_id,
+        "response": response,
+        "error": error,
+    }
+    return json.dumps(line).encode() + b"\n"
+
+
 def error_body(path: str, status: int, message: str) -> dict[str, Any]:
     kind = {
         400: "invalid_request_error",
@@ -244,6 +332,70 @@ def error_body(path: str, status: int, message: str) -> dict[str, Any]:
     if path == ANTHROPIC_PATH:
         return {"type": "error", "error": {"type": kind, "message": message}}
     return {"error": {"message": message, "type": kind, "param": None, "code": str(status)}}
+
+
+def _not_found(kind: str, object_id: str) -> tuple[int, dict[str, Any]]:
+    return 404, error_body("", 404, f"No such {kind} object: {object_id}")
+
+
+def _bad_request(message: str) -> tuple[int, dict[str, Any]]:
+    return 400, error_body("", 400, message)
+
+
+def parse_multipart(content_type: str, data: bytes) -> dict[str, tuple[str | None, bytes]]:
+    """The parts of a multipart/form-data body: form name -> (filename, content bytes).
+    Empty when the content type is not multipart or has no boundary."""
+    header = email.message.Message()
+    header["content-type"] = content_type
+    boundary = header.get_param("boundary")
+    if header.get_content_type() != "multipart/form-data" or not isinstance(boundary, str):
+        return {}
+    parts: dict[str, tuple[str | None, bytes]] = {}
+    for chunk in data.split(b"--" + boundary.encode())[1:]:
+        if chunk.startswith(b"--"):  # the closing delimiter
+            break
+        head, sep, content = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        part = email.message.Message()
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            name, colon, value = line.partition(":")
+            if colon:
+                part[name.strip()] = value.strip()
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str):
+            filename = part.get_param("filename", header="content-disposition")
+            parts[name] = (
+                filename if isinstance(filename, str) else None,
+                content.removesuffix(b"\r\n"),
+            )
+    return parts
+
+
+def _list_page(
+    items: list[dict[str, Any]], query: dict[str, str], default_limit: int
+) -> tuple[int, dict[str, Any]]:
+    """OpenAI's cursor page over ``items`` (already in order): ``limit`` and ``after``."""
+    try:
+        limit = int(query.get("limit", default_limit))
+    except ValueError:
+        return _bad_request(f"Invalid 'limit': {query['limit']!r}")
+    if not 1 <= limit <= 10_000:
+        return _bad_request(f"Invalid 'limit': {limit} (1 to 10000)")
+    after = query.get("after")
+    if after:
+        ids = [item["id"] for item in items]
+        if after not in ids:
+            return _bad_request(f"Invalid 'after': no object {after!r}")
+        items = items[ids.index(after) + 1 :]
+    page = items[:limit]
+    return 200, {
+        "object": "list",
+        "data": page,
+        "has_more": len(items) > limit,
+        "first_id": page[0]["id"] if page else None,
+        "last_id": page[-1]["id"] if page else None,
+    }
 
 
 # ---------------------------------------------------------------- model-name convention
@@ -345,6 +497,16 @@ class FakeProvider:
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._scripts: dict[str | None, _Script] = {}
+        self._batch_lock = threading.RLock()  # files and batches
+        self.files: dict[str, bytes] = {}
+        """Stored file contents by id (uploads and batch outputs)."""
+        self.file_objects: dict[str, dict[str, Any]] = {}
+        """The OpenAI file object of each stored file, by id."""
+        self.batches: dict[str, BatchState] = {}
+        """Every batch created, by id, oldest first."""
+        self.batch_polls = 0
+        self.batch_outcome: str | None = None
+        self.batch_outcome_times: int | None = None
         self._server = ThreadingHTTPServer((HOST, port), _make_handler(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -420,10 +582,18 @@ class FakeProvider:
             self._scripts[model] = _Script(behavior, times)
 
     def reset(self) -> None:
-        """Forget scripts and recorded requests."""
+        """Forget scripts, recorded requests, files and batches; the batch knobs go back
+        to their defaults."""
         with self._lock:
             self._scripts.clear()
             self._requests.clear()
+        with self._batch_lock:
+            self.files.clear()
+            self.file_objects.clear()
+            self.batches.clear()
+            self.batch_polls = 0
+            self.batch_outcome = None
+            self.batch_outcome_times = None
 
     def _behavior_for(self, model: str | None) -> Behavior:
         with self._lock:
@@ -437,6 +607,324 @@ class FakeProvider:
                         del self._scripts[key]
                 return script.behavior
         return behavior_from_model(model)
+
+    # -- answering -------------------------------------------------------------------
+    def answer(
+        self,
+        body: Any,
+        path: str,
+        headers: dict[str, str] | None = None,
+        *,
+        delay: bool = True,
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """The answer to one chat request (``path`` is ``/v1/chat/completions`` or
+        ``/v1/messages``): (status, JSON body, extra response headers). Consumes scripts
+        like a request on the wire; the ``delay`` of a behaviour is slept only if
+        ``delay``. Both the HTTP route and batch lines answer with this."""
+        headers = headers or {}
+        if path not in (OPENAI_PATH, ANTHROPIC_PATH):
+            return 404, error_body(path, 404, f"no route {path}"), {}
+        if not isinstance(body, dict):
+            return 400, error_body(path, 400, "the body is not a JSON object"), {}
+        if body.get("stream"):
+            return 400, error_body(path, 400, "the fake provider does not stream"), {}
+        if path == ANTHROPIC_PATH and "max_tokens" not in body:
+            return 400, error_body(path, 400, "max_tokens: Field required"), {}
+        model = str(body.get("model", ""))
+        behavior = self._behavior_for(model)
+        if delay and behavior.delay_ms:
+            time.sleep(behavior.delay_ms / 1000)
+        if behavior.status >= 400:
+            extra = {}
+            if behavior.retry_after is not None:
+                extra["retry-after"] = f"{behavior.retry_after:g}"
+            message = f"fake {behavior.status} for {model}"
+            return behavior.status, error_body(path, behavior.status, message), extra
+        reply: str | dict[str, Any] | Reply
+        if behavior.responder is not None:
+            reply = behavior.responder(body, path, headers)
+        else:
+            text = behavior.text
+            if text is None:
+                text = f"echo: {last_user_text(body)}"
+            tools = offered_tools(body) if behavior.tools else []
+            calls: tuple[tuple[str, dict[str, Any]], ...] = ()
+            if tools:
+                name, schema = tools[0]
+                args = instance_of(schema) if behavior.tools == "fit" else {}
+                calls, text = ((name, args),), ""
+            elif behavior.json:
+                text = json_answer(body, text) or text
+            reply = Reply(
+                text,
+                finish=behavior.finish,
+                cached_tokens=behavior.cached_tokens,
+                tool_calls=calls,
+            )
+        if isinstance(reply, dict):
+            return behavior.status, reply, {}
+        if isinstance(reply, str):
+            reply = Reply(reply, finish=behavior.finish, cached_tokens=behavior.cached_tokens)
+        make = anthropic_body if path == ANTHROPIC_PATH else openai_body
+        prompt = reply.prompt_tokens
+        if prompt is None:
+            prompt = _words(prompt_text(body))
+        answer = make(
+            reply.text,
+            model,
+            finish=reply.finish,
+            prompt_tokens=prompt,
+            completion_tokens=reply.completion_tokens,
+            cached_tokens=reply.cached_tokens,
+            tool_calls=reply.tool_calls,
+        )
+        return behavior.status, answer, {}
+
+    # -- files ----------------------------------------------------------------------
+    def add_file(self, data: bytes, filename: str, purpose: str) -> dict[str, Any]:
+        """Store a file as an upload would; its OpenAI file object."""
+        info = {
+            "id": f"file-{uuid.uuid4().hex[:24]}",
+            "object": "file",
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": filename,
+            "purpose": purpose,
+            "status": "processed",
+            "status_details": None,
+        }
+        with self._batch_lock:
+            self.files[info["id"]] = data
+            self.file_objects[info["id"]] = info
+        return info
+
+    def _upload(
+        self,
+        purpose: tuple[str | None, bytes] | None,
+        upload: tuple[str | None, bytes] | None,
+    ) -> tuple[int, dict[str, Any]]:
+        if purpose is None or not purpose[1].strip():
+            return _bad_request("Missing required parameter: 'purpose'.")
+        if upload is None:
+            return _bad_request("Missing required parameter: 'file'.")
+        name = upload[0] or "upload"
+        return 200, self.add_file(upload[1], name, purpose[1].decode().strip())
+
+    def _list_files(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        with self._batch_lock:
+            items = list(self.file_objects.values())
+        if query.get("purpose"):
+            items = [f for f in items if f["purpose"] == query["purpose"]]
+        if query.get("order", "desc") == "desc":
+            items.reverse()
+        return _list_page(items, query, 10_000)
+
+    def _file_info(self, file_id: str) -> tuple[int, dict[str, Any]]:
+        info = self.file_objects.get(file_id)
+        return (200, info) if info is not None else _not_found("File", file_id)
+
+    def _delete_file(self, file_id: str) -> tuple[int, dict[str, Any]]:
+        with self._batch_lock:
+            if file_id not in self.files:
+                return _not_found("File", file_id)
+            del self.files[file_id]
+            del self.file_objects[file_id]
+        return 200, {"id": file_id, "object": "file", "deleted": True}
+
+    # -- batches --------------------------------------------------------------------
+    def _create_batch(self, body: Any, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if not isinstance(body, dict):
+            return _bad_request("the body is not a JSON object")
+        for key in ("input_file_id", "endpoint", "completion_window"):
+            if not body.get(key):
+                return _bad_request(f"Missing required parameter: '{key}'.")
+        if body["endpoint"] not in BATCH_ENDPOINTS:
+            return _bad_request(
+                f"Invalid 'endpoint': {body['endpoint']!r} (the fake batches "
+                f"{', '.join(BATCH_ENDPOINTS)})"
+            )
+        if body["completion_window"] != "24h":
+            return _bad_request("Invalid 'completion_window': only '24h' is supported.")
+        with self._batch_lock:
+            source = self.file_objects.get(body["input_file_id"])
+            if source is None:
+                return _not_found("File", body["input_file_id"])
+            if source["purpose"] != "batch":
+                return _bad_request(
+                    f"Invalid 'input_file_id': the file's purpose is {source['purpose']!r}, "
+                    "not 'batch'."
+                )
+            if self.batch_outcome not in BATCH_OUTCOMES:
+                raise ValueError(f"batch_outcome {self.batch_outcome!r} not in {BATCH_OUTCOMES}")
+            outcome = self.batch_outcome
+            if self.batch_outcome_times is not None:
+                self.batch_outcome_times -= 1
+                if self.batch_outcome_times <= 0:
+                    self.batch_outcome, self.batch_outcome_times = None, None
+            now = int(time.time())
+            info: dict[str, Any] = {
+                "id": f"batch_{uuid.uuid4().hex[:24]}",
+                "object": "batch",
+                "endpoint": body["endpoint"],
+                "errors": None,
+                "input_file_id": body["input_file_id"],
+                "completion_window": body["completion_window"],
+                "status": "validating",
+                "output_file_id": None,
+                "error_file_id": None,
+                "created_at": now,
+                "in_progress_at": None,
+                "expires_at": now + 24 * 3600,
+                "finalizing_at": None,
+                "completed_at": None,
+                "failed_at": None,
+                "expired_at": None,
+                "cancelling_at": None,
+                "cancelled_at": None,
+                "request_counts": {"total": 0, "completed": 0, "failed": 0},
+                "metadata": body.get("metadata"),
+            }
+            self.batches[info["id"]] = BatchState(info, max(self.batch_polls, 0), outcome, headers)
+            return 200, dict(info)
+
+    def _list_batches(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        with self._batch_lock:
+            items = [dict(state.info) for state in reversed(self.batches.values())]
+        return _list_page(items, query, 20)
+
+    def _retrieve_batch(self, batch_id: str) -> tuple[int, dict[str, Any]]:
+        """A retrieve moves the batch on: in_progress for ``polls`` retrieves, then its end."""
+        with self._batch_lock:
+            state = self.batches.get(batch_id)
+            if state is None:
+                return _not_found("Batch", batch_id)
+            state.retrieves += 1
+            info, now = state.info, int(time.time())
+            if state.status in ("validating", "in_progress", "cancelling"):
+                if state.cancelling:
+                    info.update(status="cancelled", cancelled_at=now)
+                elif state.retrieves <= state.polls:
+                    info["status"] = "in_progress"
+                    info["in_progress_at"] = info["in_progress_at"] or now
+                else:
+                    self._finish_batch(state)
+            return 200, dict(info)
+
+    def _cancel_batch(self, batch_id: str) -> tuple[int, dict[str, Any]]:
+        with self._batch_lock:
+            state = self.batches.get(batch_id)
+            if state is None:
+                return _not_found("Batch", batch_id)
+            if state.status not in ("validating", "in_progress", "cancelling"):
+                return _bad_request(f"Cannot cancel a batch with status {state.status!r}.")
+            state.cancelling = True
+            state.info.update(status="cancelling", cancelling_at=int(time.time()))
+            return 200, dict(state.info)
+
+    def _finish_batch(self, state: BatchState) -> None:
+        info, now = state.info, int(time.time())
+        if state.outcome == "failed":
+            info.update(
+                status="failed",
+                failed_at=now,
+                errors={
+                    "object": "list",
+                    "data": [
+                        {
+                            "code": "fake_failure",
+                            "message": "The fake provider was told to fail this batch.",
+                            "param": None,
+                            "line": None,
+                        }
+                    ],
+                },
+            )
+            return
+        data = self.files.get(info["input_file_id"], b"")
+        lines = [line for line in data.splitlines() if line.strip()]
+        if not lines:
+            info.update(
+                status="failed",
+                failed_at=now,
+                errors={
+                    "object": "list",
+                    "data": [
+                        {
+                            "code": "empty_file",
+                            "message": "The batch input file is empty.",
+                            "param": None,
+                            "line": None,
+                        }
+                    ],
+                },
+            )
+            return
+        info["in_progress_at"] = info["in_progress_at"] or now
+        out: list[bytes] = []
+        errors: list[bytes] = []
+        for line in lines:
+            if state.outcome == "expired":
+                custom_id = _custom_id(line)
+                errors.append(
+                    _batch_line(
+                        custom_id,
+                        error={
+                            "code": "batch_expired",
+                            "message": "This request could not be executed before the "
+                            "completion window expired.",
+                        },
+                    )
+                )
+            else:
+                ok, result = self._batch_answer(line, info["endpoint"], state.headers)
+                (out if ok else errors).append(result)
+        if out:
+            name = f"{info['id']}_output.jsonl"
+            info["output_file_id"] = self.add_file(b"".join(out), name, "batch_output")["id"]
+        if errors:
+            name = f"{info['id']}_error.jsonl"
+            info["error_file_id"] = self.add_file(b"".join(errors), name, "batch_output")["id"]
+        info["request_counts"] = {
+            "total": len(lines),
+            "completed": len(out),
+            "failed": len(errors),
+        }
+        if state.outcome == "expired":
+            info.update(status="expired", expired_at=now)
+        else:
+            info.update(status="completed", finalizing_at=now, completed_at=now)
+
+    def _batch_answer(
+        self, line: bytes, endpoint: str, headers: dict[str, str]
+    ) -> tuple[bool, bytes]:
+        """(succeeded, output line) for one input line."""
+        try:
+            request = json.loads(line)
+        except ValueError:
+            return False, _batch_line(
+                None, error={"code": "invalid_json", "message": "The line is not valid JSON."}
+            )
+        if not isinstance(request, dict):
+            return False, _batch_line(
+                None, error={"code": "invalid_request", "message": "The line is not an object."}
+            )
+        custom_id = request.get("custom_id")
+        problem = None
+        if not isinstance(custom_id, str) or not custom_id:
+            problem = "Missing required parameter: 'custom_id'."
+        elif request.get("method") != "POST":
+            problem = f"Invalid 'method': {request.get('method')!r} (only 'POST')."
+        elif request.get("url") != endpoint:
+            problem = f"Invalid 'url': {request.get('url')!r} (the batch's is {endpoint!r})."
+        elif not isinstance(request.get("body"), dict):
+            problem = "Missing required parameter: 'body'."
+        if problem:
+            return False, _batch_line(
+                custom_id, error={"code": "invalid_request", "message": problem}
+            )
+        status, body, _ = self.answer(request["body"], endpoint, headers, delay=False)
+        response = {"status_code": status, "request_id": f"req_fake_{next(_ids)}", "body": body}
+        return status < 400, _batch_line(custom_id, response=response)
 
     # -- recording ------------------------------------------------------------------
     @property
@@ -453,11 +941,16 @@ class FakeProvider:
         with self._lock:
             self._requests.clear()
 
-    def count(self, model: str | None = None, path: str | None = None) -> int:
+    def count(
+        self, model: str | None = None, path: str | None = None, method: str | None = None
+    ) -> int:
+        """Recorded requests, filtered by model, path (no query string) and HTTP method."""
         return sum(
             1
             for r in self.requests
-            if (model is None or r.model == model) and (path is None or r.path == path)
+            if (model is None or r.model == model)
+            and (path is None or r.path == path)
+            and (method is None or r.method == method.upper())
         )
 
     def _record(self, request: RecordedRequest) -> None:
@@ -477,42 +970,58 @@ def _make_handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
 
         def _read_body(self) -> bytes:
             if self.headers.get("transfer-encoding", "").lower() == "chunked":
-                data = b""
+                chunks: list[bytes] = []
                 while True:
                     size = int(self.rfile.readline().strip().split(b";")[0], 16)
                     if size == 0:
                         self.rfile.readline()
-                        return data
-                    data += self.rfile.read(size)
+                        return b"".join(chunks)
+                    chunks.append(self.rfile.read(size))
                     self.rfile.readline()
             length = int(self.headers.get("content-length") or 0)
             return self.rfile.read(length) if length else b""
 
-        def _send(
-            self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+        def _send_bytes(
+            self,
+            status: int,
+            data: bytes,
+            content_type: str,
+            headers: dict[str, str] | None = None,
         ) -> None:
-            data = json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(data)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
 
+        def _send(
+            self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+        ) -> None:
+            self._send_bytes(status, json.dumps(body).encode(), "application/json", headers)
+
+        def _headers(self) -> dict[str, str]:
+            return {k.lower(): v for k, v in self.headers.items()}
+
         def _record(self, body: Any) -> None:
             provider._record(
                 RecordedRequest(
                     method=self.command,
                     path=self.path.split("?", 1)[0],
-                    headers={k.lower(): v for k, v in self.headers.items()},
+                    headers=self._headers(),
                     body=body,
                 )
             )
 
+        def _split(self) -> tuple[str, dict[str, str]]:
+            path, _, query = self.path.partition("?")
+            return path, dict(urllib.parse.parse_qsl(query))
+
         def do_GET(self) -> None:  # noqa: N802
             self._record(None)
-            if self.path.startswith("/v1/models"):
+            path, query = self._split()
+            if path.startswith("/v1/models"):
                 self._send(
                     200,
                     {
@@ -527,83 +1036,60 @@ def _make_handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
                         ],
                     },
                 )
+                return
+            if match := re.fullmatch(FILES_PATH + r"/([^/]+)/content", path):
+                data = provider.files.get(match[1])
+                if data is None:
+                    self._send(*_not_found("File", match[1]))
+                else:
+                    self._send_bytes(200, data, "application/octet-stream")
+                return
+            if path == FILES_PATH:
+                self._send(*provider._list_files(query))
+            elif match := re.fullmatch(FILES_PATH + r"/([^/]+)", path):
+                self._send(*provider._file_info(match[1]))
+            elif path == BATCHES_PATH:
+                self._send(*provider._list_batches(query))
+            elif match := re.fullmatch(BATCHES_PATH + r"/([^/]+)", path):
+                self._send(*provider._retrieve_batch(match[1]))
             else:
-                self._send(404, error_body(self.path, 404, f"no route {self.path}"))
+                self._send(404, error_body(path, 404, f"no route {path}"))
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            self._read_body()
+            self._record(None)
+            path, _ = self._split()
+            if match := re.fullmatch(FILES_PATH + r"/([^/]+)", path):
+                self._send(*provider._delete_file(match[1]))
+            else:
+                self._send(404, error_body(path, 404, f"no route {path}"))
 
         def do_POST(self) -> None:  # noqa: N802
             raw = self._read_body()
+            path, _ = self._split()
+            if path == FILES_PATH:
+                parts = parse_multipart(self.headers.get("content-type", ""), raw)
+                purpose, upload = parts.get("purpose"), parts.get("file")
+                self._record(
+                    {
+                        "purpose": purpose[1].decode(errors="replace") if purpose else None,
+                        "filename": upload[0] if upload else None,
+                        "bytes": len(upload[1]) if upload else None,
+                    }
+                )
+                self._send(*provider._upload(purpose, upload))
+                return
             try:
                 body: Any = json.loads(raw) if raw else None
             except ValueError:
                 body = None
             self._record(body)
-            path = self.path.split("?", 1)[0]
-            if path not in (OPENAI_PATH, ANTHROPIC_PATH):
-                self._send(404, error_body(path, 404, f"no route {path}"))
-                return
-            if not isinstance(body, dict):
-                self._send(400, error_body(path, 400, "the body is not a JSON object"))
-                return
-            if body.get("stream"):
-                self._send(400, error_body(path, 400, "the fake provider does not stream"))
-                return
-            if path == ANTHROPIC_PATH and "max_tokens" not in body:
-                self._send(400, error_body(path, 400, "max_tokens: Field required"))
-                return
-            model = str(body.get("model", ""))
-            behavior = provider._behavior_for(model)
-            if behavior.delay_ms:
-                time.sleep(behavior.delay_ms / 1000)
-            if behavior.status >= 400:
-                extra = {}
-                if behavior.retry_after is not None:
-                    extra["retry-after"] = f"{behavior.retry_after:g}"
-                message = f"fake {behavior.status} for {model}"
-                self._send(behavior.status, error_body(path, behavior.status, message), extra)
-                return
-            reply: str | dict[str, Any] | Reply
-            if behavior.responder is not None:
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                reply = behavior.responder(body, path, headers)
+            if path == BATCHES_PATH:
+                self._send(*provider._create_batch(body, self._headers()))
+            elif match := re.fullmatch(BATCHES_PATH + r"/([^/]+)/cancel", path):
+                self._send(*provider._cancel_batch(match[1]))
             else:
-                text = behavior.text
-                if text is None:
-                    text = f"echo: {last_user_text(body)}"
-                tools = offered_tools(body) if behavior.tools else []
-                calls: tuple[tuple[str, dict[str, Any]], ...] = ()
-                if tools:
-                    name, schema = tools[0]
-                    args = instance_of(schema) if behavior.tools == "fit" else {}
-                    calls, text = ((name, args),), ""
-                elif behavior.json:
-                    text = json_answer(body, text) or text
-                reply = Reply(
-                    text,
-                    finish=behavior.finish,
-                    cached_tokens=behavior.cached_tokens,
-                    tool_calls=calls,
-                )
-            if isinstance(reply, dict):
-                self._send(behavior.status, reply)
-                return
-            if isinstance(reply, str):
-                reply = Reply(reply, finish=behavior.finish, cached_tokens=behavior.cached_tokens)
-            make = anthropic_body if path == ANTHROPIC_PATH else openai_body
-            prompt = reply.prompt_tokens
-            if prompt is None:
-                prompt = _words(prompt_text(body))
-            self._send(
-                behavior.status,
-                make(
-                    reply.text,
-                    model,
-                    finish=reply.finish,
-                    prompt_tokens=prompt,
-                    completion_tokens=reply.completion_tokens,
-                    cached_tokens=reply.cached_tokens,
-                    tool_calls=reply.tool_calls,
-                ),
-            )
+                self._send(*provider.answer(body, path, self._headers()))
 
     return Handler
 

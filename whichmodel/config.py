@@ -156,6 +156,19 @@ class Settings(BaseSettings):
     max_p95_latency_ms: float | None = Field(default=None, gt=0)
     """A candidate whose p95 latency is surely above this fails; when its interval
     straddles it, undecided."""
+    batch: bool = False
+    """Send answers and judgments of models whose provider is in ``batch_providers``
+    through the gateway's OpenAI Batch API (/v1/files, /v1/batches); others run online."""
+    batch_providers: list[str] = Field(default_factory=lambda: ["openai"])
+    """Providers whose batches go through the gateway (its batch routes pass the OpenAI
+    format through for these)."""
+    batch_discount: float = Field(default=0.5, ge=0, le=1)
+    """Share of the standard price a batch answer costs when genai-prices has no batch
+    price for the model (OpenAI's and Anthropic's batch APIs cost half)."""
+    batch_poll_seconds: float = Field(default=30.0, gt=0)
+    """Seconds between looks at a submitted batch's status."""
+    batch_window: str = "24h"
+    """The completion window asked of the provider; a batch not done by then expires."""
     export_poll_seconds: float = Field(default=2.0, gt=0)
     """``import --from-portkey``: seconds between looks at the export's status."""
     export_timeout_seconds: float = Field(default=1800.0, gt=0)

@@ -116,6 +116,14 @@ def eval_cmd(
             help="Do not check the judge on known good and bad answers first (the report says so).",
         ),
     ] = False,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Send answers and judgments as batch jobs through the gateway (OpenAI Batch "
+            "API, batch prices) for providers that take them; the rest runs online.",
+        ),
+    ] = False,
     sample: Annotated[
         int | None, typer.Option(metavar="N", help="Evaluate a random sample of N prompts.")
     ] = None,
@@ -187,6 +195,7 @@ def eval_cmd(
         check_margin=check_margin,
         max_p95_latency_ms=max_p95_latency_ms,
         judge_controls=0 if no_judge_controls else None,
+        batch=batch or None,
         baseline_from_history=baseline_from_history,
         drift_check=drift_check,
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from whichmodel.config import DEFAULT_CONTEXT_LENGTH, HOSTED_PORTKEY_URL, Settings
 from whichmodel.errors import ConfigError
 from whichmodel.portkey.context import current_call, read_reply, request_tags
+from whichmodel.portkey.exchange import exchange_transport
 
 if TYPE_CHECKING:
     from langroid.language_models.openai_gpt import OpenAIGPTConfig
@@ -145,12 +146,19 @@ def _http_clients(timeout: float) -> tuple[Any, Any]:
         verify=_tls_context(),
         event_hooks={"request": [on_request], "response": [on_response_read]},
     )
+    # a transport given to the client replaces its own: limits and TLS go on it
+    transport = httpx.AsyncHTTPTransport(limits=limits, verify=_tls_context())
     async_client = httpx.AsyncClient(
         timeout=timeout,
-        limits=limits,
-        verify=_tls_context(),
+        transport=exchange_transport(transport),
         event_hooks={"request": [aon_request], "response": [aon_response]},
     )
+    # requests to a proxied URL (HTTP_PROXY and friends) go through the proxy's own
+    # transport: it serves batch captures and replays too, so none escapes to the network
+    async_client._mounts = {
+        pattern: exchange_transport(mounted) if mounted is not None else None
+        for pattern, mounted in async_client._mounts.items()
+    }
     return sync_client, async_client
 
 

@@ -278,6 +278,27 @@ class Store(Queries, HistoryWrites):
             for row in rows:
                 self._insert(conn, "feedback", {**row, "pushed_at": now()}, replace=True)
 
+    def save_batch(self, row: dict[str, Any], items: list[tuple[str, str, str]]) -> None:
+        """A batch about to be sent, with its (custom_id, prompt_id, model) items."""
+        with self._writing() as conn:
+            stamp = now()
+            self._insert(
+                conn, "batches", {**row, "created_at": stamp, "updated_at": stamp}, replace=False
+            )
+            conn.executemany(
+                "insert into batch_items (batch_key, custom_id, prompt_id, model) "
+                "values (?, ?, ?, ?)",
+                [(row["key"], *item) for item in items],
+            )
+
+    def update_batch(self, key: str, **fields: Any) -> None:
+        with self._writing() as conn:
+            sets = ", ".join(f"[{name}] = ?" for name in fields)
+            conn.execute(
+                f"update batches set {sets}, updated_at = ? where key = ?",
+                [*fields.values(), now(), key],
+            )
+
     def save_judge_check(self, row: dict[str, Any]) -> None:
         self._replace("judge_checks", {**row, "created_at": now()})
 

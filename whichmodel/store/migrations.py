@@ -277,3 +277,37 @@ def m007_feedback(db: sqlite_utils.Database) -> None:
         pk=("run_id", "prompt_id", "model"),
         foreign_keys=[("run_id", "runs", "id")],
     )
+
+
+@migration
+def m008_batches(db: sqlite_utils.Database) -> None:
+    # batch mode: each batch sent to a provider through the gateway, and which
+    # (prompt, model) jobs it carries, so a resumed run polls it instead of sending
+    # it again
+    db["batches"].create(
+        {
+            "key": str,  # whichmodel's id, also in the batch's metadata
+            "run_id": str,
+            "part": str,  # answers | judgments
+            "model": str,  # the model that answers the batch's requests
+            "attempt": int,
+            "status": str,  # preparing | the provider's status | ingested | given_up
+            "batch_id": str,
+            "input_file_id": str,
+            "output_file_id": str,
+            "error_file_id": str,
+            "items": int,
+            "estimate_usd": float,  # what --max-cost reserved for it, at the batch price
+            "error": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="key",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["batch_items"].create(
+        {"batch_key": str, "custom_id": str, "prompt_id": str, "model": str},
+        pk=("batch_key", "custom_id"),
+        foreign_keys=[("batch_key", "batches", "key")],
+    )
+    db["batch_items"].create_index(["prompt_id", "model"])

@@ -232,6 +232,25 @@ class Queries:
             r["detail"] = json.loads(r["detail"]) if r.get("detail") else {}
         return rows
 
+    def batches(self, run_id: str, *, open_only: bool = False) -> list[dict[str, Any]]:
+        """The run's batches (``open_only``: those not yet read back or given up)."""
+        where = " and status not in ('ingested', 'given_up')" if open_only else ""
+        return list(
+            self.db.query(
+                f"select * from batches where run_id = ?{where} order by created_at, key",
+                [run_id],
+            )
+        )
+
+    def batch_items(self, key: str) -> dict[str, tuple[str, str]]:
+        """custom_id -> (prompt_id, model) of one batch."""
+        return {
+            r[0]: (r[1], r[2])
+            for r in self.db.execute(
+                "select custom_id, prompt_id, model from batch_items where batch_key = ?", [key]
+            )
+        }
+
     def prompt_groups(self, run_id: str, key: str) -> dict[str, str]:
         """The run's prompts by the value of metadata ``key`` (as its log carried it)."""
         return {

@@ -32,13 +32,17 @@ def _mean(values: list[float]) -> float | None:
 
 class Calls:
     """The calls of one run, and what they cost (``spent``: USD paid by calls made here;
-    cache hits cost nothing)."""
+    cache hits cost nothing). ``batch``: the calls' answers come from a batch (priced at
+    the batch price; no latency measured; no trace of their own in Portkey)."""
 
-    def __init__(self, store: Store, settings: Settings, roles: Roles, prices: Prices):
+    def __init__(
+        self, store: Store, settings: Settings, roles: Roles, prices: Prices, batch: bool = False
+    ):
         self.store = store
         self.settings = settings
         self.roles = roles
         self.prices = prices
+        self.batch = batch
         self.spent = 0.0
 
     def _tagged(
@@ -97,7 +101,7 @@ class Calls:
         elif not answer.usage_reported:
             cost, source = None, "no usage reported"
         else:
-            cost, source = self.prices.cost(model, usage)
+            cost, source = self.prices.cost(model, usage, self.batch)
             if not hit and cost is not None:
                 self.spent += cost
         verdict = (
@@ -127,17 +131,17 @@ class Calls:
                     "completion_tokens": answer.completion_tokens,
                 }
             ),
-            "latency_ms": answer.latency_ms,
+            "latency_ms": None if self.batch else answer.latency_ms,
             "cost_usd": cost,
             "price_source": source,
             "refused": int(verdict.refused),
             "refusal_reason": verdict.reason,
             "refusal_kind": verdict.kind,
-            "trace_id": ctx.trace_id,
+            "trace_id": None if self.batch else ctx.trace_id,
             "cache_hit": int(hit),
             "gateway": json.dumps(ctx.response_headers),
             "tool_calls": json.dumps(answer.tool_calls) if answer.tool_calls else None,
-            "origin": "cache" if hit else "call",
+            "origin": "cache" if hit else "batch" if self.batch else "call",
             "checks": (
                 checks_of(prompt, answer.text, answer.tool_calls, production)
                 if answer.status == "ok"
@@ -190,7 +194,7 @@ class Calls:
         )
         if not all(c.usage_reported for c in calls):
             return usage, None, "no usage reported"
-        cost, source = self.prices.cost(self.roles.judge, usage)
+        cost, source = self.prices.cost(self.roles.judge, usage, self.batch)
         if cost is not None:
             self.spent += cost
         return usage, cost, source
@@ -255,10 +259,10 @@ class Calls:
             "input_tokens": usage.input_tokens,
             "cached_tokens": usage.cached_tokens,
             "output_tokens": usage.output_tokens,
-            "latency_ms": sum(j.latency_ms for j in judgments),
+            "latency_ms": None if self.batch else sum(j.latency_ms for j in judgments),
             "cost_usd": cost,
             "price_source": source,
-            "trace_id": trace_id,
+            "trace_id": None if self.batch else trace_id,
             "cache_hit": int(all(hits)),
             "samples": json.dumps(per_sample) if len(judgments) > 1 else None,
             "spread": statistics.stdev(qualities) if len(qualities) > 1 else None,

@@ -27,12 +27,13 @@ from whichmodel.agents.judge import (
 from whichmodel.config import SAMPLED_JUDGE_TEMPERATURE, Settings, default, redacted
 from whichmodel.errors import BudgetError, ConfigError, NoDataError
 from whichmodel.history.selection import Selection, select
-from whichmodel.portkey.wire import NOT_FORWARDED, llm_config
+from whichmodel.portkey.wire import llm_config
 from whichmodel.results.verdict import find_run, run_verdict
 from whichmodel.store import Store
+from whichmodel.tasks.batch import BatchRun
 from whichmodel.tasks.calls import Calls
 from whichmodel.tasks.controls import run_controls
-from whichmodel.tasks.replay import drift_prompts, history_row, replay_for
+from whichmodel.tasks.replay import drift_prompts, history_row, overrides
 from whichmodel.tasks.roles import Prices, check_roles
 from whichmodel.tasks.spending import Budget, Estimator, check_budget_prices
 from whichmodel.verdict.models import Recommendation
@@ -43,6 +44,7 @@ RESUMED = (
     "baseline_from_history",
     "drift_check",
     "judge_controls",
+    "batch",
 )
 """Settings a resumed run keeps from its start (they decide what its rows mean)."""
 ProgressFn = Callable[[str, int, int], None]
@@ -77,6 +79,7 @@ class Evaluation:
         self.progress = progress or (lambda stage, done, total: None)
         self.prices = Prices(self.roles, settings)
         self.calls = Calls(store, settings, self.roles, self.prices)
+        self.batches: BatchRun | None = None
         self.estimator = Estimator(settings, self.roles, self.prices)
         # models whose agents are built here call a gateway: check it before any call
         built = [self.roles.refs[m] for m in self.roles.models if m not in self._candidate_agents]
@@ -91,7 +94,7 @@ class Evaluation:
     @property
     def spent(self) -> float:
         """USD spent by calls this object made (cache hits cost nothing)."""
-        return self.calls.spent
+        return self.calls.spent + (self.batches.spent if self.batches else 0.0)
 
     def estimate_run(self, prompt_ids: list[str] | None = None) -> tuple[float, float]:
         """(candidates, judge) estimated cost of evaluating ``prompt_ids`` (default: all)."""
@@ -172,7 +175,9 @@ class Evaluation:
             )
         run_id = run_id or uuid.uuid4().hex[:12]
         settings = redacted(self.settings)
-        settings["overrides"], settings["not_forwarded"] = self._overrides(ids)
+        settings["overrides"], settings["not_forwarded"] = overrides(
+            self.store.prompts(ids), self.roles, self.settings
+        )
         self.store.create_run(
             {
                 "id": run_id,
@@ -186,21 +191,6 @@ class Evaluation:
             ids,
         )
         return run_id
-
-    def _overrides(self, ids: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-        """Per model, the logged request fields its own settings overrode on these prompts,
-        and those the gateway does not forward to its provider."""
-        prompts = [p for p in self.store.prompts(ids) if p.get("request")]
-        overridden, dropped = {}, {}
-        for model in self.roles.models:
-            found = sorted({k for p in prompts for k in replay_for(p, model, self.settings)[1]})
-            if found:
-                overridden[model] = found
-            lost = NOT_FORWARDED.get(self.roles.refs[model].provider, ())
-            missing = sorted({k for p in prompts for k in lost if k in p["request"]})
-            if missing:
-                dropped[model] = missing
-        return overridden, dropped
 
     async def run(self, run_id: str) -> Recommendation:
         """Answer, judge and recommend; work already stored for ``run_id`` is skipped.
@@ -234,6 +224,8 @@ class Evaluation:
             m: self._candidate(m) for m in roles.models if call_baseline or m != roles.baseline
         }
         judge = self._build_judge()
+        self.check_budget_prices()
+        budget, workers = Budget(self.settings.max_cost), range(self.settings.concurrency)
         answered = store.done_keys("responses", run_id)
         judged = store.done_keys("pairwise" if roles.pairwise else "scores", run_id)
         compared = [m for m in roles.models if m != roles.baseline]
@@ -291,9 +283,6 @@ class Evaluation:
             store.save_pairwise(pair)
             judged_one()
 
-        self.check_budget_prices()
-        budget = Budget(self.settings.max_cost)
-
         async def worker(
             jobs: Iterator[Job],
             work: Callable[[dict[str, Any], str], Awaitable[None]],
@@ -326,10 +315,22 @@ class Evaluation:
         quiet_before = lr_settings.quiet
         lr_settings.quiet = True  # Langroid would print every message of every agent
         try:
+            if self.settings.batch:  # batches first; what they leave runs online below
+
+                def online(jobs: list[Job]) -> Awaitable[Any]:
+                    shared = iter(jobs)  # one queue for all workers
+                    return asyncio.gather(*(worker(shared, answer, 0) for _ in workers))
+
+                self.batches = BatchRun(run_id, store, self.calls, self.estimator, budget)
+                self.batches.progress = self.progress
+                await self.batches.run(prompts, production, candidates, judge, online)
+                answered |= store.done_keys("responses", run_id)
+                judged |= store.done_keys("pairwise" if roles.pairwise else "scores", run_id)
+                counts.update(answers=len(answered), judgments=len(judged))
+                self.progress("answers", counts["answers"], total)
+                self.progress("judgments", counts["judgments"], total_judged)
             for jobs, work, part in phases:
-                await asyncio.gather(
-                    *(worker(jobs, work, part) for _ in range(self.settings.concurrency))
-                )
+                await asyncio.gather(*(worker(jobs, work, part) for _ in workers))
                 if budget.stopped:
                     break
             if not budget.stopped and self.settings.judge_controls:

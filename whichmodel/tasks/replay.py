@@ -11,7 +11,8 @@ from typing import Any
 
 from whichmodel.agents.candidate import Replay
 from whichmodel.config import Settings
-from whichmodel.tasks.roles import Prices
+from whichmodel.portkey.wire import NOT_FORWARDED
+from whichmodel.tasks.roles import Prices, Roles
 from whichmodel.verdict.checks import run_checks
 from whichmodel.verdict.pricing import Usage, cost_of, normalize_usage
 from whichmodel.verdict.refusal import RefusalVerdict, detect
@@ -163,3 +164,21 @@ def drift_prompts(
 
 
 DRIFT_SEED = 20261203
+
+
+def overrides(
+    prompts: list[dict[str, Any]], roles: Roles, settings: Settings
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Per model, the logged request fields its own settings overrode on ``prompts``, and
+    those the gateway does not forward to its provider."""
+    logged = [p for p in prompts if p.get("request")]
+    overridden, dropped = {}, {}
+    for model in roles.models:
+        found = sorted({k for p in logged for k in replay_for(p, model, settings)[1]})
+        if found:
+            overridden[model] = found
+        lost = NOT_FORWARDED.get(roles.refs[model].provider, ())
+        missing = sorted({k for p in logged for k in lost if k in p["request"]})
+        if missing:
+            dropped[model] = missing
+    return overridden, dropped

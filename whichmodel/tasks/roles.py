@@ -11,7 +11,13 @@ from whichmodel.errors import ConfigError
 from whichmodel.portkey.wire import ModelRef, parse_model
 from whichmodel.results.verdict import fresh_key
 from whichmodel.verdict.models import PriceInfo
-from whichmodel.verdict.pricing import Usage, cost_of, is_price_known, price_source_label
+from whichmodel.verdict.pricing import (
+    Usage,
+    batch_cost,
+    cost_of,
+    is_price_known,
+    price_source_label,
+)
 
 
 @dataclass
@@ -79,11 +85,22 @@ class Prices:
         known = is_price_known(ref.provider, ref.name)
         return PriceInfo(known, price_source_label() if known else "unknown")
 
-    def cost(self, model: str, usage: Usage) -> tuple[float | None, str]:
+    def cost(self, model: str, usage: Usage, batch: bool = False) -> tuple[float | None, str]:
+        """USD and the price's source; ``batch``: at the provider's batch price."""
         ref = self.roles.refs[model]
         override = self.settings.prices.get(self.roles.priced_as(model))
-        cost = cost_of(ref.provider, ref.name, usage, override)
+        if batch:
+            cost = batch_cost(ref.provider, ref.name, usage, override, self.settings.batch_discount)
+        else:
+            cost = cost_of(ref.provider, ref.name, usage, override)
         return cost.usd, cost.source
+
+    def batch_factor(self, model: str) -> float:
+        """What a batch answer of ``model`` costs, as a share of the standard price."""
+        usage = Usage(1_000_000, 0, 1_000_000)
+        standard, _ = self.cost(model, usage)
+        batch, _ = self.cost(model, usage, batch=True)
+        return batch / standard if standard and batch is not None else 1.0
 
     def unknown(self) -> list[str]:
         return [m for m, p in self.info.items() if not p.known]

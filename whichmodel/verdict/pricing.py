@@ -93,7 +93,7 @@ def _override_cost(usage: Usage, price: PriceOverride) -> float:
 
 
 @lru_cache(maxsize=4096)
-def _genai_price(provider: str, model: str, usage: Usage) -> float | None:
+def _genai_price(provider: str, model: str, usage: Usage, batch: bool = False) -> float | None:
     from genai_prices import Usage as GUsage
     from genai_prices import calc_price
 
@@ -109,6 +109,7 @@ def _genai_price(provider: str, model: str, usage: Usage) -> float | None:
                 ),
                 model,
                 provider_id=provider_id,
+                **({"price_context": {"processing": "batch"}} if batch else {}),
             )
     except LookupError:
         return None
@@ -121,6 +122,33 @@ def cost_of(provider: str, model: str, usage: Usage, override: PriceOverride | N
         return Cost(_override_cost(usage, override), f"config: {override.note}")
     usd = _genai_price(provider, model, usage)
     return Cost(usd, price_source_label() if usd is not None else "unknown")
+
+
+def batch_cost(
+    provider: str,
+    model: str,
+    usage: Usage,
+    override: PriceOverride | None,
+    discount: float,
+) -> Cost:
+    """The cost of ``usage`` answered in a batch: genai-prices' batch price where it has
+    one (it falls back to the standard price silently, so a batch price equal to the
+    standard one counts as missing); else the standard price times ``discount``, and the
+    source says so."""
+    if override is None:
+        standard = _genai_price(provider, model, usage)
+        batch = _genai_price(provider, model, usage, True)
+        if standard is not None and batch is not None and (batch < standard or not standard):
+            return Cost(batch, f"{price_source_label()} batch price")
+    else:
+        standard = _override_cost(usage, override)
+    if standard is None:
+        return Cost(None, "unknown")
+    where = f"config: {override.note}" if override is not None else price_source_label()
+    return Cost(
+        standard * discount,
+        f"{where} x {discount:g} (batch_discount: no batch price known for {model})",
+    )
 
 
 def is_price_known(provider: str, model: str, override: PriceOverride | None = None) -> bool:
