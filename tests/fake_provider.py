@@ -823,41 +823,18 @@ class FakeProvider:
 
     def _finish_batch(self, state: BatchState) -> None:
         info, now = state.info, int(time.time())
+
+        def fail(code: str, message: str) -> None:
+            error = {"code": code, "message": message, "param": None, "line": None}
+            info.update(status="failed", failed_at=now, errors={"object": "list", "data": [error]})
+
         if state.outcome == "failed":
-            info.update(
-                status="failed",
-                failed_at=now,
-                errors={
-                    "object": "list",
-                    "data": [
-                        {
-                            "code": "fake_failure",
-                            "message": "The fake provider was told to fail this batch.",
-                            "param": None,
-                            "line": None,
-                        }
-                    ],
-                },
-            )
+            fail("fake_failure", "The fake provider was told to fail this batch.")
             return
         data = self.files.get(info["input_file_id"], b"")
         lines = [line for line in data.splitlines() if line.strip()]
         if not lines:
-            info.update(
-                status="failed",
-                failed_at=now,
-                errors={
-                    "object": "list",
-                    "data": [
-                        {
-                            "code": "empty_file",
-                            "message": "The batch input file is empty.",
-                            "param": None,
-                            "line": None,
-                        }
-                    ],
-                },
-            )
+            fail("empty_file", "The batch input file is empty.")
             return
         info["in_progress_at"] = info["in_progress_at"] or now
         out: list[bytes] = []

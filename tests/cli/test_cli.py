@@ -97,4 +97,9 @@ def test_report_shows_intervals_verdict_and_categories(tmp_path):
     assert "cost      -60.0% [-60.0%, -60.0%]" in out
     assert "quality   -2.5% [" in out and "verdict   qualifies" in out
     assert "By category" in out and "math" in out and "writing" in out
+    # the per-category routing policy and what it would have changed, from the same rows
+    assert "Routing by category: writing -> gemini-2.0-flash-lite; anything else" in out
+    assert (
+        "Mixed policy vs gpt-4o-mini alone, on the run's 40 prompts (20 routed): -30.0% cost" in out
+    )
     assert "Verdict: Switch from gpt-4o-mini to gemini-2.0-flash-lite" in out

@@ -128,7 +128,10 @@ async def test_openai_models_go_in_batches_the_rest_online(gateway, fake_provide
         r.body for r in fake_provider.requests if r.model == "fake-base" and r.body.get("tools")
     )
     assert tooled == sent
-    assert tooled["temperature"] == 0.3 and 50 in (tooled.get("max_tokens"), tooled.get("max_completion_tokens")), tooled
+    assert tooled["temperature"] == 0.3 and 50 in (
+        tooled.get("max_tokens"),
+        tooled.get("max_completion_tokens"),
+    ), tooled
 
 
 async def test_a_failed_batch_is_sent_again_once_then_each_item_is_an_error(
@@ -226,3 +229,35 @@ def test_kill_9_while_a_batch_runs_then_resume_sends_no_batch_twice(
     assert store.db.execute("select count(*) from scores").fetchone()[0] == 12
     batches = list(store.db.query("select * from batches order by created_at"))
     assert [b["status"] for b in batches] == ["ingested", "ingested"]
+
+
+async def test_a_batch_created_just_before_a_crash_is_found_by_its_metadata(
+    gateway, fake_provider, store, monkeypatch
+):
+    """The process dies after the provider created the batch but before its id was stored:
+    the resumed run finds it by the key in its metadata and does not send it again."""
+    from whichmodel.store.database import Store as StoreClass
+    from whichmodel.tasks.evaluation import resume_async
+
+    fake_provider.set("judge", responder=judge)
+    fake_provider.set("fake-cand", text="the candidate's answer")
+    real_update = StoreClass.update_batch
+
+    def crash_when_the_id_is_stored(self, key, **fields):
+        if "batch_id" in fields:
+            raise KeyboardInterrupt
+        return real_update(self, key, **fields)
+
+    monkeypatch.setattr(StoreClass, "update_batch", crash_when_the_id_is_stored)
+    with pytest.raises(KeyboardInterrupt):
+        await evaluate_async(store, settings(gateway, fake_provider))
+    (row,) = store.db.query("select * from batches")
+    assert row["batch_id"] is None and len(fake_provider.batches) == 1
+
+    monkeypatch.setattr(StoreClass, "update_batch", real_update)
+    rec = await resume_async(store, settings(gateway, fake_provider))
+    assert fake_provider.count(path="/v1/batches", method="POST") == 2  # answers, judge
+    (found,) = [b for b in store.db.query("select * from batches") if b["part"] == "answers"]
+    assert found["batch_id"] == next(iter(fake_provider.batches)) and found["status"] == "ingested"
+    assert store.db.execute("select count(*) from scores").fetchone()[0] == 12
+    assert rec.unmeasured is None

@@ -145,6 +145,12 @@ def report_cmd(
         from whichmodel.report.terminal import print_recommendation
 
         print_recommendation(rec, console, by_category=by_category)
+        if by_category and portkey_configs is None:
+            from whichmodel.report.notes import routing_lines
+            from whichmodel.results.routing import routing_policy
+
+            for line in routing_lines(routing_policy(store, run["id"], route_by)):
+                console.print(line, highlight=False, soft_wrap=True)
     if portkey_configs is not None:
         from whichmodel.portkey.deploy import deploy
         from whichmodel.report.notes import routing_lines

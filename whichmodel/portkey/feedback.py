@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whichmodel.errors import ConfigError, GatewayError
+from whichmodel.portkey.control import api_errors
 
 FEEDBACK_MIN, FEEDBACK_MAX = -10, 10
 BULK = 100
@@ -78,14 +79,13 @@ def push(
     ``on_sent`` gets each request's (item, feedback id) pairs as soon as they are sent
     (the caller stores them then: a crash loses at most one request's ids)."""
     from portkey_ai import Portkey
-    from portkey_ai.api_resources.exceptions import APIConnectionError, APIStatusError
 
     if not api_key:
         raise ConfigError("PORTKEY_API_KEY is not set: --push-feedback needs your Portkey API key.")
     client = Portkey(api_key=api_key, base_url=url)
     result = PushResult()
     pending: list[Feedback] = []
-    try:
+    with api_errors(url, _unavailable):
         for item in items:
             old = stored.get((item.prompt_id, item.model))
             if old is None:
@@ -114,14 +114,6 @@ def push(
                 on_sent([(item, item.feedback_id)])
         if pending:
             _create(client, pending, result, url, on_sent)
-    except APIStatusError as exc:
-        raise _unavailable(url, f"HTTP {exc.status_code}: {str(exc.body)[:160]}") from None
-    except APIConnectionError:
-        raise GatewayError(
-            f"Cannot reach Portkey's API at {url}: check PORTKEY_BASE_URL and your network."
-        ) from None
-    except json.JSONDecodeError:
-        raise _unavailable(url, "the answer was not JSON") from None
     return result
 
 

@@ -9,7 +9,6 @@ Either way the user gets one line that says so.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -17,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whichmodel.config import HOSTED_PORTKEY_URL, default
+from whichmodel.config import default
 from whichmodel.errors import ConfigError, GatewayError
+from whichmodel.portkey.control import api_errors, api_url
 
 EXPORT_FIELDS = [
     "id",
@@ -62,12 +62,6 @@ class LogFilter:
         return out
 
 
-def api_url() -> str:
-    """Portkey's API (``PORTKEY_BASE_URL`` when set, else the hosted one), with /v1."""
-    base = os.environ.get("PORTKEY_BASE_URL", HOSTED_PORTKEY_URL).rstrip("/")
-    return base if base.endswith("/v1") else f"{base}/v1"
-
-
 def _unavailable(url: str, detail: str) -> GatewayError:
     return GatewayError(
         f"Portkey's log export is not available at {url} ({detail}): it needs Portkey's "
@@ -90,7 +84,6 @@ def export_logs(
     """Export the logs that ``log_filter`` selects into ``dest``; returns (the file, the
     export id)."""
     from portkey_ai import Portkey
-    from portkey_ai.api_resources.exceptions import APIConnectionError, APIStatusError
 
     api_key = api_key or os.environ.get("PORTKEY_API_KEY")
     if not api_key:
@@ -100,7 +93,7 @@ def export_logs(
         )
     url = base_url or api_url()
     client = Portkey(api_key=api_key, base_url=url)
-    try:
+    with api_errors(url, _unavailable):
         export = client.logs.exports.create(
             filters=log_filter.filters(), requested_data=EXPORT_FIELDS
         )
@@ -126,14 +119,6 @@ def export_logs(
                 )
             time.sleep(poll_seconds)
         signed_url = client.logs.exports.download(export_id=export.id).signed_url
-    except APIStatusError as exc:
-        raise _unavailable(url, f"HTTP {exc.status_code}: {str(exc.body)[:160]}") from None
-    except APIConnectionError:
-        raise GatewayError(
-            f"Cannot reach Portkey's API at {url}: check PORTKEY_BASE_URL and your network."
-        ) from None
-    except json.JSONDecodeError:
-        raise _unavailable(url, "the answer was not JSON") from None
     if not signed_url:
         raise _unavailable(url, "no download URL in the answer")
     _download(signed_url, dest)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from whichmodel.errors import NoDataError
+from whichmodel.portkey.control import api_url
 from whichmodel.portkey.feedback import Feedback, PushResult, feedback_value, push
-from whichmodel.portkey.logs import api_url
 from whichmodel.results.verdict import find_run, run_verdict
 from whichmodel.store import Store
 

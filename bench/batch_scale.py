@@ -1,0 +1,142 @@
+"""Scale of batch mode: import N logged requests and evaluate them x 3 models with
+`eval --batch` against the fake provider (instant batches) behind the real local gateway.
+
+Run with: .venv/bin/python bench/batch_scale.py [--prompts 5000 50000]
+
+Each size runs in its own process and prints the import's and the evaluation's wall
+time, the process's peak RSS, the database's size, the batches sent and the calls made
+online (the judge's controls). Memory that does not grow with the prompt count shows as
+similar peak RSS for every size. A gateway already running is reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+MODELS = ["portkey/openai/model-a", "portkey/openai/model-b", "portkey/openai/model-c"]
+JUDGE = "portkey/openai/judge"
+PRICE = {"input_mtok": 0.15, "output_mtok": 0.60, "note": "bench"}
+
+
+def _judge(body: dict, path: str, headers: object) -> str:
+    # scores that tell answers apart (a judge giving one score to all decides nothing)
+    answer = str(body["messages"][-1]["content"])
+    q = 0.6 + (len(answer) % 7) / 20
+    return json.dumps(
+        {
+            "request": "score",
+            "accuracy": q,
+            "relevance": q,
+            "clarity": q,
+            "refused": False,
+            "rationale": "bench",
+        }
+    )
+
+
+def serve(port_queue: object) -> None:
+    """The fake provider in its own process, so it does not compete for our GIL."""
+    from tests.fake_provider import FakeProvider
+
+    with FakeProvider() as fake:
+        fake.set("judge", responder=_judge)
+        port_queue.put(fake.base_url)  # type: ignore[attr-defined]
+        threading.Event().wait()
+
+
+def write_log(path: Path, prompts: int) -> None:
+    with path.open("w") as fh:
+        for i in range(prompts):
+            request = {
+                "model": "gpt-4o-mini",
+                "messages": [{"role": "user", "content": f"bench question {i}: explain item {i}"}],
+            }
+            response = {
+                "choices": [{"message": {"role": "assistant", "content": f"answer {i}"}}],
+                "usage": {"prompt_tokens": 12, "completion_tokens": 3},
+            }
+            fh.write(json.dumps({"request": request, "response": response}) + "\n")
+
+
+def one(prompts: int) -> None:
+    from whichmodel._loop import run
+    from whichmodel.config import load_settings
+    from whichmodel.history.importer import import_history
+    from whichmodel.local.gateway import running_gateway
+    from whichmodel.store import Store
+    from whichmodel.tasks.evaluation import evaluate_async
+
+    ctx = multiprocessing.get_context("spawn")
+    urls = ctx.Queue()
+    provider = ctx.Process(target=serve, args=(urls,), daemon=True)
+    provider.start()
+    fake_url = urls.get(timeout=60)
+    with running_gateway() as gateway, tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "log.jsonl"
+        write_log(log, prompts)
+        settings = load_settings(
+            baseline=MODELS[0],
+            candidates=MODELS[1:],
+            judge=JUDGE,
+            batch=True,
+            batch_poll_seconds=0.5,
+            cache=False,
+            db=Path(tmp) / "bench.db",
+            providers={
+                "openai": {
+                    "base_url": gateway.url,
+                    "custom_headers": {"x-portkey-custom-host": fake_url},
+                }
+            },
+            prices={m: PRICE for m in [*MODELS, JUDGE]},
+        )
+        store = Store(settings.db)
+        start = time.perf_counter()
+        import_history(store, log)
+        imported = time.perf_counter() - start
+        start = time.perf_counter()
+        rec = run(evaluate_async(store, settings))
+        wall = time.perf_counter() - start
+        answers = store.db["responses"].count
+        scores = store.db["scores"].count
+        batches = store.db["batches"].count
+        batched = store.db.execute(
+            "select count(*) from responses where origin = 'batch'"
+        ).fetchone()[0]
+        size = sum(p.stat().st_size for p in Path(tmp).glob("bench.db*")) / 2**20
+    provider.terminate()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"N={prompts} x {len(MODELS)} models: import {imported:.1f} s; eval --batch "
+        f"{wall:.1f} s ({answers} answers, {batched} from batches; {scores} scores; "
+        f"{batches} batches; verdict {rec.decision}); peak RSS {peak:.0f} MiB; "
+        f"database {size:.1f} MiB",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prompts", type=int, nargs="+", default=[5000, 50000])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        one(args.one)
+        return
+    for n in args.prompts:
+        subprocess.run([sys.executable, __file__, "--one", str(n)], check=True)
+
+
+if __name__ == "__main__":
+    main()
