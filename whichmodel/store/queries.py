@@ -232,6 +232,16 @@ class Queries:
             r["detail"] = json.loads(r["detail"]) if r.get("detail") else {}
         return rows
 
+    def answered_ok(self, run_id: str) -> set[tuple[str, str]]:
+        """(prompt_id, model) of the run's answers that are not errors."""
+        return {
+            (r[0], r[1])
+            for r in self.db.execute(
+                "select prompt_id, model from responses where run_id = ? and status = 'ok'",
+                [run_id],
+            )
+        }
+
     def batches(self, run_id: str, *, open_only: bool = False) -> list[dict[str, Any]]:
         """The run's batches (``open_only``: those not yet read back or given up)."""
         where = " and status not in ('ingested', 'given_up')" if open_only else ""

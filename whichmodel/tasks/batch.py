@@ -136,20 +136,18 @@ class BatchRun:
         if not self.takes(self.roles.judge):
             return
         judged = self.store.done_keys("scores", self.run_id)
-        answers: dict[tuple[str, str], dict[str, Any]] = {}
-        for prompt in prompts.values():
-            for model in models:
-                if (prompt["id"], model) in judged:
-                    continue
-                row = self.store.response(self.run_id, prompt["id"], model)
-                if row is not None and row["status"] == "ok":
-                    answers[(prompt["id"], model)] = row
-        jobs = {self.roles.judge: [(prompts[p], m) for p, m in answers]}
+        answered = self.store.answered_ok(self.run_id)  # keys only: memory stays small
+        jobs = {
+            self.roles.judge: [
+                (prompt, model)
+                for prompt in prompts.values()
+                for model in models
+                if (prompt["id"], model) in answered and (prompt["id"], model) not in judged
+            ]
+        }
 
         async def ask(prompt: dict[str, Any], model: str, calls: Calls) -> dict[str, Any]:
-            answer = answers.get((prompt["id"], model))
-            if answer is None:
-                answer = self.store.response(self.run_id, prompt["id"], model) or {}
+            answer = self.store.response(self.run_id, prompt["id"], model) or {}
             return await calls.judge(self.run_id, prompt, model, answer, judge)
 
         def keep(row: dict[str, Any]) -> None:
