@@ -115,6 +115,12 @@ async def test_openai_models_go_in_batches_the_rest_online(gateway, fake_provide
     judge_lines = [line for line in batch_lines(fake_provider) if line["body"]["model"] == "judge"]
     assert len(judge_lines) == 12  # every answer, the online candidate's too
     assert rec.decision in ("switch", "keep", "undecided") and rec.unmeasured is None
+    # every face reads a batch run: answers without latency, priced at the batch price
+    from whichmodel.report.html import render_html
+    from whichmodel.results.run_report import run_report
+
+    page = render_html(run_report(store, rec.run_id))
+    assert "batch_discount" in page and "fake-base" in page
 
     # each batch line is the request the agent sends live: same tools, parameters, body
     answers = [line for line in batch_lines(fake_provider) if line["body"]["model"] == "fake-base"]
