@@ -238,6 +238,18 @@ async def test_tools_and_schemas_replayed_checked_and_decided(gateway, judged_fa
     # the report says which logged fields never reached the Anthropic-route model
     assert rec.not_forwarded == {ANTHROPIC: ["response_format", "seed"]}
 
+    # --- the terminal report gives each model's pass rates with their intervals
+    from rich.console import Console
+
+    from whichmodel.report.terminal import print_recommendation
+
+    console = Console(record=True, width=140)
+    print_recommendation(rec.model_dump(mode="json"), console)
+    text = console.export_text()
+    (tmp_path / "report.txt").write_text(text)
+    assert "JSON output fits the schema" in text and "0% [0%, 28%] 0/10" in text
+    assert "100% [72%, 100%] 10/10" in text
+
     # --- the HTML report shows the pass rates and the tool calls
     page = render_html(run_report(store, rec.run_id))
     assert "<h2>Checks</h2>" in page and "JSON output fits the schema" in page
