@@ -8,6 +8,7 @@ and priced as judge cost; ``verdict.controls`` decides whether the judge passed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections.abc import Mapping
@@ -51,9 +52,16 @@ def control_items(
     """(prompt, kind, good answer, bad answer) for up to ``n`` prompts, chosen by a fixed
     seed; each prompt gets the first kind, in turn, that its answers allow."""
     rng = random.Random(SEED)
-    usable = [p for p in prompts if _good(p, baseline_rows.get(p["id"]))]
-    chosen = rng.sample(usable, min(n, len(usable)))
-    goods = [_good(p, baseline_rows.get(p["id"])) or "" for p in chosen]
+    order = list(range(len(prompts)))
+    rng.shuffle(order)
+    chosen, goods = [], []
+    for index in order:  # looked up one by one: a large run reads only a few answers
+        good = _good(prompts[index], baseline_rows.get(prompts[index]["id"]))
+        if good:
+            chosen.append(prompts[index])
+            goods.append(good)
+            if len(chosen) == n:
+                break
     items = []
     for i, prompt in enumerate(chosen):
         other = goods[(i + 1) % len(goods)] if len(goods) > 1 else None
@@ -82,7 +90,7 @@ async def run_controls(
     if store.judge_controls(run_id):
         return
     roles = calls.roles
-    base = {r["prompt_id"]: r for r in store.responses(run_id) if r["model"] == roles.baseline}
+    base = _BaselineAnswers(store, run_id, roles.baseline)
     position = 0
 
     def save(
@@ -109,33 +117,52 @@ async def run_controls(
         )
         position += 1
 
-    for prompt, kind, good, bad in control_items(prompts, base, n):
-        detail = {"bad": bad[:300]}
-        if isinstance(judge, PairwiseJudgeAgent):
-            rows = {roles.baseline: _answer(good), roles.judge: _answer(bad)}
-            pair = await calls.compare(run_id, prompt, roles.judge, rows, judge)
+    items = control_items(prompts, base, n)
+
+    async def judged(prompt: dict[str, Any], good: str, bad: str) -> list[dict[str, Any]]:
+        """The good answer, the bad one, and the good one again (never from the cache)."""
+        return list(
+            await asyncio.gather(
+                calls.judge(run_id, prompt, roles.judge, _answer(good), judge),
+                calls.judge(run_id, prompt, roles.judge, _answer(bad), judge),
+                calls.judge(run_id, prompt, roles.judge, _answer(good), judge, fresh=True),
+            )
+        )
+
+    if isinstance(judge, PairwiseJudgeAgent):
+        pairs = await asyncio.gather(
+            *(
+                calls.compare(
+                    run_id,
+                    prompt,
+                    roles.judge,
+                    {roles.baseline: _answer(good), roles.judge: _answer(bad)},
+                    judge,
+                )
+                for prompt, _, good, bad in items
+            )
+        )
+        for (prompt, kind, _, bad), pair in zip(items, pairs, strict=True):
             save(
                 prompt,
                 f"pairwise:{kind}",
                 (None, pair["outcome"]),
                 pair["outcome"] == -1,
                 pair["cost_usd"],
-                detail,
+                {"bad": bad[:300]},
             )
-            continue
-        first = await calls.judge(run_id, prompt, roles.judge, _answer(good), judge)
-        worse = await calls.judge(run_id, prompt, roles.judge, _answer(bad), judge)
-        again = await calls.judge(run_id, prompt, roles.judge, _answer(good), judge, fresh=True)
+        return
+    results = await asyncio.gather(*(judged(p, good, bad) for p, _, good, bad in items))
+    for (prompt, kind, _, bad), (first, worse, again) in zip(items, results, strict=True):
         g, b, r = first["quality"], worse["quality"], again["quality"]
         costs = [first["cost_usd"], worse["cost_usd"], again["cost_usd"]]
-        known = None if None in costs else sum(costs)
         save(
             prompt,
             f"ordering:{kind}",
             (g, b),
             g is not None and b is not None and g > b + 1e-9,
-            known,
-            detail,
+            None if None in costs else sum(costs),
+            {"bad": bad[:300]},
         )
         bound = calls.settings.judge_repeat_bound
         save(
@@ -146,3 +173,13 @@ async def run_controls(
             None,
             {},
         )
+
+
+class _BaselineAnswers:
+    """The baseline's stored answer to a prompt, read when asked (not the whole run)."""
+
+    def __init__(self, store: Store, run_id: str, baseline: str):
+        self.store, self.run_id, self.baseline = store, run_id, baseline
+
+    def get(self, prompt_id: str) -> dict[str, Any] | None:
+        return self.store.response(self.run_id, prompt_id, self.baseline)
