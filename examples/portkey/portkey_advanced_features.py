@@ -21,7 +21,8 @@ from contextlib import nullcontext
 
 from whichmodel.config import Settings, load_settings
 from whichmodel.errors import WhichmodelError
-from whichmodel.portkey.wire import call_context, harden_llm, llm_config, parse_model
+from whichmodel.portkey.context import call_context
+from whichmodel.portkey.wire import harden_llm, llm_config, parse_model
 
 HOSTED_MODEL = "portkey/openai/gpt-4o-mini"
 LOCAL_MODEL = "portkey/openai/smollm2"
