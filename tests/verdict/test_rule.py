@@ -241,3 +241,17 @@ def test_a_p95_latency_limit(latency, limit, status, said):
         assert said in rec.reasoning
     else:
         assert not any("latency" in r for r in comparison.reasons)
+
+
+def test_a_latency_limit_on_answers_without_latency_decides_nothing():
+    """Batch answers carry no latency: a p95 limit cannot be met by missing data."""
+    data = with_latency(
+        rows(BASE, 40, 0.80, 0.010) + rows(CHEAP, 40, 0.80, 0.004), CHEAP, lambda i: None
+    )
+    rec = run(data, [CHEAP], prompts=40, max_p95_latency_ms=1000)
+    (comparison,) = rec.comparisons
+    assert comparison.status == "undecided" and comparison.latency_p95_ms.estimate is None
+    assert any("p95 latency not measured" in r for r in comparison.reasons)
+    assert rec.decision == "undecided"
+    # without a limit, the missing latency changes nothing
+    assert run(data, [CHEAP], prompts=40).comparisons[0].status == "qualifies"

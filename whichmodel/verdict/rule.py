@@ -236,7 +236,11 @@ def _compare(
             if r["status"] == "ok" and r.get("latency_ms")
         ]
     )
-    if max_p95_latency_ms is not None and latency.estimate is not None:
+    if max_p95_latency_ms is not None and latency.estimate is None:
+        # answers from a batch (or none at all) carry no latency: the limit cannot pass
+        reasons.append(f"p95 latency not measured (the {max_p95_latency_ms:,.0f} ms limit)")
+        status = "undecided" if status == "qualifies" else status
+    elif max_p95_latency_ms is not None and latency.estimate is not None:
         limit = f"the {max_p95_latency_ms:,.0f} ms limit"
         said = f"p95 latency {latency.estimate:,.0f} ms" + (
             f" (95% CI {latency.low:,.0f} to {latency.high:,.0f} ms)"
