@@ -31,18 +31,10 @@ PRICE = {"input_mtok": 0.15, "output_mtok": 0.60, "note": "bench"}
 
 def _judge(body: dict, path: str, headers: object) -> str:
     # scores that tell answers apart (a judge giving one score to all decides nothing)
-    answer = str(body["messages"][-1]["content"])
-    q = 0.6 + (len(answer) % 7) / 20
-    return json.dumps(
-        {
-            "request": "score",
-            "accuracy": q,
-            "relevance": q,
-            "clarity": q,
-            "refused": False,
-            "rationale": "bench",
-        }
-    )
+    from tests.fakes import score_json
+
+    q = 0.6 + (len(str(body["messages"][-1]["content"])) % 7) / 20
+    return score_json(q, q, q, rationale="bench")
 
 
 def serve(port_queue: object) -> None:

@@ -32,7 +32,6 @@ class Exchange:
     request: dict[str, Any] | None = None
     """Captured: {"path", "headers", "body"} of the first chat-completions request."""
     canned: tuple[int, dict[str, Any]] | None = None
-    replayed: int = 0
 
 
 _exchange: ContextVar[Exchange | None] = ContextVar("whichmodel_exchange", default=None)
@@ -80,7 +79,6 @@ def exchange_transport(inner: Any) -> Any:
                 if ex.canned is not None:
                     status, body = ex.canned
                     ex.canned = None
-                    ex.replayed += 1
                     return httpx.Response(status, json=body, request=request)
             return await inner.handle_async_request(request)
 

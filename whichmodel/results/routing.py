@@ -18,10 +18,11 @@ def routing_policy(
     store: Store, run_id: str | None = None, route_by: str = "category"
 ) -> RoutingPolicy:
     run = find_run(store, run_id, "any")
-    rec = run_verdict(store, run["id"], group_by=route_by)
+    rows = grouped_rows(store, run["id"], route_by)  # read once, for both
+    rec = run_verdict(store, run["id"], group_by=route_by, rows=rows)
     routes = {} if rec.unmeasured else routes_of(rec.categories)
     prompts, routed, change = policy_change(
-        grouped_rows(store, run["id"], route_by),
+        rows,
         baseline=run["baseline"],
         routes=routes,
         prices=run_prices(store, run),

@@ -104,11 +104,13 @@ def run_verdict(
     check_margin: float | None = None,
     max_p95_latency_ms: float | None = None,
     group_by: str = "category",
+    rows: list[dict[str, Any]] | None = None,
 ) -> Recommendation:
     """The verdict of the stored run ``run_id`` under its own rule, or under another
     ``tolerance`` / ``refusal_margin`` / ``error_margin`` / ``check_margin`` /
     ``max_p95_latency_ms``; its per-group decisions by ``group_by`` (a prompt metadata
-    key; default the prompt's category). Makes no model calls."""
+    key; default the prompt's category). ``rows``: the run's ``grouped_rows`` by
+    ``group_by`` when the caller has read them already. Makes no model calls."""
     run = find_run(store, run_id, "any")
     stored = run["settings"] or {}
     given = {
@@ -120,7 +122,8 @@ def run_verdict(
     }
     rule = {k: given[k] if given[k] is not None else stored.get(k, default(k)) for k in RULE}
     costs = store.judge_costs(run["id"])
-    rows = grouped_rows(store, run["id"], group_by)
+    if rows is None:
+        rows = grouped_rows(store, run["id"], group_by)
     controls = judge_controls(
         store.judge_controls(run["id"]),
         pass_share=stored.get("judge_control_pass", default("judge_control_pass")),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import shutil
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -59,7 +60,6 @@ class BatchRun:
         self.store = store
         self.settings = calls.settings
         self.roles = calls.roles
-        self.online = calls
         self.calls = Calls(store, calls.settings, calls.roles, calls.prices, batch=True)
         self.capturing = Calls(store, calls.settings, calls.roles, calls.prices)
         self.estimator = estimator
@@ -81,7 +81,21 @@ class BatchRun:
         online: Callable[[list[Job]], Awaitable[None]],
     ) -> None:
         """The batch answers; then the other models' answers online (``online``), so the
-        judge's batch holds every answer; then the judge's batch (pointwise, one sample)."""
+        judge's batch holds every answer; then the judge's batch (pointwise, one sample).
+        The batch files are removed at the end, however it ends."""
+        try:
+            await self._steps(prompts, production, agents, judge, online)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    async def _steps(
+        self,
+        prompts: list[dict[str, Any]],
+        production: dict[str, Any],
+        agents: dict[str, CandidateAgent],
+        judge: Any,
+        online: Callable[[list[Job]], Awaitable[None]],
+    ) -> None:
         by_id = {p["id"]: p for p in prompts}
         history = self.settings.baseline_from_history
         batched = [

@@ -62,7 +62,8 @@ def feedback_items(store: Store, run: dict[str, Any]) -> tuple[list[Feedback], i
         else:
             value = feedback_value(row["quality"]) if row["quality"] is not None else None
         if value is None or not row["trace_id"]:
-            unjudged += 1 if row["model"] != run["baseline"] or not pairwise else 0
+            # pairwise runs judge the candidates only: the baseline's answers are not missed
+            unjudged += not (pairwise and row["model"] == run["baseline"])
             continue
         metadata = {
             "source": "whichmodel",
@@ -73,8 +74,9 @@ def feedback_items(store: Store, run: dict[str, Any]) -> tuple[list[Feedback], i
             "prompt_id": row["prompt_id"],
             "answer": "production" if row["origin"] == "history" else "replay",
         }
-        if row["checks"] and _checks(row["checks"]):
-            metadata["checks"] = _checks(row["checks"])
+        checks = _checks(row["checks"])
+        if checks:
+            metadata["checks"] = checks
         items.append(
             Feedback(row["prompt_id"], row["model"], row["trace_id"], value, 1.0, metadata)
         )

@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from whichmodel.verdict.models import CategoryResult, PriceInfo
-from whichmodel.verdict.stats import Pair, PairedResult, paired_comparison
+from whichmodel.verdict.rule import pair_of
+from whichmodel.verdict.stats import PairedResult, paired_comparison
 
 
 class RoutingPolicy(BaseModel):
@@ -56,9 +57,10 @@ def policy_change(
     for r in rows:
         if r["status"] != "ok":
             continue
-        if r["prompt_id"] not in by_key and r["model"] == baseline:
+        if r["model"] == baseline:
             order.append(r["prompt_id"])
         by_key[(r["prompt_id"], r["model"])] = r
+    known = {m: info.known for m, info in prices.items()}
     pairs, routed = [], 0
     for prompt_id in order:
         base = by_key[(prompt_id, baseline)]
@@ -67,26 +69,10 @@ def policy_change(
         if chosen is None:
             continue  # the routed model has no answer here: the prompt is left out
         routed += model != baseline
-        if pairwise:
-            preference = chosen.get("preference") if model != baseline else 0
-            base_q = 0.5 if preference is not None else None
-            cand_q = 0.5 + preference / 2 if preference is not None else None
-        else:
-            base_q, cand_q = base.get("quality"), chosen.get("quality")
-        known = (
-            prices.get(baseline, PriceInfo(False, "")).known
-            and prices.get(model, PriceInfo(False, "")).known
-        )
-        pairs.append(
-            Pair(
-                base_quality=base_q,
-                cand_quality=cand_q,
-                base_cost=base["cost_usd"] if known else None,
-                cand_cost=chosen["cost_usd"] if known else None,
-                base_refused=bool(base.get("refused")),
-                cand_refused=bool(chosen.get("refused")),
-            )
-        )
+        if model == baseline:
+            chosen = {**base, "preference": 0}  # the baseline against itself: a tie
+        priced = known.get(baseline, False) and known.get(model, False)
+        pairs.append(pair_of(base, chosen, pairwise, priced, priced))
     if not routed:
         return len(pairs), 0, None
     return len(pairs), routed, paired_comparison(pairs)

@@ -175,6 +175,30 @@ def _scored(row: Mapping[str, Any]) -> bool:
     return row["status"] == "ok" and row.get("quality") is not None
 
 
+def pair_of(
+    base: Mapping[str, Any],
+    cand: Mapping[str, Any],
+    pairwise: bool,
+    base_priced: bool,
+    cand_priced: bool,
+) -> Pair:
+    """One prompt's baseline and candidate answers as a ``Pair``. Pairwise mode has no
+    rubric score: the preference p enters as baseline 0.5 vs candidate 0.5 + p/2."""
+    if pairwise:
+        p = cand.get("preference")
+        base_q, cand_q = (None, None) if p is None else (0.5, 0.5 + p / 2)
+    else:
+        base_q, cand_q = base.get("quality"), cand.get("quality")
+    return Pair(
+        base_quality=base_q,
+        cand_quality=cand_q,
+        base_cost=base["cost_usd"] if base_priced else None,
+        cand_cost=cand["cost_usd"] if cand_priced else None,
+        base_refused=bool(base.get("refused")),
+        cand_refused=bool(cand.get("refused")),
+    )
+
+
 def _compare(
     cand: str,
     by_model: Mapping[str, list[Mapping[str, Any]]],
@@ -190,10 +214,9 @@ def _compare(
 ) -> Comparison:
     """Paired intervals and the non-inferiority verdict of one candidate.
 
-    Pairwise mode has no rubric score: each prompt's preference p (+1 candidate
-    better, 0 tie, -1 baseline better) enters as baseline 0.5 vs candidate
-    0.5 + p/2, so the relative "quality change" is the net preference in points
-    (wins - losses, % of prompts) and the same tolerance applies to it."""
+    Pairwise mode (see ``pair_of``): the relative "quality change" is the net
+    preference in points (wins - losses, % of prompts; p is +1 candidate better, 0 tie,
+    -1 baseline better) and the same tolerance applies to it."""
     base_rows = {r["prompt_id"]: r for r in by_model[baseline] if r["status"] == "ok"}
     base_s, cand_s = summaries[baseline], summaries[cand]
     pairs = []
@@ -203,22 +226,7 @@ def _compare(
         if r["status"] != "ok" or b is None:
             continue
         checked.append((b.get("checks") or {}, r.get("checks") or {}))
-        preference = r.get("preference")
-        if pairwise:
-            base_q = 0.5 if preference is not None else None
-            cand_q = 0.5 + preference / 2 if preference is not None else None
-        else:
-            base_q, cand_q = b.get("quality"), r.get("quality")
-        pairs.append(
-            Pair(
-                base_quality=base_q,
-                cand_quality=cand_q,
-                base_cost=b["cost_usd"] if base_s.price_known else None,
-                cand_cost=r["cost_usd"] if cand_s.price_known else None,
-                base_refused=bool(b.get("refused")),
-                cand_refused=bool(r.get("refused")),
-            )
-        )
+        pairs.append(pair_of(b, r, pairwise, base_s.price_known, cand_s.price_known))
     result = paired_comparison(pairs)
     verdict = non_inferiority(result, pairs, tolerance=tolerance, refusal_margin=refusal_margin)
     reasons = list(verdict.reasons)
