@@ -37,6 +37,44 @@ def _judge(body: dict, path: str, headers: object) -> str:
     return score_json(q, q, q, rationale="bench")
 
 
+def rss_mib() -> float:
+    """The process's resident memory now (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class StagePeaks:
+    """The highest resident memory seen in each stage of the run, sampled 10 times a
+    second; a stage is the last one progress named (after the last: the judge's
+    controls and the verdict)."""
+
+    def __init__(self) -> None:
+        self.stage = "start"
+        self.peaks: dict[str, float] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        if done >= total and stage in ("answers", "judgments"):
+            self.stage = f"after {stage}"
+        elif stage != self.stage:
+            self.stage = stage
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.1):
+            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), rss_mib())
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def text(self) -> str:
+        return "; ".join(f"{k} {v:.0f} MiB" for k, v in self.peaks.items())
+
+
 def serve(port_queue: object) -> None:
     """The fake provider in its own process, so it does not compete for our GIL."""
     from tests.fake_provider import FakeProvider
@@ -94,12 +132,16 @@ def one(prompts: int) -> None:
             prices={m: PRICE for m in [*MODELS, JUDGE]},
         )
         store = Store(settings.db)
+        peaks = StagePeaks()
         start = time.perf_counter()
+        peaks.stage = "import"
         import_history(store, log)
         imported = time.perf_counter() - start
         start = time.perf_counter()
-        rec = run(evaluate_async(store, settings))
+        peaks.stage = "start"
+        rec = run(evaluate_async(store, settings, progress=peaks.progress))
         wall = time.perf_counter() - start
+        peaks.stop()
         answers = store.db["responses"].count
         scores = store.db["scores"].count
         batches = store.db["batches"].count
@@ -116,6 +158,7 @@ def one(prompts: int) -> None:
         f"database {size:.1f} MiB",
         flush=True,
     )
+    print("  peak RSS by stage: " + peaks.text(), flush=True)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from whichmodel.config import DEFAULT_DB, RunStatus
 from whichmodel.errors import StoreError
 from whichmodel.store.history import HistoryWrites
 from whichmodel.store.migrations import MIGRATIONS, MIGRATIONS_TABLE, Migration, now
+from whichmodel.store.pages import RunPages
 from whichmodel.store.queries import Queries
 
 
@@ -48,7 +49,7 @@ class _Database(sqlite_utils.Database):
             raise self.store.friendly(exc) from None
 
 
-class Store(Queries, HistoryWrites):
+class Store(Queries, RunPages, HistoryWrites):
     """One whichmodel database file: every read and write of the package goes through it.
 
     ``check=True`` also verifies the file's pages (``PRAGMA quick_check``), so a damaged

@@ -311,3 +311,9 @@ def m008_batches(db: sqlite_utils.Database) -> None:
         foreign_keys=[("batch_key", "batches", "key")],
     )
     db["batch_items"].create_index(["prompt_id", "model"])
+
+
+@migration
+def m009_run_order(db: sqlite_utils.Database) -> None:
+    # a run reads its prompts a page at a time, in its order
+    db["run_prompts"].create_index(["run_id", "position"])

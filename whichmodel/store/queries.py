@@ -34,7 +34,7 @@ _ANSWER_JOINS = """from responses r
     left join prompts p on p.id = r.prompt_id"""
 
 
-def _decode_prompt(row: dict[str, Any]) -> dict[str, Any]:
+def decode_prompt(row: dict[str, Any]) -> dict[str, Any]:
     row["messages"] = json.loads(row["messages"])
     for key in ("request", "metadata"):
         row[key] = json.loads(row[key]) if row.get(key) else None
@@ -73,7 +73,7 @@ class Queries:
             }
             rows = [by_id[i] for i in ids if i in by_id]
         for r in rows:
-            _decode_prompt(r)
+            decode_prompt(r)
         return rows
 
     def selectable_prompts(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
@@ -349,7 +349,7 @@ class Queries:
             )
         )
         for r in rows:
-            _decode_prompt(r)
+            decode_prompt(r)
         return rows
 
     def responses_page(

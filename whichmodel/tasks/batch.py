@@ -25,17 +25,18 @@ import logging
 import shutil
 import tempfile
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from whichmodel.agents.candidate import CandidateAgent
 from whichmodel.agents.judge import JudgeAgent
-from whichmodel.portkey.batches import ENDPOINT, BatchAPI, BatchState
+from whichmodel.portkey.batches import ENDPOINT, BatchAPI
 from whichmodel.portkey.context import call_context
 from whichmodel.portkey.exchange import capture, replay
 from whichmodel.store import Store
+from whichmodel.store.pages import PAGE, Table
 from whichmodel.tasks.calls import Calls
 from whichmodel.tasks.spending import Budget, Estimator
 from whichmodel.verdict.models import short
@@ -74,142 +75,141 @@ class BatchRun:
 
     async def run(
         self,
-        prompts: list[dict[str, Any]],
-        production: dict[str, Any],
         agents: dict[str, CandidateAgent],
         judge: Any,
-        online: Callable[[list[Job]], Awaitable[None]],
+        online: Callable[[Iterator[Job]], Awaitable[None]],
     ) -> None:
         """The batch answers; then the other models' answers online (``online``), so the
         judge's batch holds every answer; then the judge's batch (pointwise, one sample).
         The batch files are removed at the end, however it ends."""
         try:
-            await self._steps(prompts, production, agents, judge, online)
+            await self._steps(agents, judge, online)
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     async def _steps(
         self,
-        prompts: list[dict[str, Any]],
-        production: dict[str, Any],
         agents: dict[str, CandidateAgent],
         judge: Any,
-        online: Callable[[list[Job]], Awaitable[None]],
+        online: Callable[[Iterator[Job]], Awaitable[None]],
     ) -> None:
-        by_id = {p["id"]: p for p in prompts}
         history = self.settings.baseline_from_history
         batched = [
             m for m in agents if self.takes(m) and not (history and m == self.roles.baseline)
         ]
-        await self.answers(by_id, batched, agents, production)
-        answered = self.store.done_keys("responses", self.run_id)
-        rest = [
-            (p, m)
-            for p in prompts
-            for m in self.roles.models
-            if m not in batched and (p["id"], m) not in answered
-        ]
-        if rest and not self.budget.stopped:
-            await online(rest)
+        await self.answers({m: agents[m] for m in batched})
+        if not self.budget.stopped:
+            rest = [m for m in self.roles.models if m not in batched]
+            await online(self.store.todo(self.run_id, rest, "responses"))
         if self.budget.stopped or self.roles.pairwise or self.settings.judge_samples != 1:
             return  # pairwise comparisons and sampled judgments run online
-        await self.judgments(by_id, self.roles.models, judge)
+        await self.judgments(judge)
 
     # ---------------------------------------------------------------- the parts
 
-    async def answers(
-        self,
-        prompts: dict[str, dict[str, Any]],
-        models: list[str],
-        agents: dict[str, CandidateAgent],
-        production: dict[str, Any],
-    ) -> None:
-        answered = self.store.done_keys("responses", self.run_id)
-        jobs = {
-            model: [(p, model) for p in prompts.values() if (p["id"], model) not in answered]
-            for model in models
-            if self.takes(model)
-        }
-
+    async def answers(self, agents: dict[str, CandidateAgent]) -> None:
         async def ask(prompt: dict[str, Any], model: str, calls: Calls) -> dict[str, Any]:
             return await calls.answer(
-                self.run_id, prompt, model, agents[model], production.get(prompt["id"])
+                self.run_id, prompt, model, agents[model], self.store.production_row(prompt["id"])
             )
 
-        def keep(row: dict[str, Any]) -> None:
-            self.store.save_response(row)
+        await self._part(
+            "answers",
+            lambda model: self.store.todo(self.run_id, [model], "responses", carried_by="answers"),
+            ask,
+            self.store.save_response,
+            agents,
+        )
 
-        await self._part("answers", jobs, prompts, ask, keep, {m: agents[m] for m in jobs})
-
-    async def judgments(
-        self,
-        prompts: dict[str, dict[str, Any]],
-        models: list[str],
-        judge: JudgeAgent,
-    ) -> None:
+    async def judgments(self, judge: JudgeAgent) -> None:
         if not self.takes(self.roles.judge):
             return
-        judged = self.store.done_keys("scores", self.run_id)
-        answered = self.store.answered_ok(self.run_id)  # keys only: memory stays small
-        jobs = {
-            self.roles.judge: [
-                (prompt, model)
-                for prompt in prompts.values()
-                for model in models
-                if (prompt["id"], model) in answered and (prompt["id"], model) not in judged
-            ]
-        }
 
         async def ask(prompt: dict[str, Any], model: str, calls: Calls) -> dict[str, Any]:
             answer = self.store.response(self.run_id, prompt["id"], model) or {}
             return await calls.judge(self.run_id, prompt, model, answer, judge)
 
-        def keep(row: dict[str, Any]) -> None:
-            self.store.save_score(row)
-
-        await self._part("judgments", jobs, prompts, ask, keep, {self.roles.judge: judge})
+        await self._part(
+            "judgments",
+            lambda _: self.store.todo(
+                self.run_id, self.roles.models, "scores", carried_by="judgments", answered_ok=True
+            ),
+            ask,
+            self.store.save_score,
+            {self.roles.judge: judge},
+        )
 
     # ---------------------------------------------------------------- one part
 
     async def _part(
         self,
         part: str,
-        jobs: dict[str, list[Job]],
-        prompts: dict[str, dict[str, Any]],
+        jobs: Callable[[str], Iterator[Job]],
         ask: Any,
         keep: Any,
         agents: dict[str, Any],
     ) -> None:
         """Poll the part's batches sent before (a resumed run), send new ones for the jobs
         no batch carries, read each back as it completes."""
-        sent = [b for b in self.store.batches(self.run_id, open_only=True) if b["part"] == part]
-        carried = {item for b in sent for item in self.store.batch_items(b["key"]).values()}
-        for model, model_jobs in jobs.items():
-            todo = [(p, m) for p, m in model_jobs if (p["id"], m) not in carried]
-            if todo:
-                batch = await self._send(part, model, todo, agents[model], ask, attempt=1)
-                if batch is not None:
-                    sent.append(batch)
+        sent = []
+        for batch in self.store.batches(self.run_id, open_only=True):
+            if batch["part"] == part and batch["model"] in agents:
+                found = await self._recover(batch, agents[batch["model"]])
+                if found is not None:
+                    sent.append(found)
+        for model, agent in agents.items():
+            batch = await self._send(part, model, jobs(model), agent, ask, attempt=1)
+            if batch is not None:
+                sent.append(batch)
             if self.budget.stopped:
                 break
-        await asyncio.gather(
-            *(self._follow(b, prompts, agents[b["model"]], ask, keep) for b in sent)
-        )
+        await asyncio.gather(*(self._follow(b, agents[b["model"]], ask, keep) for b in sent))
+
+    async def _recover(self, batch: dict[str, Any], agent: Any) -> dict[str, Any] | None:
+        """A batch stored by an earlier session: with its provider id (one created just
+        before a crash is found by its key); None, and given up, when it was never sent,
+        so its jobs are sent again."""
+        if batch.get("batch_id"):
+            return batch
+        state = await self._api(agent, batch["model"]).find(batch["key"])
+        if state is None:
+            self.store.update_batch(batch["key"], status="given_up", error="never sent")
+            return None
+        self.store.update_batch(batch["key"], batch_id=state.id, status=state.status)
+        return {**batch, "batch_id": state.id, "status": state.status}
 
     def _api(self, agent: Any, model: str) -> BatchAPI:
         return BatchAPI(agent.llm.async_client, model)
 
     async def _send(
-        self, part: str, model: str, jobs: list[Job], agent: Any, ask: Any, attempt: int
+        self, part: str, model: str, jobs: Iterable[Job], agent: Any, ask: Any, attempt: int
     ) -> dict[str, Any] | None:
-        """Capture each job's request into a JSONL file, check the spending limit, store
-        the batch, upload, create. None when there is nothing to send (every request
-        came from the cache) or the limit stops it."""
+        """Capture each job's request into a JSONL file (its items stored as they come),
+        check the spending limit, upload, create. None when there is nothing to send
+        (every request came from the cache) or the limit stops it."""
         key = uuid.uuid4().hex[:16]
         path = self.folder / f"{key}.jsonl"
+        row = {
+            "key": key,
+            "run_id": self.run_id,
+            "part": part,
+            "model": model,
+            "attempt": attempt,
+            "status": "preparing",
+            "items": 0,
+            "estimate_usd": 0.0,
+        }
         items: list[tuple[str, str, str]] = []
-        estimate = 0.0
+        count, estimate = 0, 0.0
         factor = self.calls.prices.batch_factor(model)
+
+        def store_items() -> None:
+            if count == len(items):  # the first items: the batch is stored with them
+                self.store.save_batch(row, items)
+            else:
+                self.store.add_batch_items(key, items)
+            items.clear()
+
         # each captured call ends in an error Langroid logs: nothing to tell the user
         with path.open("w") as fh, _quiet():
             for prompt, job_model in jobs:
@@ -217,7 +217,7 @@ class BatchRun:
                     await ask(prompt, job_model, self.capturing)
                 if ex.request is None:
                     continue  # answered from the cache: the online part serves it
-                custom_id = str(len(items))
+                custom_id = str(count)
                 line = {
                     "custom_id": custom_id,
                     "method": "POST",
@@ -226,25 +226,18 @@ class BatchRun:
                 }
                 fh.write(json.dumps(line, separators=(",", ":")) + "\n")
                 items.append((custom_id, prompt["id"], job_model))
+                count += 1
+                if len(items) == PAGE:
+                    store_items()
                 answer, judgment = self.estimator.job(prompt, job_model)
                 estimate += (answer if part == "answers" else judgment) * factor
-        if not items:
+        if items:
+            store_items()
+        if not count or not self.budget.reserve(estimate):
             path.unlink(missing_ok=True)
+            self.store.drop_batch(key)
             return None
-        if not self.budget.reserve(estimate):
-            path.unlink(missing_ok=True)
-            return None
-        row = {
-            "key": key,
-            "run_id": self.run_id,
-            "part": part,
-            "model": model,
-            "attempt": attempt,
-            "status": "preparing",
-            "items": len(items),
-            "estimate_usd": estimate,
-        }
-        self.store.save_batch(row, items)
+        self.store.update_batch(key, items=count, estimate_usd=estimate)
         self.reserved[key] = estimate
         api = self._api(agent, model)
         with call_context(run_id=self.run_id, role=f"batch {part}", model=model):
@@ -253,27 +246,19 @@ class BatchRun:
             state = await api.create(file_id, key, self.run_id, self.settings.batch_window)
         self.store.update_batch(key, batch_id=state.id, status=state.status)
         path.unlink(missing_ok=True)
-        return {**row, "batch_id": state.id, "input_file_id": file_id, "status": state.status}
+        return {
+            **row,
+            "items": count,
+            "estimate_usd": estimate,
+            "batch_id": state.id,
+            "input_file_id": file_id,
+            "status": state.status,
+        }
 
-    async def _follow(
-        self,
-        batch: dict[str, Any],
-        prompts: dict[str, dict[str, Any]],
-        agent: Any,
-        ask: Any,
-        keep: Any,
-    ) -> None:
+    async def _follow(self, batch: dict[str, Any], agent: Any, ask: Any, keep: Any) -> None:
         """Wait for one batch to end, read it back; send again once what it left undone."""
         api = self._api(agent, batch["model"])
         stage = f"batch {batch['part']} {short(batch['model'])}"
-        state: BatchState | None = None
-        if not batch.get("batch_id"):
-            state = await api.find(batch["key"])  # created just before a crash?
-            if state is None:
-                self.store.update_batch(batch["key"], status="given_up", error="never sent")
-                return  # its jobs are sent again by the next session, or run online
-            self.store.update_batch(batch["key"], batch_id=state.id, status=state.status)
-            batch = {**batch, "batch_id": state.id}
         while True:
             state = await api.retrieve(batch["batch_id"])
             self.progress(stage, state.completed + state.failed, state.total or batch["items"])
@@ -283,74 +268,65 @@ class BatchRun:
             if state.done:
                 break
             await asyncio.sleep(self.settings.batch_poll_seconds)
-        items = self.store.batch_items(batch["key"])
-        done: set[str] = set()
+        table: Table = "responses" if batch["part"] == "answers" else "scores"
         before = self.calls.spent
         for file_id in (state.output_file_id, state.error_file_id):
             if file_id:
-                done |= await self._read(api, file_id, items, prompts, ask, keep, batch)
+                await self._read(api, file_id, batch["key"], table, ask, keep)
         if batch["key"] in self.reserved:
             self.budget.settle(self.reserved.pop(batch["key"]), self.calls.spent - before)
-        undone = [(prompts[p], m) for cid, (p, m) in items.items() if cid not in done]
+        undone = sum(1 for _ in self.store.undone_items(batch["key"], table))
         self.store.update_batch(
             batch["key"],
             output_file_id=state.output_file_id,
             error_file_id=state.error_file_id,
             status="ingested",
-            error=state.errors or (f"{state.status}: {len(undone)} undone" if undone else None),
+            error=state.errors or (f"{state.status}: {undone} undone" if undone else None),
         )
         if not undone:
             return
+        jobs = (
+            (self.store.prompt(prompt_id) or {}, model)
+            for prompt_id, model in self.store.undone_items(batch["key"], table)
+        )
         if batch["attempt"] < MAX_ATTEMPTS and not self.budget.stopped:
             again = await self._send(
-                batch["part"], batch["model"], undone, agent, ask, batch["attempt"] + 1
+                batch["part"], batch["model"], jobs, agent, ask, batch["attempt"] + 1
             )
             if again is not None:
-                await self._follow(again, prompts, agent, ask, keep)
+                await self._follow(again, agent, ask, keep)
             return
         reason = f"the batch {state.id} ended {state.status}" + (
             f" ({state.errors})" if state.errors else ""
         )
-        for prompt, model in undone:
+        for prompt, model in jobs:
             # a 400 is not retried: the error is stored as it is, with no call
             with replay(400, {"error": {"message": f"{reason}, twice"}}):
                 keep(await ask(prompt, model, self.calls))
 
     async def _read(
-        self,
-        api: BatchAPI,
-        file_id: str,
-        items: dict[str, tuple[str, str]],
-        prompts: dict[str, dict[str, Any]],
-        ask: Any,
-        keep: Any,
-        batch: dict[str, Any],
-    ) -> set[str]:
-        """Read one output or error file back through the agents; the custom ids read.
+        self, api: BatchAPI, file_id: str, key: str, table: Table, ask: Any, keep: Any
+    ) -> None:
+        """Read one output or error file back through the agents, a line at a time.
         Lines without a provider answer (an expired request) are left undone."""
         path = await api.download(file_id, self.folder / f"{file_id}.jsonl")
-        stored = self.store.done_keys(
-            "responses" if batch["part"] == "answers" else "scores", self.run_id
-        )
-        done: set[str] = set()
         lines = _lines(path)
 
         async def worker() -> None:
             for line in lines:
-                custom_id = str(line.get("custom_id"))
                 response = line.get("response") or {}
-                if custom_id not in items or not response.get("status_code"):
+                item = self.store.batch_item(key, str(line.get("custom_id")), table)
+                if item is None or not response.get("status_code"):
                     continue
-                prompt_id, model = items[custom_id]
-                done.add(custom_id)
-                if (prompt_id, model) in stored:
+                prompt_id, model, stored = item
+                if stored:
                     continue  # read back before a crash
+                prompt = self.store.prompt(prompt_id) or {}
                 with replay(int(response["status_code"]), response.get("body") or {}):
-                    keep(await ask(prompts[prompt_id], model, self.calls))
+                    keep(await ask(prompt, model, self.calls))
 
         await asyncio.gather(*(worker() for _ in range(self.settings.concurrency)))
         path.unlink(missing_ok=True)
-        return done
 
     @property
     def spent(self) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from whichmodel.agents.judge import JudgeAgent, PairwiseJudgeAgent
@@ -47,7 +47,7 @@ def _bad(kind: str, good: str, other: str | None, rng: random.Random) -> str | N
 
 
 def control_items(
-    prompts: list[dict[str, Any]], baseline_rows: Mapping[str, Mapping[str, Any]], n: int
+    prompts: Sequence[Mapping[str, Any]], baseline_rows: Mapping[str, Mapping[str, Any]], n: int
 ) -> list[tuple[dict[str, Any], str, str, str]]:
     """(prompt, kind, good answer, bad answer) for up to ``n`` prompts, chosen by a fixed
     seed; each prompt gets the first kind, in turn, that its answers allow."""
@@ -56,9 +56,10 @@ def control_items(
     rng.shuffle(order)
     chosen, goods = [], []
     for index in order:  # looked up one by one: a large run reads only a few answers
-        good = _good(prompts[index], baseline_rows.get(prompts[index]["id"]))
+        prompt = prompts[index]
+        good = _good(prompt, baseline_rows.get(prompt["id"]))
         if good:
-            chosen.append(prompts[index])
+            chosen.append(prompt)
             goods.append(good)
             if len(chosen) == n:
                 break
@@ -83,7 +84,6 @@ async def run_controls(
     store: Store,
     calls: Calls,
     judge: JudgeAgent,
-    prompts: list[dict[str, Any]],
     n: int,
 ) -> None:
     """Make and store the run's controls (none when it has them already)."""
@@ -117,7 +117,7 @@ async def run_controls(
         )
         position += 1
 
-    items = control_items(prompts, base, n)
+    items = control_items(_RunPrompts(store, store.run_prompt_ids(run_id)), base, n)
 
     async def judged(prompt: dict[str, Any], good: str, bad: str) -> list[dict[str, Any]]:
         """The good answer, the bad one, and the good one again (never from the cache)."""
@@ -183,3 +183,18 @@ class _BaselineAnswers:
 
     def get(self, prompt_id: str) -> dict[str, Any] | None:
         return self.store.response(self.run_id, prompt_id, self.baseline)
+
+
+class _RunPrompts(Sequence[dict[str, Any]]):
+    """The run's prompts in order, each read when asked for (a control needs a few)."""
+
+    def __init__(self, store: Store, ids: list[str]):
+        self.store, self.ids = store, ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:  # type: ignore[override]
+        prompt = self.store.prompt(self.ids[index])
+        assert prompt is not None
+        return prompt

@@ -30,6 +30,7 @@ from whichmodel.history.selection import Selection, select
 from whichmodel.portkey.wire import llm_config
 from whichmodel.results.verdict import find_run, run_verdict
 from whichmodel.store import Store
+from whichmodel.store.pages import Table
 from whichmodel.tasks.batch import BatchRun
 from whichmodel.tasks.calls import Calls
 from whichmodel.tasks.controls import run_controls
@@ -98,7 +99,7 @@ class Evaluation:
 
     def estimate_run(self, prompt_ids: list[str] | None = None) -> tuple[float, float]:
         """(candidates, judge) estimated cost of evaluating ``prompt_ids`` (default: all)."""
-        return self.estimator.run(self.store.prompts(prompt_ids))
+        return self.estimator.run(self.store.iter_prompts(prompt_ids))
 
     def check_budget_prices(self) -> None:
         check_budget_prices(self.settings, self.prices)
@@ -176,7 +177,7 @@ class Evaluation:
         run_id = run_id or uuid.uuid4().hex[:12]
         settings = redacted(self.settings)
         settings["overrides"], settings["not_forwarded"] = overrides(
-            self.store.prompts(ids), self.roles, self.settings
+            self.store.iter_prompts(ids), self.roles, self.settings
         )
         self.store.create_run(
             {
@@ -213,53 +214,51 @@ class Evaluation:
         from langroid.utils.configuration import settings as lr_settings
 
         roles, store = self.roles, self.store
-        prompts = store.prompts(store.run_prompt_ids(run_id))
-        production = {r["prompt_id"]: r for r in store.production_rows([p["id"] for p in prompts])}
+        # the run is read a page of prompts at a time (with the keys stored for that
+        # page), so its memory does not grow with the prompt count
         history = self.settings.baseline_from_history
-        drift = drift_prompts(prompts, production, self.settings) if history else []
+        drift = (
+            list(store.iter_prompts(drift_prompts(store.run_history_ids(run_id), self.settings)))
+            if history
+            else []
+        )
         # from history, the baseline answers only where production left no answer, and
         # on the drift check's prompts
-        call_baseline = not history or drift or any(p["id"] not in production for p in prompts)
+        call_baseline = not history or drift or store.run_lacks_history(run_id)
         candidates = {
             m: self._candidate(m) for m in roles.models if call_baseline or m != roles.baseline
         }
         judge = self._build_judge()
         self.check_budget_prices()
         budget, workers = Budget(self.settings.max_cost), range(self.settings.concurrency)
-        answered = store.done_keys("responses", run_id)
-        judged = store.done_keys("pairwise" if roles.pairwise else "scores", run_id)
+        judged_in: Table = "pairwise" if roles.pairwise else "scores"
         compared = [m for m in roles.models if m != roles.baseline]
-        total = len(prompts) * len(roles.models)
-        total_judged = len(prompts) * (len(compared) if roles.pairwise else len(roles.models))
-        counts = {"answers": len(answered), "judgments": len(judged)}
-        self.progress("answers", counts["answers"], total)
-        self.progress("judgments", counts["judgments"], total_judged)
+        prompt_count = int((store.run(run_id) or {})["prompt_count"])
+        total = prompt_count * len(roles.models)
+        total_judged = prompt_count * (len(compared) if roles.pairwise else len(roles.models))
+        counts: dict[str, int] = {}
 
-        def answer_jobs() -> Iterator[Job]:
-            for prompt in prompts:
-                for model in roles.models:
-                    if (prompt["id"], model) not in (answered if roles.pairwise else judged):
-                        yield prompt, model
+        def recount() -> None:
+            counts.update(
+                answers=store.stored_count("responses", run_id),
+                judgments=store.stored_count(judged_in, run_id),
+            )
+            self.progress("answers", counts["answers"], total)
+            self.progress("judgments", counts["judgments"], total_judged)
 
-        def pair_jobs() -> Iterator[Job]:
-            for prompt in prompts:
-                for model in compared:
-                    if (prompt["id"], model) not in judged:
-                        yield prompt, model
+        recount()
 
         async def answer(prompt: dict[str, Any], model: str) -> dict[str, Any]:
-            if (prompt["id"], model) in answered:
-                stored = store.response(run_id, prompt["id"], model)
-                assert stored is not None
+            stored = store.response(run_id, prompt["id"], model)
+            if stored is not None:
                 return stored
-            logged = production.get(prompt["id"])
+            logged = store.production_row(prompt["id"])
             if model == roles.baseline and self.settings.baseline_from_history and logged:
                 row = history_row(run_id, prompt, model, logged, self.prices, self.settings)
             else:
                 agent = candidates[roles.baseline if model == roles.fresh else model]
                 row = await self.calls.answer(run_id, prompt, model, agent, logged)
             store.save_response(row)
-            answered.add((prompt["id"], model))
             counts["answers"] += 1
             self.progress("answers", counts["answers"], total)
             return row
@@ -305,38 +304,36 @@ class Evaluation:
         # pointwise: each (prompt, model) answered then scored at once; pairwise: all
         # answers first, then each candidate's compared with the baseline's
         phases = (
-            [(answer_jobs(), answer_and_score, 0), (pair_jobs(), compare, 1)]
+            [
+                (store.todo(run_id, roles.models, "responses"), answer_and_score, 0),
+                (store.todo(run_id, compared, judged_in), compare, 1),
+            ]
             if roles.pairwise
-            else [(answer_jobs(), answer_and_score, None)]
+            else [(store.todo(run_id, roles.models, judged_in), answer_and_score, None)]
         )
         if drift:  # the baseline called again on a few prompts: is the history stale?
-            fresh = ((p, roles.fresh) for p in drift if (p["id"], roles.fresh) not in judged)
+            done = store.done_among(judged_in, run_id, [p["id"] for p in drift])
+            fresh = ((p, roles.fresh) for p in drift if (p["id"], roles.fresh) not in done)
             phases.append((fresh, answer_and_score, None))
         quiet_before = lr_settings.quiet
         lr_settings.quiet = True  # Langroid would print every message of every agent
         try:
             if self.settings.batch:  # batches first; what they leave runs online below
 
-                def online(jobs: list[Job]) -> Awaitable[Any]:
-                    shared = iter(jobs)  # one queue for all workers
-                    return asyncio.gather(*(worker(shared, answer, 0) for _ in workers))
+                def online(todo: Iterator[Job]) -> Awaitable[Any]:
+                    # one queue for all workers
+                    return asyncio.gather(*(worker(todo, answer, 0) for _ in workers))
 
                 self.batches = BatchRun(run_id, store, self.calls, self.estimator, budget)
                 self.batches.progress = self.progress
-                await self.batches.run(prompts, production, candidates, judge, online)
-                answered |= store.done_keys("responses", run_id)
-                judged |= store.done_keys("pairwise" if roles.pairwise else "scores", run_id)
-                counts.update(answers=len(answered), judgments=len(judged))
-                self.progress("answers", counts["answers"], total)
-                self.progress("judgments", counts["judgments"], total_judged)
+                await self.batches.run(candidates, judge, online)
+                recount()
             for jobs, work, part in phases:
                 await asyncio.gather(*(worker(jobs, work, part) for _ in workers))
                 if budget.stopped:
                     break
             if not budget.stopped and self.settings.judge_controls:
-                await run_controls(
-                    run_id, store, self.calls, judge, prompts, self.settings.judge_controls
-                )
+                await run_controls(run_id, store, self.calls, judge, self.settings.judge_controls)
         finally:
             lr_settings.quiet = quiet_before
         if budget.stopped:

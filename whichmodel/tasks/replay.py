@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterable
 from typing import Any
 
 from whichmodel.agents.candidate import Replay
@@ -148,37 +149,38 @@ def _logged_usage_cost(
     return cost, f"{source} (logged usage)" if cost is not None else source
 
 
-def drift_prompts(
-    prompts: list[dict[str, Any]], production: dict[str, Any], settings: Settings
-) -> list[dict[str, Any]]:
-    """The prompts whose baseline is called again (``drift_check`` of those with a
-    stored production answer, a seeded sample, in run order)."""
+def drift_prompts(history_ids: list[str], settings: Settings) -> list[str]:
+    """The prompts whose baseline is called again: ``drift_check`` of ``history_ids``
+    (the run's prompts with a stored production answer, in run order), a seeded sample,
+    in run order."""
     n = settings.drift_check
-    eligible = [p for p in prompts if p["id"] in production]
     if not n or settings.judge_mode == "pairwise":
         return []
-    if n >= len(eligible):
-        return eligible
-    picked = {p["id"] for p in random.Random(DRIFT_SEED).sample(eligible, n)}
-    return [p for p in eligible if p["id"] in picked]
+    if n >= len(history_ids):
+        return history_ids
+    picked = set(random.Random(DRIFT_SEED).sample(history_ids, n))
+    return [i for i in history_ids if i in picked]
 
 
 DRIFT_SEED = 20261203
 
 
 def overrides(
-    prompts: list[dict[str, Any]], roles: Roles, settings: Settings
+    prompts: Iterable[dict[str, Any]], roles: Roles, settings: Settings
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Per model, the logged request fields its own settings overrode on ``prompts``, and
-    those the gateway does not forward to its provider."""
-    logged = [p for p in prompts if p.get("request")]
-    overridden, dropped = {}, {}
-    for model in roles.models:
-        found = sorted({k for p in logged for k in replay_for(p, model, settings)[1]})
-        if found:
-            overridden[model] = found
-        lost = NOT_FORWARDED.get(roles.refs[model].provider, ())
-        missing = sorted({k for p in logged for k in lost if k in p["request"]})
-        if missing:
-            dropped[model] = missing
-    return overridden, dropped
+    those the gateway does not forward to its provider (one pass: ``prompts`` may be read
+    a page at a time)."""
+    found: dict[str, set[str]] = {m: set() for m in roles.models}
+    missing: dict[str, set[str]] = {m: set() for m in roles.models}
+    for prompt in prompts:
+        if not prompt.get("request"):
+            continue
+        for model in roles.models:
+            found[model] |= set(replay_for(prompt, model, settings)[1])
+            lost = NOT_FORWARDED.get(roles.refs[model].provider, ())
+            missing[model] |= {k for k in lost if k in prompt["request"]}
+    return (
+        {m: sorted(keys) for m, keys in found.items() if keys},
+        {m: sorted(keys) for m, keys in missing.items() if keys},
+    )

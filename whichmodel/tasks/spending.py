@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,10 +40,15 @@ class Estimator:
             judgment = self.settings.judge_samples * (judgment or 0.0)
         return answer or 0.0, judgment
 
-    def run(self, prompts: list[dict[str, Any]]) -> tuple[float, float]:
-        """(candidates, judge) estimated cost of evaluating ``prompts``."""
-        totals = [self.job(p, m) for p in prompts for m in self.roles.models]
-        return sum(a for a, _ in totals), sum(j for _, j in totals)
+    def run(self, prompts: Iterable[dict[str, Any]]) -> tuple[float, float]:
+        """(candidates, judge) estimated cost of evaluating ``prompts`` (read once)."""
+        answers = judgments = 0.0
+        for prompt in prompts:
+            for model in self.roles.models:
+                answer, judgment = self.job(prompt, model)
+                answers += answer
+                judgments += judgment
+        return answers, judgments
 
 
 def check_budget_prices(settings: Settings, prices: Prices) -> None:
