@@ -95,3 +95,20 @@ def test_finding_runs(results):
         find_run(store, "nope")
     with pytest.raises(NoDataError, match="No interrupted run"):
         find_run(store, which="unfinished")
+
+
+def test_the_verdicts_small_rows_hold_what_the_full_rows_hold(results):
+    """The verdict reads each answer as a small slotted row; it keeps every column the
+    store gives it, with the same values as the reports' full rows."""
+    from whichmodel.verdict.rows import FIELDS, AnswerRow
+
+    store, run_id = results
+    small, full = answer_rows(store, run_id), answer_rows(store, run_id, full=True)
+    assert len(small) == len(full) > 0 and all(isinstance(r, AnswerRow) for r in small)
+    assert set(next(store.answer_rows(run_id))) | {"refused"} == set(FIELDS)
+    for s, f in zip(small, full, strict=True):
+        assert {k: s[k] for k in FIELDS} == {k: f[k] for k in FIELDS}
+    # repeated strings are one object, shared by the rows that have them
+    assert len({id(r["model"]) for r in small}) == len({r["model"] for r in small})
+    with pytest.raises(KeyError):
+        small[0]["text"]

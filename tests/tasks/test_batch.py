@@ -267,3 +267,38 @@ async def test_a_batch_created_just_before_a_crash_is_found_by_its_metadata(
     assert found["batch_id"] == next(iter(fake_provider.batches)) and found["status"] == "ingested"
     assert store.db.execute("select count(*) from scores").fetchone()[0] == 12
     assert rec.unmeasured is None
+
+
+async def test_a_batch_stored_but_never_sent_is_given_up_and_sent_anew(
+    gateway, fake_provider, store, monkeypatch
+):
+    """The process dies while the batch's file is uploaded: the resumed run gives that
+    batch up (the provider never had it) and sends its jobs in a new batch at once. Items
+    are stored as they are captured, a page at a time (pages of 2 here)."""
+    from whichmodel.portkey.batches import BatchAPI
+    from whichmodel.tasks.evaluation import resume_async
+
+    monkeypatch.setattr("whichmodel.store.pages.PAGE", 2)
+    fake_provider.set("judge", responder=judge)
+    fake_provider.set("fake-cand", text="the candidate's answer")
+
+    async def dies(self, path):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(BatchAPI, "upload", dies)
+        with pytest.raises(KeyboardInterrupt):
+            await evaluate_async(store, settings(gateway, fake_provider))
+    (stuck,) = store.db.query("select * from batches")
+    assert stuck["status"] == "preparing" and stuck["batch_id"] is None
+    assert store.db["batch_items"].count == 6 and not fake_provider.batches
+
+    rec = await resume_async(store, settings(gateway, fake_provider))
+    rows = {b["key"]: b for b in store.db.query("select * from batches")}
+    assert rows[stuck["key"]]["status"] == "given_up"
+    assert rows[stuck["key"]]["error"] == "never sent"
+    answers = [b for b in rows.values() if b["part"] == "answers" and b["key"] != stuck["key"]]
+    assert [(b["status"], b["items"]) for b in answers] == [("ingested", 6)]
+    assert fake_provider.count(path="/v1/batches", method="POST") == 2  # answers, judge
+    assert store.db.execute("select count(*) from scores").fetchone()[0] == 12
+    assert rec.unmeasured is None

@@ -1,6 +1,7 @@
 """The orchestrator with scripted Langroid LLMs (no network, real SQLite)."""
 
 import json
+from collections import Counter
 
 import pytest
 from langroid.language_models.mock_lm import MockLMConfig
@@ -149,6 +150,34 @@ async def test_resume_skips_work_already_stored(store):
     assert store.db["scores"].count == 12
     kept = list(store.db.query("select count(*) n from responses where text = 'stored before'"))
     assert kept[0]["n"] == 2
+
+
+async def test_a_run_over_several_pages_of_prompts_resumes_where_it_stopped(store, monkeypatch):
+    """A run reads its prompts a page at a time: with pages of 4 (6 prompts), the work
+    stored before is skipped on every page and every prompt is answered once per model."""
+    monkeypatch.setattr("whichmodel.store.pages.PAGE", 4)
+    asked: list[str] = []
+
+    def count(msg):
+        asked.append(msg)
+        return "answer"
+
+    cands = {m: make_candidate(MockLMConfig(response_fn=count)) for m in (BASE, CAND)}
+    evaluation = Evaluation(store, settings(), candidates=cands, judge=judge_by_answer({}))
+    run_id = evaluation.start()
+    ids = store.run_prompt_ids(run_id)
+    for pid in (ids[1], ids[5]):  # one on each page, stored by an earlier session
+        store.save_response(
+            {"run_id": run_id, "prompt_id": pid, "model": CAND, "status": "ok", "text": "before"}
+        )
+    rec = await evaluation.run(run_id)
+    expected = Counter({f"question {i}": 2 for i in range(6)})
+    for pid in (ids[1], ids[5]):
+        expected[store.prompt(pid)["messages"][0]["content"]] -= 1
+    assert Counter(asked) == expected and sum(expected.values()) == 12 - 2
+    stored = store.db.execute("select count(*), count(distinct prompt_id) from scores")
+    assert stored.fetchone() == (12, 6)
+    assert rec.models[1].answered == 6
 
 
 def test_bad_model_strings_fail_before_any_work(store):

@@ -121,3 +121,22 @@ def test_correlation():
     assert correlation([1, 2, 3, 4], [8, 6, 4, 2]) == pytest.approx(-1.0)
     assert correlation([1, 2], [1, 2]) is None
     assert correlation([1, 1, 1], [1, 2, 3]) is None
+
+
+def test_the_intervals_do_not_depend_on_how_the_resamples_are_cut(monkeypatch):
+    """Resamples are drawn a bounded block at a time (fewer rows per block for more
+    prompts): the intervals are the same for any block size."""
+    from whichmodel.verdict import stats
+
+    rng = random.Random(3)
+    pairs = [
+        stats.Pair(
+            rng.random(), rng.random(), rng.random(), rng.random(), False, rng.random() < 0.1
+        )
+        for _ in range(300)
+    ]
+    whole = stats.paired_comparison(pairs)
+    monkeypatch.setattr(stats, "CHUNK", 300 * 7)  # 7 resamples at a time
+    assert stats.paired_comparison(pairs) == whole
+    monkeypatch.setattr(stats, "CHUNK", 1)  # one at a time
+    assert stats.paired_comparison(pairs) == whole

@@ -9,7 +9,6 @@ settings, the prices known when it started, every answer with its score.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from whichmodel.config import default
@@ -19,7 +18,7 @@ from whichmodel.store.queries import RunFilter
 from whichmodel.verdict.controls import judge_controls
 from whichmodel.verdict.drift import drift_check
 from whichmodel.verdict.models import PriceInfo, Recommendation, short
-from whichmodel.verdict.refusal import stored_verdict
+from whichmodel.verdict.rows import Compact, with_verdict
 from whichmodel.verdict.rule import recommend
 
 HOW_TO_MAKE_A_RUN = (
@@ -48,17 +47,15 @@ def find_run(
     raise NoDataError(HOW_TO_MAKE_A_RUN)
 
 
-def answer_rows(store: Store, run_id: str, *, full: bool = False) -> list[dict[str, Any]]:
+def answer_rows(store: Store, run_id: str, *, full: bool = False) -> list[Any]:
     """Every answer of the run with its score, its prompt's labels and the final refusal
-    verdict (the answer's own signals and the judge's flag combined)."""
-    rows = store.answer_rows(run_id, full=full)
-    for row in rows:
-        row["checks"] = json.loads(row["checks"]) if row.get("checks") else {}
-        verdict = stored_verdict(row)
-        row["refused"] = verdict.refused
-        row["refusal_reason"] = verdict.reason
-        row["refusal_kind"] = verdict.kind if verdict.refused else None
-    return rows
+    verdict (the answer's own signals and the judge's flag combined). ``full``: dicts with
+    the texts and rationales too, for the reports; otherwise small ``AnswerRow``s, read
+    one at a time, so that a large run's rows fit in little memory."""
+    if full:
+        return [with_verdict(row) for row in store.answer_rows(run_id, full=True)]
+    compact = Compact()
+    return [compact.row(row) for row in store.answer_rows(run_id)]
 
 
 def grouped_rows(store: Store, run_id: str, group_by: str = "category") -> list[dict[str, Any]]:
@@ -121,7 +118,6 @@ def run_verdict(
         "max_p95_latency_ms": max_p95_latency_ms,
     }
     rule = {k: given[k] if given[k] is not None else stored.get(k, default(k)) for k in RULE}
-    costs = store.judge_costs(run["id"])
     if rows is None:
         rows = grouped_rows(store, run["id"], group_by)
     controls = judge_controls(
@@ -137,7 +133,7 @@ def run_verdict(
         prices=run_prices(store, run),
         prompts=run["prompt_count"],
         judge=run["judge"],
-        judge_cost_usd=None if None in costs else sum(c for c in costs if c is not None),
+        judge_cost_usd=store.judge_cost(run["id"]),
         judge_mode=stored.get("judge_mode", default("judge_mode")),
         controls=controls if "judge_controls" in stored else None,
         **rule,

@@ -29,9 +29,10 @@ class RunPages:
     db: sqlite_utils.Database
     _writing: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
-    def prompt_pages(self, run_id: str, size: int = PAGE) -> Iterator[list[dict[str, Any]]]:
-        """The run's prompts in its order, ``size`` at a time; each page is read when it
-        is asked for."""
+    def prompt_pages(self, run_id: str, size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+        """The run's prompts in its order, ``size`` (default ``PAGE``) at a time; each
+        page is read when it is asked for."""
+        size = size or PAGE
         last = -1
         while True:
             rows = list(
@@ -53,9 +54,10 @@ class RunPages:
     def iter_prompts(self, ids: list[str] | None = None) -> Iterator[dict[str, Any]]:
         """The prompts ``ids`` in that order (default: every prompt, in stored order),
         read ``PAGE`` at a time."""
+        size = PAGE
         if ids is not None:
-            for start in range(0, len(ids), PAGE):
-                chunk = ids[start : start + PAGE]
+            for start in range(0, len(ids), size):
+                chunk = ids[start : start + size]
                 by_id = {
                     r["id"]: r
                     for r in self.db.query(
@@ -70,7 +72,7 @@ class RunPages:
                 self.db.query(
                     "select rowid as stored_at, * from prompts where rowid > ? "
                     "order by rowid limit ?",
-                    [last, PAGE],
+                    [last, size],
                 )
             )
             if not rows:
@@ -205,10 +207,10 @@ class RunPages:
         ).fetchone()
         return None if row is None else (row[0], row[1], bool(row[2]))
 
-    def undone_items(self, key: str, table: Table, size: int = PAGE) -> Iterator[tuple[str, str]]:
+    def undone_items(self, key: str, table: Table) -> Iterator[tuple[str, str]]:
         """(prompt_id, model) of the batch's items with no row in ``table`` yet, in the
-        order they were sent, ``size`` at a time."""
-        last = 0
+        order they were sent, read ``PAGE`` at a time."""
+        size, last = PAGE, 0
         while True:
             rows = self.db.execute(
                 "select i.rowid, i.prompt_id, i.model from batch_items i "

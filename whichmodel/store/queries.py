@@ -193,33 +193,30 @@ class Queries:
         rows = list(self.db.query("select value from cache where key = ?", [key]))
         return json.loads(rows[0]["value"]) if rows else None
 
-    def answer_rows(self, run_id: str, *, full: bool = False) -> list[dict[str, Any]]:
+    def answer_rows(self, run_id: str, *, full: bool = False) -> Iterator[dict[str, Any]]:
         """Every stored answer of the run joined with its score, pairwise verdict and
         prompt labels (``full``: with texts and rationales, for the reports), in the
         run's prompt order: a verdict's bootstrap draws the same prompts whatever order
-        they were answered in."""
+        they were answered in. Read one at a time."""
         columns = _ANSWER_COLUMNS + (_REPORT_COLUMNS if full else "")
-        return list(
-            self.db.query(
-                f"select {columns} {_ANSWER_JOINS} left join run_prompts rp on "
-                "rp.run_id = r.run_id and rp.prompt_id = r.prompt_id where r.run_id = ? "
-                "order by rp.position, r.prompt_id, r.model",
-                [run_id],
-            )
+        yield from self.db.query(
+            f"select {columns} {_ANSWER_JOINS} left join run_prompts rp on "
+            "rp.run_id = r.run_id and rp.prompt_id = r.prompt_id where r.run_id = ? "
+            "order by rp.position, r.prompt_id, r.model",
+            [run_id],
         )
 
-    def judge_costs(self, run_id: str) -> list[float | None]:
-        """The cost of every judgment of the run (pointwise scores, pairwise verdicts and
-        the judge's controls)."""
-        return [
-            r[0]
-            for r in self.db.execute(
-                "select cost_usd from scores where run_id = ? "
-                "union all select cost_usd from pairwise where run_id = ? "
-                "union all select cost_usd from judge_controls where run_id = ?",
-                [run_id, run_id, run_id],
-            )
-        ]
+    def judge_cost(self, run_id: str) -> float | None:
+        """What the run's judgments cost (pointwise scores, pairwise verdicts and the
+        judge's controls); None when one of them has no known cost."""
+        unknown, total = self.db.execute(
+            "select count(*) - count(cost_usd), coalesce(sum(cost_usd), 0) from ("
+            "select cost_usd from scores where run_id = ? "
+            "union all select cost_usd from pairwise where run_id = ? "
+            "union all select cost_usd from judge_controls where run_id = ?)",
+            [run_id, run_id, run_id],
+        ).fetchone()
+        return None if unknown else float(total)
 
     def judge_controls(self, run_id: str) -> list[dict[str, Any]]:
         """The run's judge controls in the order they were made."""

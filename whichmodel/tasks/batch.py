@@ -35,8 +35,8 @@ from whichmodel.agents.judge import JudgeAgent
 from whichmodel.portkey.batches import ENDPOINT, BatchAPI
 from whichmodel.portkey.context import call_context
 from whichmodel.portkey.exchange import capture, replay
-from whichmodel.store import Store
-from whichmodel.store.pages import PAGE, Table
+from whichmodel.store import Store, pages
+from whichmodel.store.pages import Table
 from whichmodel.tasks.calls import Calls
 from whichmodel.tasks.spending import Budget, Estimator
 from whichmodel.verdict.models import short
@@ -227,7 +227,7 @@ class BatchRun:
                 fh.write(json.dumps(line, separators=(",", ":")) + "\n")
                 items.append((custom_id, prompt["id"], job_model))
                 count += 1
-                if len(items) == PAGE:
+                if len(items) == pages.PAGE:
                     store_items()
                 answer, judgment = self.estimator.job(prompt, job_model)
                 estimate += (answer if part == "answers" else judgment) * factor
