@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from whichmodel.verdict.refusal import stored_verdict
@@ -44,6 +45,10 @@ FIELDS = (
 and the final refusal verdict."""
 
 
+NO_CHECKS: Mapping[str, Any] = MappingProxyType({})
+"""The checks of an answer that had none: one shared, read-only empty mapping."""
+
+
 class AnswerRow:
     """One answer's fields, read like a mapping (``row["quality"]``, ``row.get(...)``)."""
 
@@ -69,7 +74,7 @@ class AnswerRow:
         return getattr(self, key, default)
 
 
-def with_verdict(row: dict[str, Any], checks: dict[str, Any] | None = None) -> dict[str, Any]:
+def with_verdict(row: dict[str, Any], checks: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``row`` (a stored answer joined with its score) with its checks decoded (or
     ``checks``, decoded already) and its final refusal verdict: the answer's own signals
     and the judge's flag combined."""
@@ -96,7 +101,7 @@ class Compact:
             if isinstance(value, str):
                 stored[key] = shared.setdefault(value, value)
         raw = stored.get("checks")
-        checks: dict[str, Any] = {}
+        checks = NO_CHECKS
         if raw:
             checks = self._checks.get(raw) or self._checks.setdefault(raw, json.loads(raw))
         row = AnswerRow(with_verdict(stored, checks))
