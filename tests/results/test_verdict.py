@@ -112,3 +112,5 @@ def test_the_verdicts_small_rows_hold_what_the_full_rows_hold(results):
     assert len({id(r["model"]) for r in small}) == len({r["model"] for r in small})
     with pytest.raises(KeyError):
         small[0]["text"]
+    assert {**small[0], "preference": 0} == {**dict(small[0]), "preference": 0}
+    assert set(dict(small[0])) == set(FIELDS)

@@ -164,14 +164,65 @@ async def test_pairwise_controls_compare_good_and_bad_in_both_orders(store):
     assert all(c["passed"] for c in controls), controls
 
 
-def test_control_items_use_the_reference_and_skip_what_cannot_be_made_worse():
+async def test_control_items_use_the_reference_and_skip_what_cannot_be_made_worse():
     prompts = [
         {"id": "a", "reference": "Paris is the capital of France, on the Seine river banks."},
         {"id": "b", "reference": "Yes."},
         {"id": "c"},
     ]
-    items = control_items(prompts, {}, 5)
+
+    async def no_answer(prompt_id):
+        return None
+
+    items = await control_items(prompts, no_answer, 5)
     assert {p["id"] for p, *_ in items} == {"a", "b"}  # c has no good answer
     by_id = {p["id"]: (kind, good, bad) for p, kind, good, bad in items}
     assert by_id["a"][1].startswith("Paris")
     assert by_id["b"][0] in ("empty", "other")  # too short to cut or shuffle
+
+
+async def test_the_controls_use_the_slots_the_runs_tail_leaves(tmp_path):
+    """Controls start once every job is handed out, take only slots finished workers left
+    (never more calls in flight than workers), and wait for a baseline answer still being
+    made instead of choosing around it."""
+    import asyncio
+
+    from whichmodel.tasks.controls import Pending, with_controls
+
+    store = Store(tmp_path / "w.db")
+    in_flight, peak, log = 0, 0, []
+    pending = Pending(store, "r1", "base")
+
+    async def call(name, seconds):
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(seconds)
+        in_flight -= 1
+        log.append(name)
+
+    async def worker(i):
+        with pending.working(f"p{i}", "base"):
+            await call(f"job {i}", 0.02 * (i + 1))
+
+    async def controls(slot):
+        log.append("controls start")
+        answer = await pending.answer("p3")  # the slowest worker's prompt
+        log.append("baseline p3 final")
+        assert answer is None  # nothing stored by these workers: read after the wait
+
+        async def held(i):
+            async with slot():
+                await call(f"control {i}", 0.01)
+
+        await asyncio.gather(*(held(i) for i in range(6)))
+
+    await with_controls([worker(i) for i in range(4)], controls, lambda: False)
+    assert peak <= 4
+    assert log.index("controls start") < log.index("job 3")  # overlaps the tail
+    assert log.index("baseline p3 final") > log.index("job 3")  # waited for it
+    assert sum(1 for x in log if x.startswith("control ")) == 6
+
+    log.clear()
+    await with_controls([worker(i) for i in range(2)], controls, lambda: True)
+    assert "controls start" not in log  # a stopped run makes no controls

@@ -64,6 +64,8 @@ class Calls:
         self, model: str, prompt: dict[str, Any], agent: CandidateAgent
     ) -> tuple[Answer, bool]:
         replay, _ = replay_for(prompt, model, self.settings)
+        if not self.settings.cache:
+            return await agent.answer(prompt["messages"], replay), False
         key = cache_key(
             "answer",
             model,
@@ -73,10 +75,10 @@ class Calls:
             self.settings.max_tokens,
             self.settings.temperature,
         )
-        if self.settings.cache and (stored := self.store.cache_get(key)) is not None:
+        if (stored := self.store.cache_get(key)) is not None:
             return Answer(**stored), True
         answer = await agent.answer(prompt["messages"], replay)
-        if self.settings.cache and answer.status == "ok":
+        if answer.status == "ok":
             self.store.cache_put(key, "answer", model, dataclasses.asdict(answer))
         return answer, False
 
@@ -161,16 +163,18 @@ class Calls:
     ) -> tuple[Judgment, bool]:
         """A judge verdict, from the cache when the same request was judged before (unless
         ``fresh``: then the judge is asked again)."""
+        if not self.settings.cache:
+            return await ask(), False
         key = cache_key(
             kind,
             self.roles.judge,
             *key_parts,
             self.settings.model_settings(self.roles.judge).model_dump(),
         )
-        if self.settings.cache and not fresh and (stored := self.store.cache_get(key)) is not None:
+        if not fresh and (stored := self.store.cache_get(key)) is not None:
             return Judgment(score=tool(**stored["score"]), raw=stored["raw"], attempts=0), True
         judgment = await ask()
-        if self.settings.cache and judgment.score is not None:
+        if judgment.score is not None:
             self.store.cache_put(
                 key,
                 kind,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from typing import Any
 
 from whichmodel.agents.judge import JudgeAgent, PairwiseJudgeAgent
@@ -46,20 +47,23 @@ def _bad(kind: str, good: str, other: str | None, rng: random.Random) -> str | N
     return " ".join(shuffled)
 
 
-def control_items(
-    prompts: Sequence[Mapping[str, Any]], baseline_rows: Mapping[str, Mapping[str, Any]], n: int
+async def control_items(
+    prompts: Sequence[Mapping[str, Any]],
+    baseline: Callable[[str], Awaitable[Mapping[str, Any] | None]],
+    n: int,
 ) -> list[tuple[dict[str, Any], str, str, str]]:
     """(prompt, kind, good answer, bad answer) for up to ``n`` prompts, chosen by a fixed
-    seed; each prompt gets the first kind, in turn, that its answers allow."""
+    seed; each prompt gets the first kind, in turn, that its answers allow. ``baseline``
+    gives a prompt's final baseline answer (None: none), waiting for one still being made."""
     rng = random.Random(SEED)
     order = list(range(len(prompts)))
     rng.shuffle(order)
     chosen, goods = [], []
     for index in order:  # looked up one by one: a large run reads only a few answers
         prompt = prompts[index]
-        good = _good(prompt, baseline_rows.get(prompt["id"]))
+        good = _good(prompt, None if prompt.get("reference") else await baseline(prompt["id"]))
         if good:
-            chosen.append(prompt)
+            chosen.append(dict(prompt))
             goods.append(good)
             if len(chosen) == n:
                 break
@@ -85,12 +89,20 @@ async def run_controls(
     calls: Calls,
     judge: JudgeAgent,
     n: int,
+    *,
+    baseline: Callable[[str], Awaitable[Mapping[str, Any] | None]] | None = None,
+    slot: Callable[[], AbstractAsyncContextManager[Any]] = nullcontext,
 ) -> None:
-    """Make and store the run's controls (none when it has them already)."""
+    """Make and store the run's controls (none when it has them already). ``baseline``:
+    a prompt's final baseline answer (default: as stored); ``slot``: held around each
+    judge call (the run's tail lends its free worker slots)."""
     if store.judge_controls(run_id):
         return
     roles = calls.roles
-    base = _BaselineAnswers(store, run_id, roles.baseline)
+
+    async def stored(prompt_id: str) -> dict[str, Any] | None:
+        return store.response(run_id, prompt_id, roles.baseline)
+
     position = 0
 
     def save(
@@ -117,27 +129,34 @@ async def run_controls(
         )
         position += 1
 
-    items = control_items(_RunPrompts(store, store.run_prompt_ids(run_id)), base, n)
+    prompts = _RunPrompts(store, store.run_prompt_ids(run_id))
+    items = await control_items(prompts, baseline or stored, n)
+
+    async def held(call: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        async with slot():
+            return await call
 
     async def judged(prompt: dict[str, Any], good: str, bad: str) -> list[dict[str, Any]]:
         """The good answer, the bad one, and the good one again (never from the cache)."""
         return list(
             await asyncio.gather(
-                calls.judge(run_id, prompt, roles.judge, _answer(good), judge),
-                calls.judge(run_id, prompt, roles.judge, _answer(bad), judge),
-                calls.judge(run_id, prompt, roles.judge, _answer(good), judge, fresh=True),
+                held(calls.judge(run_id, prompt, roles.judge, _answer(good), judge)),
+                held(calls.judge(run_id, prompt, roles.judge, _answer(bad), judge)),
+                held(calls.judge(run_id, prompt, roles.judge, _answer(good), judge, fresh=True)),
             )
         )
 
     if isinstance(judge, PairwiseJudgeAgent):
         pairs = await asyncio.gather(
             *(
-                calls.compare(
-                    run_id,
-                    prompt,
-                    roles.judge,
-                    {roles.baseline: _answer(good), roles.judge: _answer(bad)},
-                    judge,
+                held(
+                    calls.compare(
+                        run_id,
+                        prompt,
+                        roles.judge,
+                        {roles.baseline: _answer(good), roles.judge: _answer(bad)},
+                        judge,
+                    )
                 )
                 for prompt, _, good, bad in items
             )
@@ -175,16 +194,6 @@ async def run_controls(
         )
 
 
-class _BaselineAnswers:
-    """The baseline's stored answer to a prompt, read when asked (not the whole run)."""
-
-    def __init__(self, store: Store, run_id: str, baseline: str):
-        self.store, self.run_id, self.baseline = store, run_id, baseline
-
-    def get(self, prompt_id: str) -> dict[str, Any] | None:
-        return self.store.response(self.run_id, prompt_id, self.baseline)
-
-
 class _RunPrompts(Sequence[dict[str, Any]]):
     """The run's prompts in order, each read when asked for (a control needs a few)."""
 
@@ -198,3 +207,57 @@ class _RunPrompts(Sequence[dict[str, Any]]):
         prompt = self.store.prompt(self.ids[index])
         assert prompt is not None
         return prompt
+
+
+class Pending:
+    """The baseline's jobs still being worked on: a control made during the run's tail
+    waits for a prompt's final baseline answer (scored, so its score is in the cache)
+    instead of choosing around it, so the controls are those a run after the tail makes."""
+
+    def __init__(self, store: Store, run_id: str, baseline: str):
+        self.store, self.run_id, self.baseline = store, run_id, baseline
+        self._events: dict[str, asyncio.Event] = {}
+
+    @contextmanager
+    def working(self, prompt_id: str, model: str) -> Iterator[None]:
+        if model != self.baseline:
+            yield
+            return
+        done = self._events[prompt_id] = asyncio.Event()
+        try:
+            yield
+        finally:
+            done.set()
+            self._events.pop(prompt_id, None)
+
+    async def answer(self, prompt_id: str) -> dict[str, Any] | None:
+        done = self._events.get(prompt_id)
+        if done is not None:
+            await done.wait()
+        return self.store.response(self.run_id, prompt_id, self.baseline)
+
+
+async def with_controls(
+    workers: list[Awaitable[None]],
+    controls: Callable[..., Awaitable[None]] | None,
+    stopped: Callable[[], bool],
+) -> None:
+    """The run's last workers, and the judge's controls in the slots they leave: once
+    the first worker finds no job left, each control call waits for a finished worker's
+    slot, so no more calls are in flight than the run's concurrency, and the controls
+    overlap the run's tail instead of following it. None: no controls."""
+    freed = asyncio.Semaphore(0)
+
+    async def then_free(work: Awaitable[None]) -> None:
+        try:
+            await work
+        finally:
+            freed.release()
+
+    async def in_free_slots() -> None:
+        async with freed:  # every job has been handed out
+            pass
+        if controls is not None and not stopped():
+            await controls(slot=lambda: freed)
+
+    await asyncio.gather(*(then_free(w) for w in workers), in_free_slots())

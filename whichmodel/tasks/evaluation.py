@@ -15,6 +15,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from whichmodel.agents.candidate import CandidateAgent, make_candidate
@@ -33,20 +34,14 @@ from whichmodel.store import Store
 from whichmodel.store.pages import Table
 from whichmodel.tasks.batch import BatchRun
 from whichmodel.tasks.calls import Calls
-from whichmodel.tasks.controls import run_controls
+from whichmodel.tasks.controls import Pending, run_controls, with_controls
 from whichmodel.tasks.replay import drift_prompts, history_row, overrides
 from whichmodel.tasks.roles import Prices, check_roles
 from whichmodel.tasks.spending import Budget, Estimator, check_budget_prices
 from whichmodel.verdict.models import Recommendation
 
-RESUMED = (
-    "judge_mode",
-    "judge_samples",
-    "baseline_from_history",
-    "drift_check",
-    "judge_controls",
-    "batch",
-)
+RESUMED = ("judge_mode", "judge_samples", "baseline_from_history", "drift_check")
+RESUMED += ("judge_controls", "batch")
 """Settings a resumed run keeps from its start (they decide what its rows mean)."""
 ProgressFn = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is "answers" or "judgments"."""
@@ -247,6 +242,7 @@ class Evaluation:
             self.progress("judgments", counts["judgments"], total_judged)
 
         recount()
+        pending = Pending(store, run_id, roles.baseline)
 
         async def answer(prompt: dict[str, Any], model: str) -> dict[str, Any]:
             stored = store.response(run_id, prompt["id"], model)
@@ -268,11 +264,12 @@ class Evaluation:
             self.progress("judgments", counts["judgments"], total_judged)
 
         async def answer_and_score(prompt: dict[str, Any], model: str) -> None:
-            row = await answer(prompt, model)
-            if roles.pairwise or row["status"] != "ok":
-                return  # nothing to score here; an error is stored with the answer
-            store.save_score(await self.calls.judge(run_id, prompt, model, row, judge))
-            judged_one()
+            with pending.working(prompt["id"], model):
+                row = await answer(prompt, model)
+                if roles.pairwise or row["status"] != "ok":
+                    return  # nothing to score here; an error is stored with the answer
+                store.save_score(await self.calls.judge(run_id, prompt, model, row, judge))
+                judged_one()
 
         async def compare(prompt: dict[str, Any], model: str) -> None:
             rows = {m: store.response(run_id, prompt["id"], m) for m in (roles.baseline, model)}
@@ -328,12 +325,21 @@ class Evaluation:
                 self.batches.progress = self.progress
                 await self.batches.run(candidates, judge, online)
                 recount()
-            for jobs, work, part in phases:
-                await asyncio.gather(*(worker(jobs, work, part) for _ in workers))
+            *before, (jobs, work, part) = phases
+            for earlier in before:
+                await asyncio.gather(*(worker(*earlier) for _ in workers))
                 if budget.stopped:
                     break
-            if not budget.stopped and self.settings.judge_controls:
-                await run_controls(run_id, store, self.calls, judge, self.settings.judge_controls)
+            if not budget.stopped:  # the judge's controls overlap the last phase's tail
+                n = self.settings.judge_controls
+                controls = partial(
+                    run_controls, run_id, store, self.calls, judge, n, baseline=pending.answer
+                )
+                await with_controls(
+                    [worker(jobs, work, part) for _ in workers],
+                    controls if n else None,
+                    lambda: budget.stopped,
+                )
         finally:
             lr_settings.quiet = quiet_before
         if budget.stopped:

@@ -73,6 +73,10 @@ class AnswerRow:
     def get(self, key: str, default: Any = None) -> Any:
         return getattr(self, key, default)
 
+    def keys(self) -> tuple[str, ...]:
+        """The field names: ``{**row}`` and ``dict(row)`` give a plain dict."""
+        return FIELDS
+
 
 def with_verdict(row: dict[str, Any], checks: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``row`` (a stored answer joined with its score) with its checks decoded (or
