@@ -179,16 +179,6 @@ class Queries:
     def scores(self, run_id: str) -> list[dict[str, Any]]:
         return list(self.db.query("select * from scores where run_id = ?", [run_id]))
 
-    def done_keys(
-        self, table: Literal["responses", "scores", "pairwise"], run_id: str
-    ) -> set[tuple[str, str]]:
-        return {
-            (r["prompt_id"], r["model"])
-            for r in self.db.query(
-                f"select prompt_id, model from [{table}] where run_id = ?", [run_id]
-            )
-        }
-
     def cache_get(self, key: str) -> dict[str, Any] | None:
         rows = list(self.db.query("select value from cache where key = ?", [key]))
         return json.loads(rows[0]["value"]) if rows else None
@@ -229,16 +219,6 @@ class Queries:
             r["detail"] = json.loads(r["detail"]) if r.get("detail") else {}
         return rows
 
-    def answered_ok(self, run_id: str) -> set[tuple[str, str]]:
-        """(prompt_id, model) of the run's answers that are not errors."""
-        return {
-            (r[0], r[1])
-            for r in self.db.execute(
-                "select prompt_id, model from responses where run_id = ? and status = 'ok'",
-                [run_id],
-            )
-        }
-
     def batches(self, run_id: str, *, open_only: bool = False) -> list[dict[str, Any]]:
         """The run's batches (``open_only``: those not yet read back or given up)."""
         where = " and status not in ('ingested', 'given_up')" if open_only else ""
@@ -248,15 +228,6 @@ class Queries:
                 [run_id],
             )
         )
-
-    def batch_items(self, key: str) -> dict[str, tuple[str, str]]:
-        """custom_id -> (prompt_id, model) of one batch."""
-        return {
-            r[0]: (r[1], r[2])
-            for r in self.db.execute(
-                "select custom_id, prompt_id, model from batch_items where batch_key = ?", [key]
-            )
-        }
 
     def prompt_groups(self, run_id: str, key: str) -> dict[str, str]:
         """The run's prompts by the value of metadata ``key`` (as its log carried it)."""

@@ -84,8 +84,8 @@ def _percentile_interval(samples: np.ndarray, estimate: float, n: int) -> Interv
     return Interval(estimate=estimate, low=float(low), high=float(high))
 
 
-CHUNK = 1_000_000
-"""Resampled indices drawn at a time (8 MB): fewer resamples at a time for more prompts,
+CHUNK = 250_000
+"""Resampled indices drawn at a time (2 MB): fewer resamples at a time for more prompts,
 so memory does not grow with the prompt count. The draws, and so the intervals, are the
 same however they are cut."""
 
