@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import resource
 import subprocess
 import sys
@@ -21,8 +20,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import fake_provider, through_gateway  # noqa: E402
 
 MODELS = ["portkey/openai/model-a", "portkey/openai/model-b", "portkey/openai/model-c"]
 JUDGE = "portkey/openai/judge"
@@ -75,14 +77,8 @@ class StagePeaks:
         return "; ".join(f"{k} {v:.0f} MiB" for k, v in self.peaks.items())
 
 
-def serve(port_queue: object) -> None:
-    """The fake provider in its own process, so it does not compete for our GIL."""
-    from tests.fake_provider import FakeProvider
-
-    with FakeProvider() as fake:
-        fake.set("judge", responder=_judge)
-        port_queue.put(fake.base_url)  # type: ignore[attr-defined]
-        threading.Event().wait()
+def _configure(fake: Any) -> None:
+    fake.set("judge", responder=_judge)
 
 
 def write_log(path: Path, prompts: int) -> None:
@@ -107,12 +103,11 @@ def one(prompts: int) -> None:
     from whichmodel.store import Store
     from whichmodel.tasks.evaluation import evaluate_async
 
-    ctx = multiprocessing.get_context("spawn")
-    urls = ctx.Queue()
-    provider = ctx.Process(target=serve, args=(urls,), daemon=True)
-    provider.start()
-    fake_url = urls.get(timeout=60)
-    with running_gateway() as gateway, tempfile.TemporaryDirectory() as tmp:
+    with (
+        fake_provider(_configure) as (_, fake_url),
+        running_gateway() as gateway,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         log = Path(tmp) / "log.jsonl"
         write_log(log, prompts)
         settings = load_settings(
@@ -123,12 +118,7 @@ def one(prompts: int) -> None:
             batch_poll_seconds=0.5,
             cache=False,
             db=Path(tmp) / "bench.db",
-            providers={
-                "openai": {
-                    "base_url": gateway.url,
-                    "custom_headers": {"x-portkey-custom-host": fake_url},
-                }
-            },
+            providers=through_gateway(gateway.url, fake_url),
             prices={m: PRICE for m in [*MODELS, JUDGE]},
         )
         store = Store(settings.db)
@@ -149,7 +139,6 @@ def one(prompts: int) -> None:
             "select count(*) from responses where origin = 'batch'"
         ).fetchone()[0]
         size = sum(p.stat().st_size for p in Path(tmp).glob("bench.db*")) / 2**20
-    provider.terminate()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"N={prompts} x {len(MODELS)} models: import {imported:.1f} s; eval --batch "

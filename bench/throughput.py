@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import resource
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fake_provider import FakeProvider  # noqa: E402
+from bench.common import fake_provider, through_gateway  # noqa: E402
 from whichmodel._loop import run  # noqa: E402
 from whichmodel.config import load_settings  # noqa: E402
 from whichmodel.local.gateway import running_gateway  # noqa: E402
@@ -49,13 +48,9 @@ def _judge(body: object, path: str, headers: object) -> str:
     return SCORE
 
 
-def serve(port_queue: object, latency_ms: int) -> None:
-    """The fake provider in its own process, so it does not compete for our GIL."""
-    with FakeProvider() as fake:
-        fake.set(None, delay_ms=latency_ms)
-        fake.set("judge", delay_ms=latency_ms, responder=_judge)
-        port_queue.put(fake.base_url)  # type: ignore[attr-defined]
-        threading.Event().wait()
+def _configure(fake: Any, latency_ms: int) -> None:
+    fake.set(None, delay_ms=latency_ms)
+    fake.set("judge", delay_ms=latency_ms, responder=_judge)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -71,12 +66,11 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
-    ctx = multiprocessing.get_context("spawn")
-    urls = ctx.Queue()
-    provider = ctx.Process(target=serve, args=(urls, args.latency_ms), daemon=True)
-    provider.start()
-    fake_url = urls.get(timeout=60)
-    with running_gateway() as gateway, tempfile.TemporaryDirectory() as tmp:
+    with (
+        fake_provider(_configure, args.latency_ms) as (provider_pid, fake_url),
+        running_gateway() as gateway,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         models = [f"portkey/openai/model-{i}" for i in range(args.models)]
         settings = load_settings(
             baseline=models[0],
@@ -85,26 +79,20 @@ def main() -> None:
             concurrency=args.concurrency,
             cache=False,
             db=Path(tmp) / "bench.db",
-            providers={
-                "openai": {
-                    "base_url": gateway.url,
-                    "custom_headers": {"x-portkey-custom-host": fake_url},
-                }
-            },
+            providers=through_gateway(gateway.url, fake_url),
         )
         store = Store(settings.db)
         store.add_prompts(
             {"messages": [{"role": "user", "content": f"bench question {i}"}]}
             for i in range(args.prompts)
         )
-        pids = {"evaluator": os.getpid(), "gateway": gateway.pid, "provider": provider.pid}
+        pids = {"evaluator": os.getpid(), "gateway": gateway.pid, "provider": provider_pid}
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         start = time.perf_counter()
         rec = run(evaluate_async(store, settings))
         wall = time.perf_counter() - start
         cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         calls = store.db["responses"].count + store.db["scores"].count
-    provider.terminate()
     limit = 2 * args.prompts * args.models * args.latency_ms / 1000 / args.concurrency
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

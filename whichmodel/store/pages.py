@@ -14,10 +14,8 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from whichmodel.store.queries import decode_prompt
+from whichmodel.store.queries import PAGE, decode_prompt
 
-PAGE = 500
-"""Prompts read (and keys looked up) at a time."""
 Table = Literal["responses", "scores", "pairwise"]
 
 
@@ -50,37 +48,6 @@ class RunPages:
                 del row["run_position"]
                 decode_prompt(row)
             yield rows
-
-    def iter_prompts(self, ids: list[str] | None = None) -> Iterator[dict[str, Any]]:
-        """The prompts ``ids`` in that order (default: every prompt, in stored order),
-        read ``PAGE`` at a time."""
-        size = PAGE
-        if ids is not None:
-            for start in range(0, len(ids), size):
-                chunk = ids[start : start + size]
-                by_id = {
-                    r["id"]: r
-                    for r in self.db.query(
-                        f"select * from prompts where id in ({_marks(chunk)})", chunk
-                    )
-                }
-                yield from (decode_prompt(by_id[i]) for i in chunk if i in by_id)
-            return
-        last = 0
-        while True:
-            rows = list(
-                self.db.query(
-                    "select rowid as stored_at, * from prompts where rowid > ? "
-                    "order by rowid limit ?",
-                    [last, size],
-                )
-            )
-            if not rows:
-                return
-            last = rows[-1]["stored_at"]
-            for row in rows:
-                del row["stored_at"]
-                yield decode_prompt(row)
 
     def todo(
         self,

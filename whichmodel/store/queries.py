@@ -49,6 +49,10 @@ def _decode_run(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+PAGE = 500
+"""Rows read at a time where a read is paged (prompts, keys, batch items)."""
+
+
 class Queries:
     db: sqlite_utils.Database
 
@@ -61,20 +65,37 @@ class Queries:
         return int(self.db.execute("select count(*) from prompts").fetchone()[0])
 
     def prompts(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
-        if ids is None:
-            rows = list(self.db.query("select * from prompts order by rowid"))
-        else:
-            by_id = {
-                r["id"]: r
-                for chunk in _chunks(ids, 500)
-                for r in self.db.query(
-                    f"select * from prompts where id in ({','.join('?' * len(chunk))})", chunk
+        return list(self.iter_prompts(ids))
+
+    def iter_prompts(self, ids: list[str] | None = None) -> Iterator[dict[str, Any]]:
+        """The prompts ``ids`` in that order (default: every prompt, in stored order),
+        read ``PAGE`` at a time."""
+        size = PAGE
+        if ids is not None:
+            for chunk in _chunks(ids, size):
+                by_id = {
+                    r["id"]: r
+                    for r in self.db.query(
+                        f"select * from prompts where id in ({','.join('?' * len(chunk))})", chunk
+                    )
+                }
+                yield from (decode_prompt(by_id[i]) for i in chunk if i in by_id)
+            return
+        last = 0
+        while True:
+            rows = list(
+                self.db.query(
+                    "select rowid as stored_at, * from prompts where rowid > ? "
+                    "order by rowid limit ?",
+                    [last, size],
                 )
-            }
-            rows = [by_id[i] for i in ids if i in by_id]
-        for r in rows:
-            decode_prompt(r)
-        return rows
+            )
+            if not rows:
+                return
+            last = rows[-1]["stored_at"]
+            for row in rows:
+                del row["stored_at"]
+                yield decode_prompt(row)
 
     def selectable_prompts(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
         """What choosing prompts looks at: category, metadata, the production model and
@@ -99,7 +120,7 @@ class Queries:
         if ids is None:
             return list(self.db.query("select * from production order by rowid"))
         out = []
-        for chunk in _chunks(ids, 500):
+        for chunk in _chunks(ids, PAGE):
             marks = ",".join("?" * len(chunk))
             out += list(
                 self.db.query(f"select * from production where prompt_id in ({marks})", chunk)

@@ -82,28 +82,20 @@ class BatchRun:
         """The batch answers; then the other models' answers online (``online``), so the
         judge's batch holds every answer; then the judge's batch (pointwise, one sample).
         The batch files are removed at the end, however it ends."""
-        try:
-            await self._steps(agents, judge, online)
-        finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
-
-    async def _steps(
-        self,
-        agents: dict[str, CandidateAgent],
-        judge: Any,
-        online: Callable[[Iterator[Job]], Awaitable[None]],
-    ) -> None:
         history = self.settings.baseline_from_history
         batched = [
             m for m in agents if self.takes(m) and not (history and m == self.roles.baseline)
         ]
-        await self.answers({m: agents[m] for m in batched})
-        if not self.budget.stopped:
-            rest = [m for m in self.roles.models if m not in batched]
-            await online(self.store.todo(self.run_id, rest, "responses"))
-        if self.budget.stopped or self.roles.pairwise or self.settings.judge_samples != 1:
-            return  # pairwise comparisons and sampled judgments run online
-        await self.judgments(judge)
+        try:
+            await self.answers({m: agents[m] for m in batched})
+            if not self.budget.stopped:
+                rest = [m for m in self.roles.models if m not in batched]
+                await online(self.store.todo(self.run_id, rest, "responses"))
+            if self.budget.stopped or self.roles.pairwise or self.settings.judge_samples != 1:
+                return  # pairwise comparisons and sampled judgments run online
+            await self.judgments(judge)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     # ---------------------------------------------------------------- the parts
 
@@ -202,13 +194,7 @@ class BatchRun:
         items: list[tuple[str, str, str]] = []
         count, estimate = 0, 0.0
         factor = self.calls.prices.batch_factor(model)
-
-        def store_items() -> None:
-            if count == len(items):  # the first items: the batch is stored with them
-                self.store.save_batch(row, items)
-            else:
-                self.store.add_batch_items(key, items)
-            items.clear()
+        self.store.save_batch(row, items)  # its items follow, a page at a time
 
         # each captured call ends in an error Langroid logs: nothing to tell the user
         with path.open("w") as fh, _quiet():
@@ -228,11 +214,11 @@ class BatchRun:
                 items.append((custom_id, prompt["id"], job_model))
                 count += 1
                 if len(items) == pages.PAGE:
-                    store_items()
+                    self.store.add_batch_items(key, items)
+                    items.clear()
                 answer, judgment = self.estimator.job(prompt, job_model)
                 estimate += (answer if part == "answers" else judgment) * factor
-        if items:
-            store_items()
+        self.store.add_batch_items(key, items)
         if not count or not self.budget.reserve(estimate):
             path.unlink(missing_ok=True)
             self.store.drop_batch(key)

@@ -107,7 +107,9 @@ class Compact:
         raw = stored.get("checks")
         checks = NO_CHECKS
         if raw:
-            checks = self._checks.get(raw) or self._checks.setdefault(raw, json.loads(raw))
+            checks = self._checks.get(raw)
+            if checks is None:
+                checks = self._checks[raw] = json.loads(raw)
         row = AnswerRow(with_verdict(stored, checks))
         if isinstance(row.refusal_reason, str):
             row.refusal_reason = shared.setdefault(row.refusal_reason, row.refusal_reason)
