@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
@@ -97,20 +100,54 @@ def test_finding_runs(results):
         find_run(store, which="unfinished")
 
 
-def test_the_verdicts_small_rows_hold_what_the_full_rows_hold(results):
-    """The verdict reads each answer as a small slotted row; it keeps every column the
-    store gives it, with the same values as the reports' full rows."""
-    from whichmodel.verdict.rows import FIELDS, AnswerRow
+def test_the_verdicts_columns_hold_what_the_full_rows_hold(results):
+    """The verdict reads the answers as columns; they keep every column the store gives
+    it, with the same values as the reports' full rows, in narrow types."""
+    from whichmodel.verdict.rows import FIELDS, TEXTS, Answers
 
     store, run_id = results
     small, full = answer_rows(store, run_id), answer_rows(store, run_id, full=True)
-    assert len(small) == len(full) > 0 and all(isinstance(r, AnswerRow) for r in small)
+    assert isinstance(small, Answers) and len(small) == len(full) > 0
     assert set(next(store.answer_rows(run_id))) | {"refused"} == set(FIELDS)
     for s, f in zip(small, full, strict=True):
-        assert {k: s[k] for k in FIELDS} == {k: f[k] for k in FIELDS}
-    # repeated strings are one object, shared by the rows that have them
-    assert len({id(r["model"]) for r in small}) == len({r["model"] for r in small})
-    with pytest.raises(KeyError):
-        small[0]["text"]
-    assert {**small[0], "preference": 0} == {**dict(small[0]), "preference": 0}
-    assert set(dict(small[0])) == set(FIELDS)
+        assert set(s) == set(FIELDS)
+        assert s == {k: f[k] for k in FIELDS}
+    # a text is a one-byte code while its column has few distinct values
+    assert all(small.code(name).itemsize == 1 for name in TEXTS)
+    models = sorted({r["model"] for r in full})
+    assert sorted(m for m in small.distinct("model") if m) == models
+    ok = small.take(small.has("status", "ok"))
+    assert list(ok.number("quality")) == pytest.approx(
+        [
+            r["quality"] if r["quality"] is not None else math.nan
+            for r in full
+            if r["status"] == "ok"
+        ],
+        nan_ok=True,
+    )
+
+
+def test_answer_columns_widen_past_255_distinct_texts():
+    """A text column with more distinct values than one byte holds is widened, and every
+    value reads back."""
+    from whichmodel.verdict.rows import Answers
+
+    rows = [
+        {"prompt_id": f"p{i}", "model": "m", "status": "ok", "quality": i / 1000}
+        for i in range(70_000)
+    ]
+    answers = Answers.of(rows)
+    assert answers.code("prompt_id").dtype == np.uint32
+    assert answers.code("model").dtype == np.uint8
+    assert [answers.row(i)["prompt_id"] for i in (0, 255, 256, 65_535, 65_536, 69_999)] == [
+        "p0",
+        "p255",
+        "p256",
+        "p65535",
+        "p65536",
+        "p69999",
+    ]
+    again = answers.take(np.array([69_999, 3]))
+    assert [r["prompt_id"] for r in again] == ["p69999", "p3"]
+    mine, theirs = answers.matched(again)
+    assert list(mine) == [69_999, 3] and list(theirs) == [0, 1]

@@ -18,7 +18,7 @@ from whichmodel.store.queries import RunFilter
 from whichmodel.verdict.controls import judge_controls
 from whichmodel.verdict.drift import drift_check
 from whichmodel.verdict.models import PriceInfo, Recommendation, short
-from whichmodel.verdict.rows import Compact, with_verdict
+from whichmodel.verdict.rows import Answers, verdict_rows, with_verdict
 from whichmodel.verdict.rule import recommend
 
 HOW_TO_MAKE_A_RUN = (
@@ -47,26 +47,23 @@ def find_run(
     raise NoDataError(HOW_TO_MAKE_A_RUN)
 
 
-def answer_rows(store: Store, run_id: str, *, full: bool = False) -> list[Any]:
+def answer_rows(store: Store, run_id: str, *, full: bool = False) -> Answers | list[dict[str, Any]]:
     """Every answer of the run with its score, its prompt's labels and the final refusal
-    verdict (the answer's own signals and the judge's flag combined). ``full``: dicts with
-    the texts and rationales too, for the reports; otherwise small ``AnswerRow``s, read
-    one at a time, so that a large run's rows fit in little memory."""
+    verdict (the answer's own signals and the judge's flag combined). ``full``: a list of
+    dicts with the texts and rationales too, for the reports; otherwise ``Answers``,
+    columns read one stored row at a time, so that a large run fits in little memory."""
     if full:
         return [with_verdict(row) for row in store.answer_rows(run_id, full=True)]
-    compact = Compact()
-    return [compact.row(row) for row in store.answer_rows(run_id)]
+    return Answers.of(verdict_rows(store.answer_rows(run_id)))
 
 
-def grouped_rows(store: Store, run_id: str, group_by: str = "category") -> list[dict[str, Any]]:
-    """``answer_rows`` with each row's ``category`` set to its prompt's metadata value
+def grouped_rows(store: Store, run_id: str, group_by: str = "category") -> Answers:
+    """``answer_rows`` with each answer's ``category`` set to its prompt's metadata value
     ``group_by`` (``category``: the prompt's own category, unchanged)."""
-    rows = answer_rows(store, run_id)
+    answers = Answers.of(answer_rows(store, run_id))
     if group_by != "category":
-        groups = store.prompt_groups(run_id, group_by)
-        for row in rows:
-            row["category"] = groups.get(row["prompt_id"])
-    return rows
+        answers = answers.with_texts("category", store.prompt_groups(run_id, group_by))
+    return answers
 
 
 def run_prices(store: Store, run: dict[str, Any]) -> dict[str, PriceInfo]:
@@ -101,7 +98,7 @@ def run_verdict(
     check_margin: float | None = None,
     max_p95_latency_ms: float | None = None,
     group_by: str = "category",
-    rows: list[dict[str, Any]] | None = None,
+    rows: Answers | None = None,
 ) -> Recommendation:
     """The verdict of the stored run ``run_id`` under its own rule, or under another
     ``tolerance`` / ``refusal_margin`` / ``error_margin`` / ``check_margin`` /

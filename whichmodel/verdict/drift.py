@@ -6,46 +6,41 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
+
 from whichmodel.verdict.models import DriftCheck
-from whichmodel.verdict.stats import Interval, Pair, paired_comparison
+from whichmodel.verdict.rows import Answers
+from whichmodel.verdict.stats import Interval, Pairs, paired_comparison
 
 
 def drift_check(
     rows: Iterable[Mapping[str, Any]], stored: str, fresh: str, tolerance: float
 ) -> DriftCheck | None:
     """Compare the scored answers of model ``fresh`` with those of ``stored`` prompt by
-    prompt; None when the run has no fresh answers."""
-    scores: dict[str, dict[str, float]] = {stored: {}, fresh: {}}
-    for row in rows:
-        if row["model"] in scores and row["status"] == "ok" and row.get("quality") is not None:
-            scores[row["model"]][row["prompt_id"]] = float(row["quality"])
-    if not scores[fresh]:
+    prompt; None when the run has no fresh answers. ``rows``: answers, or ``Answers``."""
+    answers = Answers.of(rows)
+    scored = answers.has("status", "ok") & answers.known("quality")
+    old = answers.take(scored & answers.has("model", stored))
+    new = answers.take(scored & answers.has("model", fresh))
+    if not len(new):
         return None
-    both = [p for p in scores[fresh] if p in scores[stored]]
-    pairs = [
-        Pair(
-            base_quality=scores[stored][p],
-            cand_quality=scores[fresh][p],
-            base_cost=None,
-            cand_cost=None,
-            base_refused=False,
-            cand_refused=False,
-        )
-        for p in both
-    ]
-    within = sum(
-        1
-        for p in both
-        if abs(scores[fresh][p] - scores[stored][p]) <= tolerance * abs(scores[stored][p]) + 1e-9
+    at_old, at_new = old.matched(new)
+    before = old.number("quality")[at_old]
+    after = new.number("quality")[at_new]
+    nothing = np.zeros(len(before), dtype=bool)
+    unpriced = np.full(len(before), np.nan)
+    pairs = Pairs(before, after, unpriced, unpriced, nothing, nothing)
+    within = int((np.abs(after - before) <= tolerance * np.abs(before) + 1e-9).sum())
+    change = (
+        paired_comparison(pairs).quality_change_percent if len(pairs) else Interval(estimate=None)
     )
-    change = paired_comparison(pairs).quality_change_percent if pairs else Interval(estimate=None)
     stale = (
         change.low is not None
         and change.high is not None
         and (change.high < -tolerance * 100 or change.low > tolerance * 100)
     )
     return DriftCheck(
-        prompts=len(both),
+        prompts=len(pairs),
         within=within,
         quality_change=change,
         stale=stale,

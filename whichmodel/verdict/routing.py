@@ -9,13 +9,16 @@ every other group, and every prompt with no group, stays with the baseline.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 
 from whichmodel.verdict.models import CategoryResult, PriceInfo
-from whichmodel.verdict.rule import pair_of
-from whichmodel.verdict.stats import PairedResult, paired_comparison
+from whichmodel.verdict.rows import Answers
+from whichmodel.verdict.rule import pairs_of
+from whichmodel.verdict.stats import PairedResult, Pairs, paired_comparison
 
 
 class RoutingPolicy(BaseModel):
@@ -51,28 +54,42 @@ def policy_change(
 ) -> tuple[int, int, PairedResult | None]:
     """(prompts, routed prompts, paired change) of the policy that answers each prompt
     with ``routes[its group]`` (the baseline when its group has no route). ``rows`` are
-    answer rows whose ``category`` holds the prompt's group."""
-    by_key: dict[tuple[str, str], Mapping[str, Any]] = {}
-    order: list[str] = []
-    for r in rows:
-        if r["status"] != "ok":
-            continue
-        if r["model"] == baseline:
-            order.append(r["prompt_id"])
-        by_key[(r["prompt_id"], r["model"])] = r
+    answers (or ``Answers``) whose ``category`` holds the prompt's group."""
+    answers = Answers.of(rows)
+    ok = answers.take(answers.has("status", "ok"))
+    base = ok.take(ok.has("model", baseline))
+    model_of = np.full(len(base), baseline, dtype=object)
+    for group in base.distinct("category"):
+        model_of[base.has("category", group)] = routes.get(str(group or ""), baseline)
     known = {m: info.known for m, info in prices.items()}
-    pairs, routed = [], 0
-    for prompt_id in order:
-        base = by_key[(prompt_id, baseline)]
-        model = routes.get(str(base.get("category") or ""), baseline)
-        chosen = by_key.get((prompt_id, model))
-        if chosen is None:
-            continue  # the routed model has no answer here: the prompt is left out
-        routed += model != baseline
-        if model == baseline:
-            chosen = {**base, "preference": 0}  # the baseline against itself: a tie
+    figures = {name: np.full(len(base), np.nan) for name in _FIGURES}
+    refused = {name: np.zeros(len(base), dtype=bool) for name in _REFUSED}
+    kept = np.zeros(len(base), dtype=bool)
+    routed = 0
+    for model in dict.fromkeys(model_of.tolist()):
+        where = np.flatnonzero(model_of == model)
+        mine = base.take(where)
         priced = known.get(baseline, False) and known.get(model, False)
-        pairs.append(pair_of(base, chosen, pairwise, priced, priced))
+        if model == baseline:
+            pairs = pairs_of(mine, mine, False, priced, priced)
+            if pairwise:  # the baseline against itself: a tie
+                tie = np.full(len(mine), 0.5)
+                pairs = replace(pairs, base_quality=tie, cand_quality=tie)
+        else:
+            theirs = ok.take(ok.has("model", model))
+            at_theirs, at_mine = theirs.matched(mine)  # no answer there: left out
+            where = where[at_mine]
+            pairs = pairs_of(mine.take(at_mine), theirs.take(at_theirs), pairwise, priced, priced)
+            routed += len(where)
+        for name, column in (*figures.items(), *refused.items()):
+            column[where] = getattr(pairs, name)
+        kept[where] = True
+    prompts = int(kept.sum())
     if not routed:
-        return len(pairs), 0, None
-    return len(pairs), routed, paired_comparison(pairs)
+        return prompts, 0, None
+    policy = Pairs(**{name: column[kept] for name, column in (*figures.items(), *refused.items())})
+    return prompts, routed, paired_comparison(policy)
+
+
+_FIGURES = ("base_quality", "cand_quality", "base_cost", "cand_cost")
+_REFUSED = ("base_refused", "cand_refused")

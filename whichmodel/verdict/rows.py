@@ -1,81 +1,62 @@
-"""A stored answer as the verdict reads it, held small: a run of 50,000 prompts x 3
-models is 150,000 of these in memory at once, so each is a slotted object (not a dict),
-and the strings repeated from row to row (model, status, category, prompt id, check
-results) are one object shared by every row that has them."""
+"""A run's answers as the verdict reads them: columns, not rows.
+
+A run of 50,000 prompts x 3 models is 150,000 answers. Held as one object per answer
+they take about 0.3 KB each; as columns they take about 0.1 KB: every figure is one
+8-byte number (NaN where it is missing), every flag one byte, every text a small code
+into its column's list of distinct values, and an answer's check results one reference
+to a mapping shared by every answer with the same results. The table is filled one
+stored row at a time, so no row outlives its reading.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from whichmodel.verdict.refusal import stored_verdict
 
-FIELDS = (
+TEXTS = (
     "prompt_id",
     "model",
     "status",
+    "category",
+    "label",
+    "refusal_reason",
+    "refusal_kind",
+    "answer_error",
+    "score_status",
+    "score_error",
+    "pair_status",
+    "pair_error",
+    "origin",
+    "price_source",
+)
+NUMBERS = (
     "cost_usd",
     "latency_ms",
     "output_tokens",
     "answer_chars",
-    "answer_refused",
-    "refusal_reason",
-    "refusal_kind",
-    "answer_error",
     "quality",
-    "judge_refused",
-    "score_status",
-    "score_error",
     "judge_spread",
-    "category",
-    "label",
     "preference",
     "order_consistent",
-    "pair_status",
-    "pair_error",
-    "checks",
-    "origin",
-    "price_source",
-    "has_tool_calls",
-    "refused",
 )
+FLAGS = ("answer_refused", "judge_refused", "has_tool_calls", "refused")
+FIELDS = (*TEXTS, *NUMBERS, *FLAGS, "checks")
 """What the verdict reads of an answer: the stored columns, the decoded check results
 and the final refusal verdict."""
-
 
 NO_CHECKS: Mapping[str, Any] = MappingProxyType({})
 """The checks of an answer that had none: one shared, read-only empty mapping."""
 
-
-class AnswerRow:
-    """One answer's fields, read like a mapping (``row["quality"]``, ``row.get(...)``)."""
-
-    __slots__ = FIELDS
-
-    def __init__(self, values: Mapping[str, Any]):
-        for name in FIELDS:
-            setattr(self, name, values.get(name))
-
-    def __getitem__(self, key: str) -> Any:
-        try:
-            return getattr(self, key)
-        except AttributeError:
-            raise KeyError(key) from None
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        setattr(self, key, value)
-
-    def __contains__(self, key: object) -> bool:
-        return key in FIELDS
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return getattr(self, key, default)
-
-    def keys(self) -> tuple[str, ...]:
-        """The field names: ``{**row}`` and ``dict(row)`` give a plain dict."""
-        return FIELDS
+_NONE = -1
+"""A flag's code for "not known" (a judge's flag on an answer it never judged)."""
 
 
 def with_verdict(row: dict[str, Any], checks: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -92,25 +73,207 @@ def with_verdict(row: dict[str, Any], checks: Mapping[str, Any] | None = None) -
     return row
 
 
-class Compact:
-    """Turns stored answer rows into ``AnswerRow``s that share their repeated values."""
-
-    def __init__(self) -> None:
-        self._strings: dict[str, str] = {}
-        self._checks: dict[str, dict[str, Any]] = {}
-
-    def row(self, stored: dict[str, Any]) -> AnswerRow:
-        shared = self._strings
-        for key, value in stored.items():
-            if isinstance(value, str):
-                stored[key] = shared.setdefault(value, value)
-        raw = stored.get("checks")
+def verdict_rows(stored: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Stored answer rows with their final refusal verdicts; the check results of
+    answers whose stored JSON is the same are decoded once and shared."""
+    decoded: dict[str, Mapping[str, Any]] = {}
+    for row in stored:
+        raw = row.get("checks")
         checks = NO_CHECKS
         if raw:
-            checks = self._checks.get(raw)
-            if checks is None:
-                checks = self._checks[raw] = json.loads(raw)
-        row = AnswerRow(with_verdict(stored, checks))
-        if isinstance(row.refusal_reason, str):
-            row.refusal_reason = shared.setdefault(row.refusal_reason, row.refusal_reason)
-        return row
+            found = decoded.get(raw)
+            if found is None:
+                found = decoded[raw] = json.loads(raw)
+            checks = found
+        yield with_verdict(row, checks)
+
+
+class _Texts:
+    """One text column while it is being read: the distinct values, and each answer's
+    code in the narrowest array type that holds them (widened as values come)."""
+
+    _WIDER = {"B": ("H", 0xFF), "H": ("I", 0xFFFF)}
+    _DTYPES = {"B": np.uint8, "H": np.uint16, "I": np.uint32}
+
+    def __init__(self) -> None:
+        self.values: list[Any] = [None]
+        self.index: dict[Any, int] = {None: 0}
+        self.codes = array("B")
+
+    def add(self, value: Any) -> None:
+        code = self.index.get(value)
+        if code is None:
+            code = self.index[value] = len(self.values)
+            self.values.append(value)
+            wider = self._WIDER.get(self.codes.typecode)
+            if wider is not None and code > wider[1]:
+                self.codes = array(wider[0], self.codes)
+        self.codes.append(code)
+
+    def column(self) -> np.ndarray:
+        return np.frombuffer(self.codes, dtype=self._DTYPES[self.codes.typecode])
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """The columns of every answer read, shared by all selections of them."""
+
+    codes: dict[str, np.ndarray]
+    values: dict[str, list[Any]]
+    numbers: dict[str, np.ndarray]
+    flags: dict[str, np.ndarray]
+    checks: np.ndarray
+
+
+class Answers:
+    """Answers as columns, one entry per answer in the order they were read.
+
+    ``number(f)`` gives a figure column (NaN: missing), ``flag(f)`` a true/false column
+    (a missing flag is false), ``has(f, value)`` where a text column holds ``value``;
+    ``take(where)`` the answers a mask or positions select: it shares the columns and
+    keeps only the positions (4 bytes an answer). Iterating gives each answer as a
+    plain dict of ``FIELDS`` (made when asked for, not kept)."""
+
+    __slots__ = ("_table", "_at")
+
+    def __init__(self, table: _Table, at: np.ndarray | None = None):
+        self._table = table
+        self._at = at
+        """Positions of these answers in the table (None: all of them, in order)."""
+
+    @classmethod
+    def of(cls, rows: Iterable[Mapping[str, Any]]) -> Answers:
+        """The answers of ``rows`` (mappings with ``FIELDS``; a missing field is None),
+        read one row at a time; ``Answers`` are returned as they are."""
+        if isinstance(rows, Answers):
+            return rows
+        texts = {name: _Texts() for name in TEXTS}
+        numbers = {name: array("d") for name in NUMBERS}
+        flags = {name: array("b") for name in FLAGS}
+        checks: list[Mapping[str, Any]] = []
+        nan = float("nan")
+        for row in rows:
+            get = row.get
+            for name, column in texts.items():
+                column.add(get(name))
+            for name, numeric in numbers.items():
+                value = get(name)
+                numeric.append(nan if value is None else float(value))
+            for name, flag in flags.items():
+                value = get(name)
+                flag.append(_NONE if value is None else int(bool(value)))
+            checks.append(get("checks") or NO_CHECKS)
+        shared = np.empty(len(checks), dtype=object)
+        shared[:] = checks
+        return cls(
+            _Table(
+                {name: t.column() for name, t in texts.items()},
+                {name: t.values for name, t in texts.items()},
+                {name: np.frombuffer(a, dtype=float) for name, a in numbers.items()},
+                {name: np.frombuffer(a, dtype=np.int8) for name, a in flags.items()},
+                shared,
+            )
+        )
+
+    def __len__(self) -> int:
+        return len(self._table.checks) if self._at is None else len(self._at)
+
+    def _column(self, column: np.ndarray) -> np.ndarray:
+        return column if self._at is None else column[self._at]
+
+    def take(self, where: np.ndarray) -> Answers:
+        """The answers ``where`` selects (a boolean mask or positions), in order."""
+        picked = np.flatnonzero(where) if where.dtype == bool else where
+        if self._at is not None:
+            picked = self._at[picked]
+        return Answers(self._table, picked.astype(np.uint32))
+
+    def number(self, name: str) -> np.ndarray:
+        return self._column(self._table.numbers[name])
+
+    def flag(self, name: str) -> np.ndarray:
+        return self._column(self._table.flags[name]) == 1
+
+    def known(self, name: str) -> np.ndarray:
+        """Where the flag or figure ``name`` is known (not None)."""
+        if name in self._table.flags:
+            return self._column(self._table.flags[name]) != _NONE
+        return ~np.isnan(self.number(name))
+
+    def code(self, name: str) -> np.ndarray:
+        """The text column ``name`` as codes: equal codes are equal texts (0 is None)."""
+        return self._column(self._table.codes[name])
+
+    def has(self, name: str, value: Any) -> np.ndarray:
+        """Where the text column ``name`` holds ``value``."""
+        try:
+            code = self._table.values[name].index(value)
+        except ValueError:
+            return np.zeros(len(self), dtype=bool)
+        return self.code(name) == code
+
+    def distinct(self, name: str) -> list[Any]:
+        """The distinct values of the text column ``name`` (None included if present)."""
+        return [self._table.values[name][c] for c in np.unique(self.code(name))]
+
+    def first(self, name: str) -> Any:
+        """The first truthy value of the text column ``name``, or None."""
+        codes = self.code(name)
+        values = self._table.values[name]
+        return next((values[c] for c in codes[codes != 0] if values[c]), None)
+
+    def matched(self, other: Answers) -> tuple[np.ndarray, np.ndarray]:
+        """(positions here, positions in ``other``) of the answers to the same prompt,
+        in ``other``'s order; where these answers hold two to one prompt, the last.
+        Both must come from one ``Answers.of`` (they share prompt codes)."""
+        if self._table.values["prompt_id"] is not other._table.values["prompt_id"]:
+            raise ValueError("answers read separately cannot be matched by prompt")
+        mine = self.code("prompt_id")[::-1]
+        codes, first = np.unique(mine, return_index=True)
+        lookup = np.full(len(self._table.values["prompt_id"]), -1, dtype=np.int64)
+        lookup[codes] = len(mine) - 1 - first
+        found = lookup[other.code("prompt_id")]
+        keep = found >= 0
+        return found[keep], np.flatnonzero(keep)
+
+    def texts(self, name: str) -> list[Any]:
+        """The text column ``name`` as values."""
+        values = self._table.values[name]
+        return [values[c] for c in self.code(name)]
+
+    @property
+    def checks(self) -> np.ndarray:
+        """Each answer's check results (a shared mapping; empty when it had none)."""
+        return self._column(self._table.checks)
+
+    def with_texts(self, name: str, by_prompt: Mapping[str, Any]) -> Answers:
+        """These answers with the text column ``name`` set from each answer's prompt id."""
+        table = self._table
+        column = _Texts()
+        for prompt_id in table.values["prompt_id"]:
+            column.add(by_prompt.get(prompt_id))
+        return Answers(
+            replace(
+                table,
+                codes={**table.codes, name: column.column()[table.codes["prompt_id"]]},
+                values={**table.values, name: column.values},
+            ),
+            self._at,
+        )
+
+    def row(self, i: int) -> dict[str, Any]:
+        """Answer ``i`` as a plain dict of ``FIELDS``."""
+        table = self._table
+        at = i if self._at is None else int(self._at[i])
+        out: dict[str, Any] = {name: table.values[name][table.codes[name][at]] for name in TEXTS}
+        for name in NUMBERS:
+            value = float(table.numbers[name][at])
+            out[name] = None if value != value else value
+        for name in FLAGS:
+            flag = int(table.flags[name][at])
+            out[name] = None if flag == _NONE else bool(flag)
+        out["checks"] = table.checks[at]
+        return out
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self.row(i) for i in range(len(self)))

@@ -1,4 +1,4 @@
-"""Stored rows -> ``Recommendation``: a pure function, no LLM, no I/O.
+"""A run's answers -> ``Recommendation``: a pure function, no LLM, no I/O.
 
 Rule (non-inferiority, see ``stats``): a candidate qualifies when, over the whole
 95% paired-bootstrap interval, its quality change vs the baseline is above
@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
+
 from whichmodel.config import JudgeMode
 from whichmodel.verdict.checks import check_changes
 from whichmodel.verdict.measured import cannot_compare
@@ -26,8 +28,9 @@ from whichmodel.verdict.models import (
     Recommendation,
     short,
 )
+from whichmodel.verdict.rows import Answers
 from whichmodel.verdict.stats import (
-    Pair,
+    Pairs,
     correlation,
     non_inferiority,
     paired_comparison,
@@ -55,11 +58,10 @@ def recommend(
     controls: JudgeControls | None = None,
 ) -> Recommendation:
     """``rows``: one per (prompt, model) answer with keys model, prompt_id, status,
-    cost_usd, latency_ms, refused, quality (None if unscored), output_tokens."""
-    by_model: dict[str, list[Mapping[str, Any]]] = {m: [] for m in [baseline, *candidates]}
-    for row in rows:
-        if row["model"] in by_model:
-            by_model[row["model"]].append(row)
+    cost_usd, latency_ms, refused, quality (None if unscored), output_tokens; or those
+    answers read already as ``Answers``."""
+    answers = Answers.of(rows)
+    by_model = {m: answers.take(answers.has("model", m)) for m in [baseline, *candidates]}
     summaries = summaries_of(by_model, baseline, prices, prompts)
     warnings: list[str] = []
     for s in summaries.values():
@@ -100,7 +102,10 @@ def recommend(
     consistent = sum(
         round((c.order_consistency or 0) * (c.wins + c.ties + c.losses)) for c in comparisons
     )
-    all_scored = [r for rs in by_model.values() for r in rs if _scored(r) and "answer_chars" in r]
+    sized = [a.take(a.has("status", "ok")) for a in by_model.values()]
+    chars = np.concatenate([a.number("answer_chars") for a in sized] or [np.empty(0)])
+    quality = np.concatenate([a.number("quality") for a in sized] or [np.empty(0)])
+    both = ~np.isnan(chars) & ~np.isnan(quality)
     common = dict(
         models_compared=len(summaries),
         run_id=run_id,
@@ -111,9 +116,7 @@ def recommend(
         judge_cost_usd=judge_cost_usd,
         models=list(summaries.values()),
         comparisons=comparisons,
-        length_score_correlation=correlation(
-            [float(r["answer_chars"]) for r in all_scored], [r["quality"] for r in all_scored]
-        ),
+        length_score_correlation=correlation(chars[both], quality[both]),
         categories=_categories(
             by_model,
             baseline,
@@ -171,37 +174,44 @@ def recommend(
     )
 
 
-def _scored(row: Mapping[str, Any]) -> bool:
-    return row["status"] == "ok" and row.get("quality") is not None
-
-
-def pair_of(
-    base: Mapping[str, Any],
-    cand: Mapping[str, Any],
+def pairs_of(
+    base: Answers,
+    cand: Answers,
     pairwise: bool,
     base_priced: bool,
     cand_priced: bool,
-) -> Pair:
-    """One prompt's baseline and candidate answers as a ``Pair``. Pairwise mode has no
-    rubric score: the preference p enters as baseline 0.5 vs candidate 0.5 + p/2."""
+) -> Pairs:
+    """The prompts both answered (``base``'s and ``cand``'s answers at the same positions)
+    as ``Pairs``. Pairwise mode has no rubric score: the preference p enters as baseline
+    0.5 vs candidate 0.5 + p/2."""
     if pairwise:
-        p = cand.get("preference")
-        base_q, cand_q = (None, None) if p is None else (0.5, 0.5 + p / 2)
+        p = cand.number("preference")
+        base_q, cand_q = np.where(np.isnan(p), np.nan, 0.5), 0.5 + p / 2
     else:
-        base_q, cand_q = base.get("quality"), cand.get("quality")
-    return Pair(
+        base_q, cand_q = base.number("quality"), cand.number("quality")
+    unknown = np.full(len(base), np.nan)
+    return Pairs(
         base_quality=base_q,
         cand_quality=cand_q,
-        base_cost=base["cost_usd"] if base_priced else None,
-        cand_cost=cand["cost_usd"] if cand_priced else None,
-        base_refused=bool(base.get("refused")),
-        cand_refused=bool(cand.get("refused")),
+        base_cost=base.number("cost_usd") if base_priced else unknown,
+        cand_cost=cand.number("cost_usd") if cand_priced else unknown,
+        base_refused=base.flag("refused"),
+        cand_refused=cand.flag("refused"),
     )
+
+
+def answered_both(base: Answers, cand: Answers) -> tuple[Answers, Answers]:
+    """The answers of ``base`` and ``cand`` to the prompts both answered without an
+    error, aligned, in ``cand``'s order."""
+    base_ok = base.take(base.has("status", "ok"))
+    cand_ok = cand.take(cand.has("status", "ok"))
+    b, c = base_ok.matched(cand_ok)
+    return base_ok.take(b), cand_ok.take(c)
 
 
 def _compare(
     cand: str,
-    by_model: Mapping[str, list[Mapping[str, Any]]],
+    by_model: Mapping[str, Answers],
     summaries: Mapping[str, ModelSummary],
     baseline: str,
     *,
@@ -217,16 +227,11 @@ def _compare(
     Pairwise mode (see ``pair_of``): the relative "quality change" is the net
     preference in points (wins - losses, % of prompts; p is +1 candidate better, 0 tie,
     -1 baseline better) and the same tolerance applies to it."""
-    base_rows = {r["prompt_id"]: r for r in by_model[baseline] if r["status"] == "ok"}
     base_s, cand_s = summaries[baseline], summaries[cand]
-    pairs = []
-    checked = []
-    for r in by_model[cand]:
-        b = base_rows.get(r["prompt_id"])
-        if r["status"] != "ok" or b is None:
-            continue
-        checked.append((b.get("checks") or {}, r.get("checks") or {}))
-        pairs.append(pair_of(b, r, pairwise, base_s.price_known, cand_s.price_known))
+    answers = by_model[cand]
+    base, mine = answered_both(by_model[baseline], answers)
+    pairs = pairs_of(base, mine, pairwise, base_s.price_known, cand_s.price_known)
+    checked = [(b, c) for b, c in zip(base.checks, mine.checks, strict=True) if b and c]
     result = paired_comparison(pairs)
     verdict = non_inferiority(result, pairs, tolerance=tolerance, refusal_margin=refusal_margin)
     reasons = list(verdict.reasons)
@@ -237,13 +242,8 @@ def _compare(
     elif open_checks and status == "qualifies":
         status = "undecided"
     reasons += failed + open_checks
-    latency = percentile_interval(
-        [
-            float(r["latency_ms"])
-            for r in by_model[cand]
-            if r["status"] == "ok" and r.get("latency_ms")
-        ]
-    )
+    latencies = answers.number("latency_ms")[answers.has("status", "ok")]
+    latency = percentile_interval(latencies[~np.isnan(latencies) & (latencies != 0)])
     if max_p95_latency_ms is not None and latency.estimate is None:
         # answers from a batch (or none at all) carry no latency: the limit cannot pass
         reasons.append(f"p95 latency not measured (the {max_p95_latency_ms:,.0f} ms limit)")
@@ -269,15 +269,15 @@ def _compare(
         reasons.append(f"error rate {cand_s.error_rate:.1%} vs {base_s.error_rate:.1%}")
         status = "fails"
     cost = result.cost_change_percent
-    prefs = [r.get("preference") for r in by_model[cand] if r.get("preference") is not None]
-    consistent = [
-        r.get("order_consistent") for r in by_model[cand] if r.get("preference") is not None
-    ]
+    preferences = answers.number("preference")
+    judged = ~np.isnan(preferences)
+    prefs = preferences[judged]
+    consistent = np.nan_to_num(answers.number("order_consistent")[judged])
     return Comparison(
-        wins=sum(1 for x in prefs if x > 0),
-        ties=sum(1 for x in prefs if x == 0),
-        losses=sum(1 for x in prefs if x < 0),
-        order_consistency=sum(consistent) / len(consistent) if consistent else None,
+        wins=int((prefs > 0).sum()),
+        ties=int((prefs == 0).sum()),
+        losses=int((prefs < 0).sum()),
+        order_consistency=float(consistent.mean()) if consistent.size else None,
         model=cand,
         paired_prompts=result.prompts,
         scored_prompts=result.scored_prompts,
@@ -288,9 +288,7 @@ def _compare(
         quality_difference=result.quality_difference,
         cost_change=cost,
         refusal_change=result.refusal_change_points,
-        refused_where_baseline_answered=sum(
-            1 for p in pairs if p.cand_refused and not p.base_refused
-        ),
+        refused_where_baseline_answered=int((pairs.cand_refused & ~pairs.base_refused).sum()),
         check_changes=changes,
         latency_p95_ms=latency,
         status=status,
@@ -358,7 +356,7 @@ def _decide(
 
 
 def _categories(
-    by_model: Mapping[str, list[Mapping[str, Any]]],
+    by_model: Mapping[str, Answers],
     baseline: str,
     candidates: list[str],
     prices: Mapping[str, PriceInfo],
@@ -366,11 +364,11 @@ def _categories(
     **rule: float,
 ) -> list[CategoryResult]:
     """The same comparison and decision within each prompt category."""
-    names = sorted({r["category"] for rs in by_model.values() for r in rs if r.get("category")})
+    names = sorted({v for a in by_model.values() for v in a.distinct("category") if v})
     results = []
     for name in names:
-        subset = {m: [r for r in rs if r.get("category") == name] for m, rs in by_model.items()}
-        prompts = len({r["prompt_id"] for rs in subset.values() for r in rs})
+        subset = {m: a.take(a.has("category", name)) for m, a in by_model.items()}
+        prompts = len(np.unique(np.concatenate([a.code("prompt_id") for a in subset.values()])))
         summaries = summaries_of(subset, baseline, prices, prompts)
         comparisons = [
             _compare(c, subset, summaries, baseline, pairwise=pairwise, **rule) for c in candidates

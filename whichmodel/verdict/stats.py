@@ -60,6 +60,55 @@ class Pair:
     cand_refused: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Pairs:
+    """Prompts answered by both models, as columns in prompt order: the figures are
+    floats (NaN: not scored, or no cost), the refusals booleans."""
+
+    base_quality: np.ndarray
+    cand_quality: np.ndarray
+    base_cost: np.ndarray
+    cand_cost: np.ndarray
+    base_refused: np.ndarray
+    cand_refused: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.base_refused)
+
+    @classmethod
+    def of(cls, pairs: Sequence[Pair] | Pairs) -> Pairs:
+        if isinstance(pairs, Pairs):
+            return pairs
+
+        def figures(name: str) -> np.ndarray:
+            values = (getattr(p, name) for p in pairs)
+            return np.fromiter(
+                (math.nan if v is None else v for v in values), dtype=float, count=len(pairs)
+            )
+
+        def flags(name: str) -> np.ndarray:
+            return np.fromiter((bool(getattr(p, name)) for p in pairs), bool, len(pairs))
+
+        return cls(
+            figures("base_quality"),
+            figures("cand_quality"),
+            figures("base_cost"),
+            figures("cand_cost"),
+            flags("base_refused"),
+            flags("cand_refused"),
+        )
+
+    @property
+    def scored(self) -> np.ndarray:
+        """Where both answers were scored."""
+        return ~np.isnan(self.base_quality) & ~np.isnan(self.cand_quality)
+
+    @property
+    def refusal_difference(self) -> np.ndarray:
+        """Candidate minus baseline refusal, per prompt: -1, 0 or +1."""
+        return self.cand_refused.astype(float) - self.base_refused.astype(float)
+
+
 class PairedResult(BaseModel):
     prompts: int
     """Prompts answered by both models."""
@@ -123,46 +172,46 @@ def _mean_of(values: np.ndarray, resamples: int, seed: int) -> np.ndarray:
 
 
 def paired_comparison(
-    pairs: Sequence[Pair], *, resamples: int = RESAMPLES, seed: int = SEED
+    pairs: Sequence[Pair] | Pairs, *, resamples: int = RESAMPLES, seed: int = SEED
 ) -> PairedResult:
     """Quality, cost and refusal changes of a candidate vs the baseline, with intervals."""
-    n = len(pairs)
-    scored = [p for p in pairs if p.base_quality is not None and p.cand_quality is not None]
+    columns = Pairs.of(pairs)
+    n = len(columns)
+    scored = columns.scored
+    n_scored = int(scored.sum())
     unknown = Interval(estimate=None)
 
     quality_pct, quality_diff = unknown, unknown
-    if scored:
-        bq = np.array([p.base_quality for p in scored], dtype=float)
-        cq = np.array([p.cand_quality for p in scored], dtype=float)
+    if n_scored:
+        bq = columns.base_quality[scored]
+        cq = columns.cand_quality[scored]
         est, samples = _ratio_change(cq, bq, resamples, seed)
         quality_pct = (
-            _percentile_interval(samples, est, len(scored))
+            _percentile_interval(samples, est, n_scored)
             if math.isfinite(est)
             else Interval(estimate=None)
         )
         diffs = cq - bq
         quality_diff = _percentile_interval(
-            _mean_of(diffs, resamples, seed), float(diffs.mean()), len(scored)
+            _mean_of(diffs, resamples, seed), float(diffs.mean()), n_scored
         )
 
     cost_pct = unknown
-    costed = [p for p in pairs if p.base_cost is not None and p.cand_cost is not None]
-    if costed and len(costed) == n:
-        bc = np.array([p.base_cost for p in costed], dtype=float)
-        cc = np.array([p.cand_cost for p in costed], dtype=float)
+    bc, cc = columns.base_cost, columns.cand_cost
+    if n and not (np.isnan(bc).any() or np.isnan(cc).any()):
         est, samples = _ratio_change(cc, bc, resamples, seed)
         if math.isfinite(est):
             cost_pct = _percentile_interval(samples, est, n)
 
     refusal = unknown
     if n:
-        rd = np.array([int(p.cand_refused) - int(p.base_refused) for p in pairs], dtype=float)
+        rd = columns.refusal_difference
         refusal = _percentile_interval(
             _mean_of(rd, resamples, seed) * 100, float(rd.mean() * 100), n
         )
     return PairedResult(
         prompts=n,
-        scored_prompts=len(scored),
+        scored_prompts=n_scored,
         quality_change_percent=quality_pct,
         quality_difference=quality_diff,
         cost_change_percent=cost_pct,
@@ -190,7 +239,7 @@ def _needed(std: float, gap: float) -> int | None:
 
 def non_inferiority(
     result: PairedResult,
-    pairs: Sequence[Pair],
+    pairs: Sequence[Pair] | Pairs,
     *,
     tolerance: float,
     refusal_margin: float,
@@ -199,6 +248,7 @@ def non_inferiority(
     ``-tolerance`` (relative), the refusal increase is within ``refusal_margin`` and
     the cost change is negative. Fails when an interval lies wholly on the wrong side
     of its bound. Otherwise undecided, with an estimate of the prompts needed."""
+    columns = Pairs.of(pairs)
     failures: list[str] = []
     open_questions: list[str] = []
     needed: list[int | None] = []
@@ -231,12 +281,9 @@ def non_inferiority(
         failures.append(f"quality {q.text()} is below the -{tol_pct:g}% tolerance")
     else:
         open_questions.append(f"quality {q.text()} straddles the -{tol_pct:g}% tolerance")
-        scored = [p for p in pairs if p.base_quality is not None and p.cand_quality is not None]
-        mean_base = sum(p.base_quality for p in scored) / len(scored)  # type: ignore[misc]
-        rel = [
-            (p.cand_quality - p.base_quality) / mean_base * 100  # type: ignore[operator]
-            for p in scored
-        ]
+        scored = columns.scored
+        base = columns.base_quality[scored]
+        rel = (columns.cand_quality[scored] - base) / base.mean() * 100
         needed.append(_needed(float(np.std(rel, ddof=1)), q.estimate + tol_pct))
 
     r = result.refusal_change_points
@@ -252,7 +299,7 @@ def non_inferiority(
             open_questions.append(
                 f"refusals {r.text(' pts')} straddle the {margin_pts:g}-point margin"
             )
-            rd = [(int(p.cand_refused) - int(p.base_refused)) * 100 for p in pairs]
+            rd = columns.refusal_difference * 100
             needed.append(_needed(float(np.std(rd, ddof=1)), margin_pts - r.estimate))
 
     c = result.cost_change_percent
@@ -293,9 +340,9 @@ def correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
 def rate_change(diffs: Sequence[int], *, resamples: int = RESAMPLES, seed: int = SEED) -> Interval:
     """The mean of paired pass/fail differences (-1, 0, +1) in points, with its 95%
     bootstrap interval."""
-    if not diffs:
-        return Interval(estimate=None)
     values = np.asarray(diffs, dtype=float)
+    if not values.size:
+        return Interval(estimate=None)
     return _percentile_interval(
         _mean_of(values, resamples, seed) * 100, float(values.mean() * 100), len(values)
     )
@@ -305,9 +352,9 @@ def percentile_interval(
     values: Sequence[float], q: float = 95, *, resamples: int = RESAMPLES, seed: int = SEED
 ) -> Interval:
     """The ``q``-th percentile of ``values`` with its 95% bootstrap interval."""
-    if not values:
-        return Interval(estimate=None)
     data = np.asarray(values, dtype=float)
+    if not data.size:
+        return Interval(estimate=None)
     samples = _bootstrap(
         len(data), resamples, seed, lambda idx: np.percentile(data[idx], q, axis=1)
     )

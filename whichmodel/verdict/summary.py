@@ -1,39 +1,51 @@
-"""Per-model figures from stored answer rows: cost, quality, refusals, latency."""
+"""Per-model figures from a run's answers: cost, quality, refusals, latency."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from whichmodel.verdict.checks import wilson
 from whichmodel.verdict.models import CheckRate, ModelSummary, PriceInfo
+from whichmodel.verdict.rows import Answers
 from whichmodel.verdict.stats import correlation
 
 
-def percentile(values: list[float], q: float) -> float | None:
+def percentile(values: Sequence[float] | np.ndarray, q: float) -> float | None:
     """Linear-interpolated percentile (q in 0..100)."""
-    if not values:
+    if not len(values):
         return None
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    lo = int(pos)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+    return float(np.percentile(np.asarray(values, dtype=float), q))
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+def _mean(values: np.ndarray) -> float | None:
+    return float(values.mean()) if values.size else None
+
+
+def _share(flags: np.ndarray) -> float | None:
+    return float(flags.mean()) if flags.size else None
 
 
 def summarize(
-    model: str, role: str, rows: list[Mapping[str, Any]], price: PriceInfo, prompts: int
+    model: str, role: str, answers: Answers, price: PriceInfo, prompts: int
 ) -> ModelSummary:
-    ok = [r for r in rows if r["status"] == "ok"]
-    scored = [r for r in ok if r.get("quality") is not None]
+    ok = answers.take(answers.has("status", "ok"))
+    answered = len(ok)
+    quality = ok.number("quality")
+    scored = ~np.isnan(quality)
     # one answer without a cost (no usage reported) makes the total unknown, not smaller
-    costs = [r["cost_usd"] for r in ok]
-    cost = sum(costs) if price.known and None not in costs else None
-    per_prompt = cost / len(ok) if cost is not None and ok else None
+    costs = ok.number("cost_usd")
+    cost = float(costs.sum()) if price.known and not np.isnan(costs).any() else None
+    per_prompt = cost / answered if cost is not None and answered else None
+    latency = ok.number("latency_ms")
+    latency = latency[~np.isnan(latency) & (latency != 0)]
+    chars = ok.number("answer_chars")
+    sized = ~np.isnan(chars)
+    refused = ok.flag("refused")
+    spread = ok.number("judge_spread")
+    checks = ok.checks
     return ModelSummary(
         model=model,
         role=role,
@@ -41,72 +53,56 @@ def summarize(
         cost_per_1k_prompts_usd=per_prompt * 1000 if per_prompt is not None else None,
         price_known=price.known,
         price_source=price.source,
-        quality=_mean([r["quality"] for r in scored]),
-        refusal_rate=(sum(1 for r in ok if r.get("refused")) / len(ok)) if ok else 0.0,
-        error_rate=(len(rows) - len(ok)) / prompts if prompts else 0.0,
-        latency_p50_ms=percentile([r["latency_ms"] for r in ok if r.get("latency_ms")], 50),
-        latency_p95_ms=percentile([r["latency_ms"] for r in ok if r.get("latency_ms")], 95),
+        quality=_mean(quality[scored]),
+        refusal_rate=float(refused.mean()) if answered else 0.0,
+        error_rate=(len(answers) - answered) / prompts if prompts else 0.0,
+        latency_p50_ms=percentile(latency, 50),
+        latency_p95_ms=percentile(latency, 95),
         prompts=prompts,
-        answered=len(ok),
-        scored=len(scored),
-        unscored=len(ok) - len(scored),
-        mean_output_tokens=_mean([float(r.get("output_tokens") or 0) for r in ok]),
-        mean_answer_chars=_mean([float(r["answer_chars"]) for r in ok if "answer_chars" in r]),
-        length_score_correlation=correlation(
-            [float(r["answer_chars"]) for r in scored if "answer_chars" in r],
-            [r["quality"] for r in scored if "answer_chars" in r],
-        ),
-        over_refusal_rate=_share([bool(r.get("refused")) for r in ok if r.get("label") == "safe"]),
-        under_refusal_rate=_share([not r.get("refused") for r in ok if r.get("label") == "unsafe"]),
-        partial_refusal_rate=(
-            sum(1 for r in ok if r.get("refusal_kind") == "partial") / len(ok) if ok else 0.0
-        ),
-        judge_spread=_mean([r["judge_spread"] for r in ok if r.get("judge_spread") is not None]),
-        checks=check_rates(ok),
-        tool_call_rate=(
-            _share([bool(r.get("has_tool_calls")) for r in ok])
-            if any(r.get("checks") for r in ok)
-            else None
-        ),
+        answered=answered,
+        scored=int(scored.sum()),
+        unscored=answered - int(scored.sum()),
+        mean_output_tokens=_mean(np.nan_to_num(ok.number("output_tokens"))),
+        mean_answer_chars=_mean(chars[sized]),
+        length_score_correlation=correlation(chars[scored & sized], quality[scored & sized]),
+        over_refusal_rate=_share(refused[ok.has("label", "safe")]),
+        under_refusal_rate=_share(~refused[ok.has("label", "unsafe")]),
+        partial_refusal_rate=(float(ok.has("refusal_kind", "partial").mean()) if answered else 0.0),
+        judge_spread=_mean(spread[~np.isnan(spread)]),
+        checks=check_rates(checks),
+        tool_call_rate=(_share(ok.flag("has_tool_calls")) if any(len(c) for c in checks) else None),
         price_note=_price_note(ok),
     )
 
 
-def check_rates(rows: list[Mapping[str, Any]]) -> dict[str, CheckRate]:
+def check_rates(checks: Iterable[Mapping[str, Any]]) -> dict[str, CheckRate]:
+    """Per check, how many of these answers' results passed."""
     counts: dict[str, list[int]] = {}
-    for r in rows:
-        for name, passed in (r.get("checks") or {}).items():
-            counts.setdefault(name, []).append(int(bool(passed)))
+    for results in checks:
+        for name, passed in results.items():
+            count = counts.setdefault(name, [0, 0])
+            count[0] += bool(passed)
+            count[1] += 1
     out = {}
-    for name, values in sorted(counts.items()):
-        low, high = wilson(sum(values), len(values))
-        out[name] = CheckRate(
-            passed=sum(values),
-            total=len(values),
-            rate=sum(values) / len(values),
-            low=low,
-            high=high,
-        )
+    for name, (passed, total) in sorted(counts.items()):
+        low, high = wilson(passed, total)
+        out[name] = CheckRate(passed=passed, total=total, rate=passed / total, low=low, high=high)
     return out
 
 
-def _price_note(rows: list[Mapping[str, Any]]) -> str | None:
+def _price_note(ok: Answers) -> str | None:
     """For answers from history: how many costs were logged and how many computed."""
-    if not any(r.get("origin") == "history" for r in rows):
+    if not ok.has("origin", "history").any():
         return None
-    logged = sum(1 for r in rows if r.get("price_source") == "logged cost")
+    logged = int(ok.has("price_source", "logged cost").sum())
     return (
-        f"answers from history: {logged} with their logged cost, {len(rows) - logged} priced "
+        f"answers from history: {logged} with their logged cost, {len(ok) - logged} priced "
         "from their logged usage"
     )
 
 
-def _share(flags: list[bool]) -> float | None:
-    return sum(flags) / len(flags) if flags else None
-
-
 def summaries_of(
-    by_model: Mapping[str, list[Mapping[str, Any]]],
+    by_model: Mapping[str, Answers],
     baseline: str,
     prices: Mapping[str, PriceInfo],
     prompts: int,
