@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
@@ -125,29 +124,3 @@ def test_the_verdicts_columns_hold_what_the_full_rows_hold(results):
         ],
         nan_ok=True,
     )
-
-
-def test_answer_columns_widen_past_255_distinct_texts():
-    """A text column with more distinct values than one byte holds is widened, and every
-    value reads back."""
-    from whichmodel.verdict.rows import Answers
-
-    rows = [
-        {"prompt_id": f"p{i}", "model": "m", "status": "ok", "quality": i / 1000}
-        for i in range(70_000)
-    ]
-    answers = Answers.of(rows)
-    assert answers.code("prompt_id").dtype == np.uint32
-    assert answers.code("model").dtype == np.uint8
-    assert [answers.row(i)["prompt_id"] for i in (0, 255, 256, 65_535, 65_536, 69_999)] == [
-        "p0",
-        "p255",
-        "p256",
-        "p65535",
-        "p65536",
-        "p69999",
-    ]
-    again = answers.take(np.array([69_999, 3]))
-    assert [r["prompt_id"] for r in again] == ["p69999", "p3"]
-    mine, theirs = answers.matched(again)
-    assert list(mine) == [69_999, 3] and list(theirs) == [0, 1]

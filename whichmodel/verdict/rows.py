@@ -11,6 +11,7 @@ stored row at a time, so no row outlives its reading.
 from __future__ import annotations
 
 import json
+import math
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -114,15 +115,39 @@ class _Texts:
         return np.frombuffer(self.codes, dtype=self._DTYPES[self.codes.typecode])
 
 
+class _Figures:
+    """One figure column while it is being read; nothing is held until a first value."""
+
+    def __init__(self) -> None:
+        self.missing = 0
+        self.values: array[float] | None = None
+
+    def add(self, value: Any) -> None:
+        if self.values is not None:
+            self.values.append(math.nan if value is None else float(value))
+        elif value is None:
+            self.missing += 1
+        else:
+            self.values = array("d", [math.nan]) * self.missing
+            self.values.append(float(value))
+
+    def column(self) -> np.ndarray | None:
+        return None if self.values is None else np.frombuffer(self.values, dtype=float)
+
+
 @dataclass(frozen=True, slots=True)
 class _Table:
     """The columns of every answer read, shared by all selections of them."""
 
+    size: int
     codes: dict[str, np.ndarray]
     values: dict[str, list[Any]]
-    numbers: dict[str, np.ndarray]
+    numbers: dict[str, np.ndarray | None]
+    """A figure no answer has (a pointwise run's preferences, a batch's latencies) is
+    None: it takes no memory."""
     flags: dict[str, np.ndarray]
-    checks: np.ndarray
+    checks: np.ndarray | None
+    """None when no answer has check results."""
 
 
 class Answers:
@@ -148,35 +173,42 @@ class Answers:
         if isinstance(rows, Answers):
             return rows
         texts = {name: _Texts() for name in TEXTS}
-        numbers = {name: array("d") for name in NUMBERS}
+        figures = {name: _Figures() for name in NUMBERS}
         flags = {name: array("b") for name in FLAGS}
-        checks: list[Mapping[str, Any]] = []
-        nan = float("nan")
+        checks: list[Mapping[str, Any]] | None = None
+        size = 0
         for row in rows:
             get = row.get
             for name, column in texts.items():
                 column.add(get(name))
-            for name, numeric in numbers.items():
-                value = get(name)
-                numeric.append(nan if value is None else float(value))
+            for name, figure in figures.items():
+                figure.add(get(name))
             for name, flag in flags.items():
                 value = get(name)
                 flag.append(_NONE if value is None else int(bool(value)))
-            checks.append(get("checks") or NO_CHECKS)
-        shared = np.empty(len(checks), dtype=object)
-        shared[:] = checks
+            results = get("checks") or NO_CHECKS
+            if checks is not None:
+                checks.append(results)
+            elif results is not NO_CHECKS:
+                checks = [NO_CHECKS] * size + [results]
+            size += 1
+        shared = None
+        if checks is not None:
+            shared = np.empty(size, dtype=object)
+            shared[:] = checks
         return cls(
             _Table(
+                size,
                 {name: t.column() for name, t in texts.items()},
                 {name: t.values for name, t in texts.items()},
-                {name: np.frombuffer(a, dtype=float) for name, a in numbers.items()},
+                {name: f.column() for name, f in figures.items()},
                 {name: np.frombuffer(a, dtype=np.int8) for name, a in flags.items()},
                 shared,
             )
         )
 
     def __len__(self) -> int:
-        return len(self._table.checks) if self._at is None else len(self._at)
+        return self._table.size if self._at is None else len(self._at)
 
     def _column(self, column: np.ndarray) -> np.ndarray:
         return column if self._at is None else column[self._at]
@@ -189,7 +221,8 @@ class Answers:
         return Answers(self._table, picked.astype(np.uint32))
 
     def number(self, name: str) -> np.ndarray:
-        return self._column(self._table.numbers[name])
+        column = self._table.numbers[name]
+        return np.full(len(self), np.nan) if column is None else self._column(column)
 
     def flag(self, name: str) -> np.ndarray:
         return self._column(self._table.flags[name]) == 1
@@ -244,6 +277,8 @@ class Answers:
     @property
     def checks(self) -> np.ndarray:
         """Each answer's check results (a shared mapping; empty when it had none)."""
+        if self._table.checks is None:
+            return np.full(len(self), NO_CHECKS, dtype=object)
         return self._column(self._table.checks)
 
     def with_texts(self, name: str, by_prompt: Mapping[str, Any]) -> Answers:
@@ -267,12 +302,13 @@ class Answers:
         at = i if self._at is None else int(self._at[i])
         out: dict[str, Any] = {name: table.values[name][table.codes[name][at]] for name in TEXTS}
         for name in NUMBERS:
-            value = float(table.numbers[name][at])
-            out[name] = None if value != value else value
+            column = table.numbers[name]
+            value = math.nan if column is None else float(column[at])
+            out[name] = None if math.isnan(value) else value
         for name in FLAGS:
             flag = int(table.flags[name][at])
             out[name] = None if flag == _NONE else bool(flag)
-        out["checks"] = table.checks[at]
+        out["checks"] = NO_CHECKS if table.checks is None else table.checks[at]
         return out
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
