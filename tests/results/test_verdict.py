@@ -85,6 +85,21 @@ def test_compare_counts_the_judges_refusals_too(results):
     )
     result = questions.compare(store, BASE, CAND, run_id)
     assert result["overall"][CAND]["refusal_rate"] == pytest.approx(1 / 40)
+    full = [r for r in answer_rows(store, run_id, full=True) if r["status"] == "ok"]
+    for model in (BASE, CAND):
+        for category, figures in [(None, result["overall"][model])] + [
+            (c, by[model]) for c, by in result["by_category"].items()
+        ]:
+            mine = [
+                r
+                for r in full
+                if r["model"] == model and category in (None, r["category"] or "uncategorised")
+            ]
+            scored = [r["quality"] for r in mine if r["quality"] is not None]
+            assert figures["answers"] == len(mine) > 0
+            assert figures["quality"] == pytest.approx(sum(scored) / len(scored))
+            assert figures["cost_usd"] == pytest.approx(sum(r["cost_usd"] for r in mine))
+    assert len(result["by_category"]) > 1
     rows = [r for r in answer_rows(store, run_id) if r["model"] == CAND and r["refused"]]
     assert [r["prompt_id"] for r in rows] == [pid]
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 
 from whichmodel.errors import NoDataError
 from whichmodel.results.verdict import answer_rows, find_run
 from whichmodel.store import Store
 from whichmodel.verdict.models import Recommendation, short
+from whichmodel.verdict.rows import Answers
 
 DAYS_PER_MONTH = 30
 
@@ -107,14 +109,15 @@ def run_lines(store: Store) -> list[RunLine]:
     return out
 
 
-def _aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    q = [r["quality"] for r in rows if r["quality"] is not None]
-    costs = [r["cost_usd"] for r in rows]
+def _aggregate(answers: Answers) -> dict[str, Any]:
+    quality = answers.number("quality")
+    scored = quality[~np.isnan(quality)]
+    costs = answers.number("cost_usd")
     return {
-        "answers": len(rows),
-        "quality": sum(q) / len(q) if q else None,
-        "cost_usd": None if None in costs else sum(costs),
-        "refusal_rate": sum(1 for r in rows if r["refused"]) / len(rows) if rows else None,
+        "answers": len(answers),
+        "quality": float(scored.mean()) if scored.size else None,
+        "cost_usd": None if np.isnan(costs).any() else float(costs.sum()),
+        "refusal_rate": float(answers.flag("refused").mean()) if len(answers) else None,
     }
 
 
@@ -123,21 +126,20 @@ def compare(store: Store, model_a: str, model_b: str, run_id: str | None = None)
     (refusals as in the verdict: the answer's own signals and the judge's flag)."""
     run = find_run(store, run_id)
     a, b = resolve_model(run, model_a), resolve_model(run, model_b)
-    rows = [
-        r for r in answer_rows(store, run["id"]) if r["model"] in (a, b) and r["status"] == "ok"
-    ]
-    categories = sorted({r["category"] or "uncategorised" for r in rows})
+    answers = Answers.of(answer_rows(store, run["id"]))
+    ok = answers.take(answers.has("status", "ok"))
+    per_model = {m: ok.take(ok.has("model", m)) for m in (a, b)}
+    groups = {
+        m: np.array([c or "uncategorised" for c in x.texts("category")], dtype=object)
+        for m, x in per_model.items()
+    }
+    categories = sorted({c for g in groups.values() for c in g})
     return {
         "run_id": run["id"],
         "models": [a, b],
-        "overall": {m: _aggregate([r for r in rows if r["model"] == m]) for m in (a, b)},
+        "overall": {m: _aggregate(x) for m, x in per_model.items()},
         "by_category": {
-            c: {
-                m: _aggregate(
-                    [r for r in rows if r["model"] == m and (r["category"] or "uncategorised") == c]
-                )
-                for m in (a, b)
-            }
+            c: {m: _aggregate(x.take(groups[m] == c)) for m, x in per_model.items()}
             for c in categories
         },
     }

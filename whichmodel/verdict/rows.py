@@ -1,11 +1,13 @@
 """A run's answers as the verdict reads them: columns, not rows.
 
 A run of 50,000 prompts x 3 models is 150,000 answers. Held as one object per answer
-they take about 0.3 KB each; as columns they take about 0.1 KB: every figure is one
-8-byte number (NaN where it is missing), every flag one byte, every text a small code
-into its column's list of distinct values, and an answer's check results one reference
-to a mapping shared by every answer with the same results. The table is filled one
-stored row at a time, so no row outlives its reading.
+they take about 0.3 KB each; as columns, about 75 bytes: every figure is one 8-byte
+number (NaN where it is missing; a figure no answer has takes nothing), every flag one
+byte, every text a code into its column's list of distinct values (one byte while there
+are few), and an answer's check results one reference to a mapping shared by every
+answer with the same results. The table is filled one stored row at a time, so no row
+outlives its reading, and a selection of answers (one model's, one category's) keeps
+only their positions.
 """
 
 from __future__ import annotations
