@@ -13,7 +13,13 @@ from whichmodel.config import load_settings
 from whichmodel.errors import NoDataError
 from whichmodel.results import questions
 from whichmodel.results.run_report import run_report
-from whichmodel.results.verdict import answer_rows, find_run, recommendation, run_verdict
+from whichmodel.results.verdict import (
+    answer_rows,
+    find_run,
+    recommendation,
+    run_answers,
+    run_verdict,
+)
 from whichmodel.verdict.refusal import stored_verdict
 from whichmodel.web import create_app
 
@@ -85,7 +91,7 @@ def test_compare_counts_the_judges_refusals_too(results):
     )
     result = questions.compare(store, BASE, CAND, run_id)
     assert result["overall"][CAND]["refusal_rate"] == pytest.approx(1 / 40)
-    full = [r for r in answer_rows(store, run_id, full=True) if r["status"] == "ok"]
+    full = [r for r in answer_rows(store, run_id) if r["status"] == "ok"]
     for model in (BASE, CAND):
         for category, figures in [(None, result["overall"][model])] + [
             (c, by[model]) for c, by in result["by_category"].items()
@@ -100,7 +106,7 @@ def test_compare_counts_the_judges_refusals_too(results):
             assert figures["quality"] == pytest.approx(sum(scored) / len(scored))
             assert figures["cost_usd"] == pytest.approx(sum(r["cost_usd"] for r in mine))
     assert len(result["by_category"]) > 1
-    rows = [r for r in answer_rows(store, run_id) if r["model"] == CAND and r["refused"]]
+    rows = [r for r in run_answers(store, run_id) if r["model"] == CAND and r["refused"]]
     assert [r["prompt_id"] for r in rows] == [pid]
 
 
@@ -120,7 +126,7 @@ def test_the_verdicts_columns_hold_what_the_full_rows_hold(results):
     from whichmodel.verdict.rows import FIELDS, TEXTS, Answers
 
     store, run_id = results
-    small, full = answer_rows(store, run_id), answer_rows(store, run_id, full=True)
+    small, full = run_answers(store, run_id), answer_rows(store, run_id)
     assert isinstance(small, Answers) and len(small) == len(full) > 0
     assert set(next(store.answer_rows(run_id))) | {"refused"} == set(FIELDS)
     for s, f in zip(small, full, strict=True):

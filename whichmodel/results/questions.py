@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from whichmodel.errors import NoDataError
-from whichmodel.results.verdict import answer_rows, find_run
+from whichmodel.results.verdict import find_run, run_answers
 from whichmodel.store import Store
 from whichmodel.verdict.models import Recommendation, short
 from whichmodel.verdict.rows import Answers
@@ -126,7 +126,7 @@ def compare(store: Store, model_a: str, model_b: str, run_id: str | None = None)
     (refusals as in the verdict: the answer's own signals and the judge's flag)."""
     run = find_run(store, run_id)
     a, b = resolve_model(run, model_a), resolve_model(run, model_b)
-    answers = Answers.of(answer_rows(store, run["id"]))
+    answers = run_answers(store, run["id"])
     ok = answers.take(answers.has("status", "ok"))
     per_model = {m: ok.take(ok.has("model", m)) for m in (a, b)}
     groups = {

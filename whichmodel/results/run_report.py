@@ -155,7 +155,7 @@ def run_report(
     pairwise = (data or {}).get("judge_mode") == "pairwise" or (run.get("settings") or {}).get(
         "judge_mode"
     ) == "pairwise"
-    answers = {(r["prompt_id"], r["model"]): r for r in answer_rows(store, run["id"], full=True)}
+    answers = {(r["prompt_id"], r["model"]): r for r in answer_rows(store, run["id"])}
     models = [run["baseline"], *[c for c in run["candidates"] if c != run["baseline"]]]
     ids = store.run_prompt_ids(run["id"])
     return RunReport(

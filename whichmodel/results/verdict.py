@@ -47,20 +47,23 @@ def find_run(
     raise NoDataError(HOW_TO_MAKE_A_RUN)
 
 
-def answer_rows(store: Store, run_id: str, *, full: bool = False) -> Answers | list[dict[str, Any]]:
+def run_answers(store: Store, run_id: str) -> Answers:
     """Every answer of the run with its score, its prompt's labels and the final refusal
-    verdict (the answer's own signals and the judge's flag combined). ``full``: a list of
-    dicts with the texts and rationales too, for the reports; otherwise ``Answers``,
-    columns read one stored row at a time, so that a large run fits in little memory."""
-    if full:
-        return [with_verdict(row) for row in store.answer_rows(run_id, full=True)]
+    verdict (the answer's own signals and the judge's flag combined), as columns read one
+    stored row at a time, so that a large run fits in little memory."""
     return Answers.of(verdict_rows(store.answer_rows(run_id)))
 
 
+def answer_rows(store: Store, run_id: str) -> list[dict[str, Any]]:
+    """The answers of ``run_answers`` as a list of dicts, with the texts and rationales
+    too, for the reports."""
+    return [with_verdict(row) for row in store.answer_rows(run_id, full=True)]
+
+
 def grouped_rows(store: Store, run_id: str, group_by: str = "category") -> Answers:
-    """``answer_rows`` with each answer's ``category`` set to its prompt's metadata value
+    """``run_answers`` with each answer's ``category`` set to its prompt's metadata value
     ``group_by`` (``category``: the prompt's own category, unchanged)."""
-    answers = Answers.of(answer_rows(store, run_id))
+    answers = run_answers(store, run_id)
     if group_by != "category":
         answers = answers.with_texts("category", store.prompt_groups(run_id, group_by))
     return answers

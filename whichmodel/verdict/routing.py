@@ -20,6 +20,10 @@ from whichmodel.verdict.rows import Answers
 from whichmodel.verdict.rule import pairs_of
 from whichmodel.verdict.stats import PairedResult, Pairs, paired_comparison
 
+_FIGURES = ("base_quality", "cand_quality", "base_cost", "cand_cost")
+_REFUSED = ("base_refused", "cand_refused")
+"""The columns of ``Pairs``: figures, then refusals."""
+
 
 class RoutingPolicy(BaseModel):
     route_by: str
@@ -89,7 +93,3 @@ def policy_change(
         return prompts, 0, None
     policy = Pairs(**{name: column[kept] for name, column in (*figures.items(), *refused.items())})
     return prompts, routed, paired_comparison(policy)
-
-
-_FIGURES = ("base_quality", "cand_quality", "base_cost", "cand_cost")
-_REFUSED = ("base_refused", "cand_refused")

@@ -224,7 +224,7 @@ def _compare(
 ) -> Comparison:
     """Paired intervals and the non-inferiority verdict of one candidate.
 
-    Pairwise mode (see ``pair_of``): the relative "quality change" is the net
+    Pairwise mode (see ``pairs_of``): the relative "quality change" is the net
     preference in points (wins - losses, % of prompts; p is +1 candidate better, 0 tie,
     -1 baseline better) and the same tolerance applies to it."""
     base_s, cand_s = summaries[baseline], summaries[cand]
