@@ -96,7 +96,7 @@ def write_log(path: Path, prompts: int) -> None:
 
 
 def one(prompts: int) -> None:
-    from whichmodel._loop import run
+    from whichmodel.run_sync import run
     from whichmodel.config import load_settings
     from whichmodel.history.importer import import_history
     from whichmodel.local.gateway import running_gateway

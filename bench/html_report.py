@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from whichmodel.config import load_settings  # noqa: E402
 from whichmodel.config import redacted as redacted_settings
-from whichmodel.results.verdict import run_verdict  # noqa: E402
+from whichmodel.results.decide import run_verdict  # noqa: E402
 from whichmodel.store import Store  # noqa: E402
 
 BASE = "portkey/openai/gpt-4o-mini"

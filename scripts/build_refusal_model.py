@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from whichmodel.verdict import refusal_model  # noqa: E402
-from whichmodel.verdict.refusal_check import read_labelled  # noqa: E402
+from whichmodel.refusal import classifier  # noqa: E402
+from whichmodel.refusal.measure import read_labelled  # noqa: E402
 
 OUT = ROOT / "whichmodel" / "data" / "refusal_model.json"
 
@@ -26,7 +26,7 @@ def main(folder: Path) -> None:
     if not files:
         raise SystemExit(f"No completions_*.csv in {folder}.")
     rows = [row for f in files for row in read_labelled(f)]
-    model = refusal_model.fit(
+    model = classifier.fit(
         [text for text, _ in rows], [label != "compliance" for _, label in rows]
     )
     OUT.write_text(json.dumps(model.to_json(), separators=(",", ":"), sort_keys=True) + "\n")

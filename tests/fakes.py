@@ -52,7 +52,7 @@ def make_results_db(path, prompts: int = 40, base: str = BASE, cand: str = CAND)
     """
     from whichmodel.config import load_settings
     from whichmodel.config import redacted as redacted_settings
-    from whichmodel.results.verdict import run_verdict
+    from whichmodel.results.decide import run_verdict
     from whichmodel.store import Store
 
     store = Store(path)
@@ -141,7 +141,7 @@ def add_pairwise_run(store, run_id: str = "pair01", source_run: str = "run0001")
     pairwise verdict cost $0.002. Returns the stored recommendation."""
     from whichmodel.config import load_settings
     from whichmodel.config import redacted as redacted_settings
-    from whichmodel.results.verdict import run_verdict
+    from whichmodel.results.decide import run_verdict
 
     settings = load_settings(baseline=BASE, candidates=[CAND], judge=JUDGE, judge_mode="pairwise")
     ids = store.run_prompt_ids(source_run)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from whichmodel._offline import ensure_tiktoken_offline
+from whichmodel.offline_tiktoken import ensure_tiktoken_offline
 
 # Must run before anything imports Langroid (which loads tiktoken at import time).
 ensure_tiktoken_offline()
@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "evaluate": ("whichmodel.api", "evaluate"),
     "recommend": ("whichmodel.api", "recommend"),
-    "Recommendation": ("whichmodel.verdict.models", "Recommendation"),
+    "Recommendation": ("whichmodel.verdict.recommendation", "Recommendation"),
     "Selection": ("whichmodel.history.selection", "Selection"),
     "RecommendModelTool": ("whichmodel.tools.advisor", "RecommendModelTool"),
     "ScoreTool": ("whichmodel.tools.score", "ScoreTool"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from whichmodel._loop import run as run_sync
+from whichmodel.run_sync import run as run_sync
 from whichmodel.config import DEFAULT_DB
 from whichmodel.history.selection import Selection
-from whichmodel.verdict.models import Recommendation
+from whichmodel.verdict.recommendation import Recommendation
 
 
 def evaluate(
@@ -57,7 +57,7 @@ def recommend(
     ``tolerance``, ``refusal_margin`` or ``check_margin`` when given. Makes no model
     calls."""
     from whichmodel.errors import NoDataError
-    from whichmodel.results.verdict import HOW_TO_MAKE_A_RUN, recommendation
+    from whichmodel.results.decide import HOW_TO_MAKE_A_RUN, recommendation
     from whichmodel.store import Store
 
     if not Path(db).exists():

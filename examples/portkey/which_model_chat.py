@@ -23,7 +23,7 @@ from pathlib import Path
 def sample_database(path: Path) -> None:
     """A finished run: the baseline costs $10/1k prompts, the candidate $4, quality 0.80 vs 0.78."""
     from whichmodel.config import load_settings
-    from whichmodel.results.verdict import run_verdict
+    from whichmodel.results.decide import run_verdict
     from whichmodel.store import Store
 
     base, cand = "portkey/openai/gpt-4o-mini", "portkey/google/gemini-2.0-flash-lite"

@@ -12,7 +12,7 @@ from tests.fakes import make_results_db
 from whichmodel.cli import app
 from whichmodel.portkey.deploy import load_config
 from whichmodel.results.routing import routing_policy
-from whichmodel.verdict.models import PriceInfo
+from whichmodel.verdict.recommendation import PriceInfo
 from whichmodel.verdict.routing import policy_change
 
 BASE = "portkey/openai/fake-base"

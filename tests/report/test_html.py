@@ -252,7 +252,7 @@ def test_run_in_progress_without_recommendation(results):
     assert sum(1 for tag, a in page.tags if tag == "details" and a.get("class") == "p") == 6
 
     # the dashboard passes a recommendation computed from what is stored so far
-    from whichmodel.results.verdict import run_verdict
+    from whichmodel.results.decide import run_verdict
 
     partial = run_verdict(store, "run0002")
     page = parse(render_html(store, "run0002", partial.model_dump(mode="json")))

@@ -278,7 +278,7 @@ async def test_a_batch_stored_but_never_sent_is_given_up_and_sent_anew(
     from whichmodel.portkey.batches import BatchAPI
     from whichmodel.tasks.evaluation import resume_async
 
-    monkeypatch.setattr("whichmodel.store.pages.PAGE", 2)
+    monkeypatch.setattr("whichmodel.store.worklist.PAGE", 2)
     fake_provider.set("judge", responder=judge)
     fake_provider.set("fake-cand", text="the candidate's answer")
 

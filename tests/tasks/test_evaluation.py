@@ -155,7 +155,7 @@ async def test_resume_skips_work_already_stored(store):
 async def test_a_run_over_several_pages_of_prompts_resumes_where_it_stopped(store, monkeypatch):
     """A run reads its prompts a page at a time: with pages of 4 (6 prompts), the work
     stored before is skipped on every page and every prompt is answered once per model."""
-    monkeypatch.setattr("whichmodel.store.pages.PAGE", 4)
+    monkeypatch.setattr("whichmodel.store.worklist.PAGE", 4)
     asked: list[str] = []
 
     def count(msg):

@@ -3,7 +3,7 @@ import pytest
 
 from whichmodel.config import default
 from whichmodel.verdict import rule
-from whichmodel.verdict.models import PriceInfo
+from whichmodel.verdict.recommendation import PriceInfo
 from whichmodel.verdict.summary import percentile
 
 RULE = (

@@ -29,7 +29,7 @@ from whichmodel.agents.base import AgentConfig
 from whichmodel.errors import NoDataError
 from whichmodel.portkey.wire import harden_llm
 from whichmodel.results.intent import Ask, read_question
-from whichmodel.results.verdict import HOW_TO_MAKE_A_RUN, find_run
+from whichmodel.results.decide import HOW_TO_MAKE_A_RUN, find_run
 from whichmodel.store import Store
 from whichmodel.tools.advisor import ADVISOR_TOOLS, EvaluateModelsTool, note_run
 

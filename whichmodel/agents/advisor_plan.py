@@ -22,7 +22,7 @@ from whichmodel.tools.advisor import (
     RecommendModelTool,
     WorseExamplesTool,
 )
-from whichmodel.verdict.models import Recommendation
+from whichmodel.verdict.recommendation import Recommendation
 
 SCOPE = (
     "I answer from the evaluation runs stored in {db}: which model to use, what it costs a "

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from whichmodel._loop import run as run_sync
+from whichmodel.run_sync import run as run_sync
 from whichmodel.cli.common import (
     ConfigOption,
     DbOption,

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from whichmodel._loop import run as run_sync
+from whichmodel.run_sync import run as run_sync
 from whichmodel.errors import WhichmodelError
 
 

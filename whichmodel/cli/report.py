@@ -96,7 +96,7 @@ def report_cmd(
     """Show a run's per-model table and recommendation."""
     from whichmodel.config import Settings
     from whichmodel.errors import NoDataError
-    from whichmodel.results.verdict import find_run, run_verdict
+    from whichmodel.results.decide import find_run, run_verdict
 
     if canary_share is not None:
         if portkey_configs is None:
@@ -190,8 +190,8 @@ def refusal_check_cmd(
 ) -> None:
     """Measure the refusal detector on labelled completions: precision, recall, F1, confusion."""
     from whichmodel.report.refusal_check import print_check, print_cross_validation
-    from whichmodel.verdict.refusal_check import check_file
-    from whichmodel.verdict.refusal_check import cross_validate as held_out
+    from whichmodel.refusal.measure import check_file
+    from whichmodel.refusal.measure import cross_validate as held_out
 
     results = held_out(list(files)) if cross_validate else [check_file(f) for f in files]
     if as_json:

@@ -20,7 +20,7 @@ def print_runs(store: Any, as_json: bool) -> None:
         sys.stdout.write(json.dumps([r.model_dump() for r in runs], indent=2) + "\n")
         return
     if not runs:
-        from whichmodel.results.verdict import HOW_TO_MAKE_A_RUN
+        from whichmodel.results.decide import HOW_TO_MAKE_A_RUN
 
         console.print(HOW_TO_MAKE_A_RUN)
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 from whichmodel.report.format import money
 from whichmodel.report.notes import run_notes
 from whichmodel.results.questions import monthly_savings
-from whichmodel.verdict.models import Recommendation, short
+from whichmodel.verdict.recommendation import Recommendation, short
 
 
 def headline(rec: Recommendation) -> str:

@@ -30,7 +30,7 @@ from whichmodel.report.html_tables import (
     verdict,
 )
 from whichmodel.results.run_report import RunReport
-from whichmodel.verdict.models import short
+from whichmodel.verdict.recommendation import short
 
 
 def render_html(report: RunReport) -> str:

@@ -12,7 +12,7 @@ from whichmodel.report.format import check_rate
 from whichmodel.report.html_tables import esc, html_table
 from whichmodel.report.notes import run_notes
 from whichmodel.verdict.checks import CHECKS
-from whichmodel.verdict.models import short
+from whichmodel.verdict.recommendation import short
 
 
 def checks_table(rec: Mapping[str, Any]) -> str:

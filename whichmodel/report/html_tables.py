@@ -11,7 +11,7 @@ from whichmodel.config import default
 from whichmodel.report.chart import chart_svg
 from whichmodel.report.format import interval, money, num, pct, seconds
 from whichmodel.results.run_report import ChartData
-from whichmodel.verdict.models import short
+from whichmodel.verdict.recommendation import short
 
 
 def esc(value: Any) -> str:

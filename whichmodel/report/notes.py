@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from whichmodel.report.format import interval
-from whichmodel.verdict.models import JudgeControls, short
+from whichmodel.verdict.recommendation import JudgeControls, short
 from whichmodel.verdict.routing import RoutingPolicy
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from whichmodel.verdict.refusal_check import DETECTED_ORDER, TRUE_ORDER, CheckResult
+from whichmodel.refusal.measure import DETECTED_ORDER, TRUE_ORDER, CheckResult
 
 
 def print_check(result: CheckResult, console: Any) -> None:

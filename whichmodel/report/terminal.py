@@ -15,7 +15,7 @@ from rich.text import Text
 from whichmodel.report.format import check_rate, interval, money, pct, seconds
 from whichmodel.report.notes import run_notes
 from whichmodel.verdict.checks import CHECKS
-from whichmodel.verdict.models import short
+from whichmodel.verdict.recommendation import short
 
 
 def models_table(rec: dict[str, Any]) -> Table:

@@ -8,8 +8,8 @@ from typing import Any
 from whichmodel.report.format import money
 from whichmodel.report.notes import run_notes
 from whichmodel.results.questions import RunLine, monthly_savings
-from whichmodel.results.verdict import HOW_TO_MAKE_A_RUN
-from whichmodel.verdict.models import Recommendation, short
+from whichmodel.results.decide import HOW_TO_MAKE_A_RUN
+from whichmodel.verdict.recommendation import Recommendation, short
 
 
 def recommendation_text(rec: Recommendation, requests_per_day: float | None = None) -> str:

@@ -9,9 +9,9 @@ import numpy as np
 from pydantic import BaseModel
 
 from whichmodel.errors import NoDataError
-from whichmodel.results.verdict import find_run, run_answers
+from whichmodel.results.decide import find_run, run_answers
 from whichmodel.store import Store
-from whichmodel.verdict.models import Recommendation, short
+from whichmodel.verdict.recommendation import Recommendation, short
 from whichmodel.verdict.rows import Answers
 
 DAYS_PER_MONTH = 30

@@ -9,7 +9,7 @@ model is called.
 
 from __future__ import annotations
 
-from whichmodel.results.verdict import find_run, grouped_rows, run_prices, run_verdict
+from whichmodel.results.decide import find_run, grouped_rows, run_prices, run_verdict
 from whichmodel.store import Store
 from whichmodel.verdict.routing import RoutingPolicy, policy_change, routes_of
 

@@ -35,11 +35,11 @@ from whichmodel.agents.judge import JudgeAgent
 from whichmodel.portkey.batches import ENDPOINT, BatchAPI
 from whichmodel.portkey.context import call_context
 from whichmodel.portkey.exchange import capture, replay
-from whichmodel.store import Store, pages
-from whichmodel.store.pages import Table
+from whichmodel.store import Store, worklist
+from whichmodel.store.worklist import Table
 from whichmodel.tasks.calls import Calls
 from whichmodel.tasks.spending import Budget, Estimator
-from whichmodel.verdict.models import short
+from whichmodel.verdict.recommendation import short
 
 MAX_ATTEMPTS = 2
 """A batch that fails, expires or is cancelled is sent once more for what it left undone."""
@@ -213,7 +213,7 @@ class BatchRun:
                 fh.write(json.dumps(line, separators=(",", ":")) + "\n")
                 items.append((custom_id, prompt["id"], job_model))
                 count += 1
-                if len(items) == pages.PAGE:
+                if len(items) == worklist.PAGE:
                     self.store.add_batch_items(key, items)
                     items.clear()
                 answer, judgment = self.estimator.job(prompt, job_model)

@@ -23,7 +23,7 @@ from whichmodel.tools.base import Tool
 from whichmodel.tools.pairwise import CompareTool
 from whichmodel.tools.score import ScoreTool
 from whichmodel.verdict.pricing import Usage, normalize_usage
-from whichmodel.verdict.refusal import RefusalVerdict
+from whichmodel.refusal.detect import RefusalVerdict
 
 
 def _mean(values: list[float]) -> float | None:

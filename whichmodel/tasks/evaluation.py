@@ -5,7 +5,7 @@ thread or a task per call, so memory stays flat however many prompts there are.
 Each (prompt, model) answer and each score is written to SQLite the moment it
 exists; work already stored for the run is skipped, so a run can be resumed.
 Candidates and the judge are passed in (or built from settings), so tests can
-swap any of them. The verdict at the end is ``results.verdict.run_verdict``, the
+swap any of them. The verdict at the end is ``results.decide.run_verdict``, the
 same function every report uses.
 """
 
@@ -29,16 +29,16 @@ from whichmodel.config import SAMPLED_JUDGE_TEMPERATURE, Settings, default, reda
 from whichmodel.errors import BudgetError, ConfigError, NoDataError
 from whichmodel.history.selection import Selection, select
 from whichmodel.portkey.wire import llm_config
-from whichmodel.results.verdict import find_run, run_verdict
+from whichmodel.results.decide import find_run, run_verdict
 from whichmodel.store import Store
-from whichmodel.store.pages import Table
+from whichmodel.store.worklist import Table
 from whichmodel.tasks.batch import BatchRun
 from whichmodel.tasks.calls import Calls
 from whichmodel.tasks.controls import Pending, run_controls, with_controls
 from whichmodel.tasks.replay import drift_prompts, history_row, overrides
 from whichmodel.tasks.roles import Prices, check_roles
 from whichmodel.tasks.spending import Budget, Estimator, check_budget_prices
-from whichmodel.verdict.models import Recommendation
+from whichmodel.verdict.recommendation import Recommendation
 
 RESUMED = ("judge_mode", "judge_samples", "baseline_from_history", "drift_check")
 RESUMED += ("judge_controls", "batch")

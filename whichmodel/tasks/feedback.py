@@ -12,7 +12,7 @@ from typing import Any
 from whichmodel.errors import NoDataError
 from whichmodel.portkey.control import api_url
 from whichmodel.portkey.feedback import Feedback, PushResult, feedback_value, push
-from whichmodel.results.verdict import find_run, run_verdict
+from whichmodel.results.decide import find_run, run_verdict
 from whichmodel.store import Store
 
 PREFERENCE_VALUE = {1: 10, 0: 0, -1: -10}

@@ -18,7 +18,7 @@ from whichmodel.agents.advisor import AdvisorAgent, AdvisorConfig
 from whichmodel.config import Settings, load_settings
 from whichmodel.errors import WhichmodelError
 from whichmodel.report.text import recommendation_text
-from whichmodel.results.verdict import find_run
+from whichmodel.results.decide import find_run
 from whichmodel.store import Store
 from whichmodel.tasks.evaluation import evaluate_async
 from whichmodel.tools.advisor import EvaluateModelsTool

@@ -16,7 +16,7 @@ from whichmodel.portkey.wire import NOT_FORWARDED
 from whichmodel.tasks.roles import Prices, Roles
 from whichmodel.verdict.checks import run_checks
 from whichmodel.verdict.pricing import Usage, cost_of, normalize_usage
-from whichmodel.verdict.refusal import RefusalVerdict, detect
+from whichmodel.refusal.detect import RefusalVerdict, detect
 
 SAMPLING = ("temperature", "top_p", "stop", "seed")
 USAGE_KEYS = ("prompt_tokens", "cached_tokens", "completion_tokens")

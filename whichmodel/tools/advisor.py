@@ -21,10 +21,10 @@ from whichmodel.config import DEFAULT_DB
 from whichmodel.errors import WhichmodelError
 from whichmodel.report import answers, text
 from whichmodel.results import questions
-from whichmodel.results.verdict import recommendation
+from whichmodel.results.decide import recommendation
 from whichmodel.store import Store
 from whichmodel.tools.base import Tool
-from whichmodel.verdict.models import Recommendation
+from whichmodel.verdict.recommendation import Recommendation
 
 
 def store_of(agent: Any) -> Store:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from whichmodel.verdict.models import DriftCheck
+from whichmodel.verdict.recommendation import DriftCheck
 from whichmodel.verdict.rows import Answers
 from whichmodel.verdict.stats import Interval, Pairs, paired_comparison
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from whichmodel.verdict.refusal import stored_verdict
+from whichmodel.refusal.detect import stored_verdict
 
 TEXTS = (
     "prompt_id",

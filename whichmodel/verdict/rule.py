@@ -19,7 +19,7 @@ import numpy as np
 from whichmodel.config import JudgeMode
 from whichmodel.verdict.checks import check_changes
 from whichmodel.verdict.measured import cannot_compare
-from whichmodel.verdict.models import (
+from whichmodel.verdict.recommendation import (
     CategoryResult,
     Comparison,
     JudgeControls,

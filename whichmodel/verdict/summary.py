@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from whichmodel.verdict.checks import wilson
-from whichmodel.verdict.models import CheckRate, ModelSummary, PriceInfo
+from whichmodel.verdict.recommendation import CheckRate, ModelSummary, PriceInfo
 from whichmodel.verdict.rows import Answers
 from whichmodel.verdict.stats import correlation
 

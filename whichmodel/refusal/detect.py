@@ -4,7 +4,7 @@
    (``content_filter``, Anthropic's ``refusal``, Gemini's ``safety``/``recitation``...);
 2. empty answers;
 3. refusal language in the answer (regular expressions, no model);
-4. a small trained classifier over the answer's opening (``refusal_model``), for the
+4. a small trained classifier over the answer's opening (``classifier``), for the
    forms the phrases miss;
 5. in :func:`combine`, once the judge has run, the judge's ``refused`` flag.
 
@@ -13,7 +13,7 @@ lectures, then gives some of what was asked); the phrases are in ``refusal_phras
 
 Measured on the XSTest labelled completions, each model's file held out from the
 classifier's fitting in turn (``whichmodel refusal-check --cross-validate FILE.csv ...``,
-``whichmodel.verdict.refusal_check``).
+``whichmodel.refusal.measure``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from whichmodel.verdict.refusal_model import THRESHOLD, RefusalModel, shipped
-from whichmodel.verdict.refusal_phrases import (
+from whichmodel.refusal.classifier import THRESHOLD, RefusalModel, shipped
+from whichmodel.refusal.phrases import (
     CODE,
     LATE,
     PIVOT,

@@ -1,6 +1,6 @@
 import pytest
 
-from whichmodel.verdict.refusal import RefusalVerdict, combine, detect
+from whichmodel.refusal.detect import RefusalVerdict, combine, detect
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from whichmodel.errors import WhichmodelError
-from whichmodel.verdict import refusal_model
-from whichmodel.verdict.refusal import FULL, PARTIAL, RefusalVerdict, detect
-from whichmodel.verdict.refusal_model import RefusalModel
+from whichmodel.refusal import classifier
+from whichmodel.refusal.detect import FULL, PARTIAL, RefusalVerdict, detect
+from whichmodel.refusal.classifier import RefusalModel
 
 LABELS = {
     "2_full_refusal": FULL,
@@ -167,14 +167,14 @@ def cross_validate(paths: list[Path | str]) -> list[CheckResult]:
             "(one per model)."
         )
     data = [read_labelled(p) for p in paths]
-    grams = [[refusal_model.grams(text) for text, _ in rows] for rows in data]
+    grams = [[classifier.grams(text) for text, _ in rows] for rows in data]
     results = []
     for held, path in enumerate(paths):
         texts = [g for i, gs in enumerate(grams) if i != held for g in gs]
         labels = [
             label != "compliance" for i, rows in enumerate(data) if i != held for _, label in rows
         ]
-        model = refusal_model.fit(texts, labels)
+        model = classifier.fit(texts, labels)
         result = CheckResult(str(path))
         for completion, label in data[held]:
             result.add(label, detect(completion, classifier=model))

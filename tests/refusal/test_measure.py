@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from whichmodel.cli import app
-from whichmodel.verdict.refusal_check import RefusalCheckError, check_file
+from whichmodel.refusal.measure import RefusalCheckError, check_file
 
 runner = CliRunner()
 XSTEST = Path(__file__).parents[1] / "data" / "xstest"

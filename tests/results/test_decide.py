@@ -13,14 +13,14 @@ from whichmodel.config import load_settings
 from whichmodel.errors import NoDataError
 from whichmodel.results import questions
 from whichmodel.results.run_report import run_report
-from whichmodel.results.verdict import (
+from whichmodel.results.decide import (
     answer_rows,
     find_run,
     recommendation,
     run_answers,
     run_verdict,
 )
-from whichmodel.verdict.refusal import stored_verdict
+from whichmodel.refusal.detect import stored_verdict
 from whichmodel.web import create_app
 
 

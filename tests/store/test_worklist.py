@@ -73,7 +73,7 @@ def test_todo_skips_what_is_stored_or_carried_and_waits_for_answers(run):
 
 def test_a_batch_item_and_what_its_batch_left_undone(run, monkeypatch):
     store, order = run
-    monkeypatch.setattr("whichmodel.store.pages.PAGE", 2)  # several pages of items
+    monkeypatch.setattr("whichmodel.store.worklist.PAGE", 2)  # several pages of items
     store.save_batch(
         {
             "key": "k1",
