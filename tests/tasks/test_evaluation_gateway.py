@@ -39,14 +39,15 @@ def judge_responder(body, path, headers):
 
 def settings_for(gateway, fake, **kw):
     host = {"x-portkey-custom-host": fake.base_url}
+    kw.setdefault("candidates", [CAND, FILTERED, BROKEN])
+    # the judge's controls have tests of their own; counts here are exact
+    kw.setdefault("judge_controls", 0)
     return load_settings(
         baseline=BASE,
-        candidates=[CAND, FILTERED, BROKEN],
         judge=JUDGE,
         concurrency=4,
         retries=1,
         max_tokens=64,
-        judge_controls=0,  # the judge's controls have tests of their own; counts here are exact
         providers={
             "openai": {"base_url": gateway.url, "custom_headers": host},
             "anthropic": {"base_url": gateway.url, "custom_headers": host},
@@ -159,6 +160,21 @@ async def test_evaluation_through_the_real_gateway(gateway, scripted_fake, store
     base_cost = sum(r["cost_usd"] for r in ok if r["model"] == BASE)
     assert by_model[BASE].cost_usd == pytest.approx(base_cost)
     assert rec.judge_cost_usd == pytest.approx(sum(s["cost_usd"] for s in scores))
+
+
+async def test_a_priced_judge_reports_its_cost_with_its_controls(gateway, scripted_fake, store):
+    """The judge's controls (ordering and repeat) are judge calls like any: each control
+    row carries its own calls' cost, so a priced judge's cost is known and counted."""
+    rec = await evaluate_async(
+        store, settings_for(gateway, scripted_fake, candidates=[CAND], judge_controls=2)
+    )
+    controls = store.judge_controls(rec.run_id)
+    assert {c["kind"].split(":")[0] for c in controls} == {"ordering", "repeat"}
+    assert all(c["cost_usd"] is not None and c["cost_usd"] > 0 for c in controls)
+    scores = store.scores(rec.run_id)
+    expected = sum(s["cost_usd"] for s in scores) + sum(c["cost_usd"] for c in controls)
+    assert rec.judge_cost_usd == pytest.approx(expected)
+    assert not [w for w in rec.warnings if "judge" in w and "unknown" in w], rec.warnings
 
 
 def test_cli_eval_with_langroid_portkey_env_vars(gateway, scripted_fake, tmp_path):

@@ -174,7 +174,9 @@ async def run_controls(
     results = await asyncio.gather(*(judged(p, good, bad) for p, _, good, bad in items))
     for (prompt, kind, _, bad), (first, worse, again) in zip(items, results, strict=True):
         g, b, r = first["quality"], worse["quality"], again["quality"]
-        costs = [first["cost_usd"], worse["cost_usd"], again["cost_usd"]]
+        # each row carries the cost of its own judgments: the ordering row the good and
+        # the bad answer's, the repeat row the second look at the good one
+        costs = [first["cost_usd"], worse["cost_usd"]]
         save(
             prompt,
             f"ordering:{kind}",
@@ -189,7 +191,7 @@ async def run_controls(
             "repeat",
             (g, r),
             g is not None and r is not None and abs(g - r) <= bound,
-            None,
+            again["cost_usd"],
             {},
         )
 
