@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1] / PACKAGE
 FLOORS: list[set[str]] = [
     {"errors"},
     {"config", "run_sync", "offline_tiktoken"},
-    {"refusal"},
+    {"records", "refusal"},
     {"verdict", "store"},
     {"portkey", "results", "history"},
     {"report"},

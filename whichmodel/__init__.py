@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "evaluate": ("whichmodel.api", "evaluate"),
     "recommend": ("whichmodel.api", "recommend"),
-    "Recommendation": ("whichmodel.verdict.recommendation", "Recommendation"),
+    "Recommendation": ("whichmodel.records.verdict", "Recommendation"),
     "Selection": ("whichmodel.history.selection", "Selection"),
     "RecommendModelTool": ("whichmodel.tools.advisor", "RecommendModelTool"),
     "ScoreTool": ("whichmodel.tools.score", "ScoreTool"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from whichmodel.run_sync import run as run_sync
 from whichmodel.config import DEFAULT_DB
 from whichmodel.history.selection import Selection
-from whichmodel.verdict.recommendation import Recommendation
+from whichmodel.records.verdict import Recommendation
+from whichmodel.run_sync import run as run_sync
 
 
 def evaluate(

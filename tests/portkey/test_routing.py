@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from tests.fakes import make_results_db
 from whichmodel.cli import app
 from whichmodel.portkey.deploy import load_config
+from whichmodel.records.verdict import PriceInfo
 from whichmodel.results.routing import routing_policy
-from whichmodel.verdict.recommendation import PriceInfo
 from whichmodel.verdict.routing import policy_change
 
 BASE = "portkey/openai/fake-base"

@@ -11,8 +11,8 @@ from tests.fakes import BASE, CAND, JUDGE, add_pairwise_run, make_results_db
 from whichmodel import recommend
 from whichmodel.config import load_settings
 from whichmodel.errors import NoDataError
+from whichmodel.refusal.detect import stored_verdict
 from whichmodel.results import questions
-from whichmodel.results.run_report import run_report
 from whichmodel.results.decide import (
     answer_rows,
     find_run,
@@ -20,7 +20,7 @@ from whichmodel.results.decide import (
     run_answers,
     run_verdict,
 )
-from whichmodel.refusal.detect import stored_verdict
+from whichmodel.results.run_report import run_report
 from whichmodel.web import create_app
 
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from whichmodel.config import default
+from whichmodel.records.verdict import PriceInfo
 from whichmodel.verdict import rule
-from whichmodel.verdict.recommendation import PriceInfo
 from whichmodel.verdict.summary import percentile
 
 RULE = (

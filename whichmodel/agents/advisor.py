@@ -28,8 +28,8 @@ from whichmodel.agents.advisor_plan import complete, compose, models_and_categor
 from whichmodel.agents.base import AgentConfig
 from whichmodel.errors import NoDataError
 from whichmodel.portkey.wire import harden_llm
-from whichmodel.results.intent import Ask, read_question
 from whichmodel.results.decide import HOW_TO_MAKE_A_RUN, find_run
+from whichmodel.results.intent import Ask, read_question
 from whichmodel.store import Store
 from whichmodel.tools.advisor import ADVISOR_TOOLS, EvaluateModelsTool, note_run
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from langroid.agent.tool_message import ToolMessage
 
+from whichmodel.records.verdict import Recommendation
 from whichmodel.report import answers, text
 from whichmodel.results.intent import Ask
 from whichmodel.results.questions import RunLine
@@ -22,7 +23,6 @@ from whichmodel.tools.advisor import (
     RecommendModelTool,
     WorseExamplesTool,
 )
-from whichmodel.verdict.recommendation import Recommendation
 
 SCOPE = (
     "I answer from the evaluation runs stored in {db}: which model to use, what it costs a "

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from whichmodel.run_sync import run as run_sync
 from whichmodel.cli.common import (
     ConfigOption,
     DbOption,
@@ -18,6 +17,7 @@ from whichmodel.cli.common import (
     open_store,
     settings_from,
 )
+from whichmodel.run_sync import run as run_sync
 
 
 @app.command("chat")

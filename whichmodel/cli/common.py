@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from whichmodel.run_sync import run as run_sync
 from whichmodel.errors import WhichmodelError
+from whichmodel.run_sync import run as run_sync
 
 
 class UsageError(WhichmodelError):

@@ -189,9 +189,9 @@ def refusal_check_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Measure the refusal detector on labelled completions: precision, recall, F1, confusion."""
-    from whichmodel.report.refusal_check import print_check, print_cross_validation
     from whichmodel.refusal.measure import check_file
     from whichmodel.refusal.measure import cross_validate as held_out
+    from whichmodel.report.refusal_check import print_check, print_cross_validation
 
     results = held_out(list(files)) if cross_validate else [check_file(f) for f in files]
     if as_json:

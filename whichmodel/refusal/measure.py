@@ -14,8 +14,8 @@ from typing import Any
 
 from whichmodel.errors import WhichmodelError
 from whichmodel.refusal import classifier
-from whichmodel.refusal.detect import FULL, PARTIAL, RefusalVerdict, detect
 from whichmodel.refusal.classifier import RefusalModel
+from whichmodel.refusal.detect import FULL, PARTIAL, RefusalVerdict, detect
 
 LABELS = {
     "2_full_refusal": FULL,

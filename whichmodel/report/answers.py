@@ -6,10 +6,10 @@ Langroid agent and ``whichmodel chat`` all answer with these."""
 
 from __future__ import annotations
 
+from whichmodel.records.verdict import Recommendation, short
 from whichmodel.report.format import money
 from whichmodel.report.notes import run_notes
 from whichmodel.results.questions import monthly_savings
-from whichmodel.verdict.recommendation import Recommendation, short
 
 
 def headline(rec: Recommendation) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from whichmodel.errors import NoDataError
+from whichmodel.records.verdict import short
 from whichmodel.results.run_report import ChartData
-from whichmodel.verdict.recommendation import short
 
 _CHART_LOCK = threading.Lock()  # rcParams are global: one chart at a time
 _SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "whichmodel", "svg.image_inline": True}

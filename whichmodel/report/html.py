@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from whichmodel.errors import WhichmodelError
+from whichmodel.records.verdict import short
 from whichmodel.report.html_assets import CSS, JS
 from whichmodel.report.html_checks import checks_table, judge_check_section, notes
 from whichmodel.report.html_prompts import drilldown
@@ -30,7 +31,6 @@ from whichmodel.report.html_tables import (
     verdict,
 )
 from whichmodel.results.run_report import RunReport
-from whichmodel.verdict.recommendation import short
 
 
 def render_html(report: RunReport) -> str:

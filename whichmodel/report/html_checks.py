@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from whichmodel.config import default
+from whichmodel.records.verdict import short
 from whichmodel.report.format import check_rate
 from whichmodel.report.html_tables import esc, html_table
 from whichmodel.report.notes import run_notes
 from whichmodel.verdict.checks import CHECKS
-from whichmodel.verdict.recommendation import short
 
 
 def checks_table(rec: Mapping[str, Any]) -> str:

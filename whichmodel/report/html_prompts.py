@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from whichmodel.records.verdict import short
 from whichmodel.report.html_checks import answer_extras, production_line, request_block
 from whichmodel.report.html_tables import esc
 from whichmodel.results.run_report import RunReport
-from whichmodel.verdict.recommendation import short
 
 ANSWER_CAP = 1500
 """Characters of an answer (or prompt message) shown before a "show more" fold."""

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from whichmodel.config import default
+from whichmodel.records.verdict import short
 from whichmodel.report.chart import chart_svg
 from whichmodel.report.format import interval, money, num, pct, seconds
 from whichmodel.results.run_report import ChartData
-from whichmodel.verdict.recommendation import short
 
 
 def esc(value: Any) -> str:

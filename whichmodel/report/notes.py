@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from whichmodel.records.verdict import JudgeControls, short
 from whichmodel.report.format import interval
-from whichmodel.verdict.recommendation import JudgeControls, short
 from whichmodel.verdict.routing import RoutingPolicy
 
 

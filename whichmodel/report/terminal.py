@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from whichmodel.records.verdict import short
 from whichmodel.report.format import check_rate, interval, money, pct, seconds
 from whichmodel.report.notes import run_notes
 from whichmodel.verdict.checks import CHECKS
-from whichmodel.verdict.recommendation import short
 
 
 def models_table(rec: dict[str, Any]) -> Table:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from whichmodel.records.verdict import Recommendation, short
 from whichmodel.report.format import money
 from whichmodel.report.notes import run_notes
-from whichmodel.results.questions import RunLine, monthly_savings
 from whichmodel.results.decide import HOW_TO_MAKE_A_RUN
-from whichmodel.verdict.recommendation import Recommendation, short
+from whichmodel.results.questions import RunLine, monthly_savings
 
 
 def recommendation_text(rec: Recommendation, requests_per_day: float | None = None) -> str:

@@ -13,11 +13,11 @@ from typing import Any
 
 from whichmodel.config import default
 from whichmodel.errors import NoDataError
+from whichmodel.records.verdict import PriceInfo, Recommendation, short
 from whichmodel.store import Store
 from whichmodel.store.queries import RunFilter
 from whichmodel.verdict.controls import judge_controls
 from whichmodel.verdict.drift import drift_check
-from whichmodel.verdict.recommendation import PriceInfo, Recommendation, short
 from whichmodel.verdict.rows import Answers, verdict_rows, with_verdict
 from whichmodel.verdict.rule import recommend
 

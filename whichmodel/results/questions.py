@@ -9,9 +9,9 @@ import numpy as np
 from pydantic import BaseModel
 
 from whichmodel.errors import NoDataError
+from whichmodel.records.verdict import Recommendation, short
 from whichmodel.results.decide import find_run, run_answers
 from whichmodel.store import Store
-from whichmodel.verdict.recommendation import Recommendation, short
 from whichmodel.verdict.rows import Answers
 
 DAYS_PER_MONTH = 30

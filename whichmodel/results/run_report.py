@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from whichmodel.records.verdict import Recommendation
 from whichmodel.results.decide import answer_rows, find_run
 from whichmodel.store import Store
-from whichmodel.verdict.recommendation import Recommendation
 
 
 @dataclass

@@ -21,8 +21,8 @@ from whichmodel.config import DEFAULT_DB, RunStatus
 from whichmodel.errors import StoreError
 from whichmodel.store.history import HistoryWrites
 from whichmodel.store.migrations import MIGRATIONS, MIGRATIONS_TABLE, Migration, now
-from whichmodel.store.worklist import RunPages
 from whichmodel.store.queries import Queries
+from whichmodel.store.worklist import RunPages
 
 
 def cache_key(*parts: Any) -> str:

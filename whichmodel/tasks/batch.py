@@ -35,11 +35,11 @@ from whichmodel.agents.judge import JudgeAgent
 from whichmodel.portkey.batches import ENDPOINT, BatchAPI
 from whichmodel.portkey.context import call_context
 from whichmodel.portkey.exchange import capture, replay
+from whichmodel.records.verdict import short
 from whichmodel.store import Store, worklist
 from whichmodel.store.worklist import Table
 from whichmodel.tasks.calls import Calls
 from whichmodel.tasks.spending import Budget, Estimator
-from whichmodel.verdict.recommendation import short
 
 MAX_ATTEMPTS = 2
 """A batch that fails, expires or is cancelled is sent once more for what it left undone."""

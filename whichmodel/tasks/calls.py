@@ -16,6 +16,7 @@ from whichmodel.agents.candidate import Answer, CandidateAgent
 from whichmodel.agents.judge import JudgeAgent, Judgment, Material, PairwiseJudgeAgent
 from whichmodel.config import Settings
 from whichmodel.portkey.context import CallContext, call_context
+from whichmodel.refusal.detect import RefusalVerdict
 from whichmodel.store import Store, cache_key
 from whichmodel.tasks.replay import answer_refusal, checks_of, replay_for
 from whichmodel.tasks.roles import Prices, Roles
@@ -23,7 +24,6 @@ from whichmodel.tools.base import Tool
 from whichmodel.tools.pairwise import CompareTool
 from whichmodel.tools.score import ScoreTool
 from whichmodel.verdict.pricing import Usage, normalize_usage
-from whichmodel.refusal.detect import RefusalVerdict
 
 
 def _mean(values: list[float]) -> float | None:

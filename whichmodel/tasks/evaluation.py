@@ -29,6 +29,7 @@ from whichmodel.config import SAMPLED_JUDGE_TEMPERATURE, Settings, default, reda
 from whichmodel.errors import BudgetError, ConfigError, NoDataError
 from whichmodel.history.selection import Selection, select
 from whichmodel.portkey.wire import llm_config
+from whichmodel.records.verdict import Recommendation
 from whichmodel.results.decide import find_run, run_verdict
 from whichmodel.store import Store
 from whichmodel.store.worklist import Table
@@ -38,7 +39,6 @@ from whichmodel.tasks.controls import Pending, run_controls, with_controls
 from whichmodel.tasks.replay import drift_prompts, history_row, overrides
 from whichmodel.tasks.roles import Prices, check_roles
 from whichmodel.tasks.spending import Budget, Estimator, check_budget_prices
-from whichmodel.verdict.recommendation import Recommendation
 
 RESUMED = ("judge_mode", "judge_samples", "baseline_from_history", "drift_check")
 RESUMED += ("judge_controls", "batch")

@@ -13,10 +13,10 @@ from typing import Any
 from whichmodel.agents.candidate import Replay
 from whichmodel.config import Settings
 from whichmodel.portkey.wire import NOT_FORWARDED
+from whichmodel.refusal.detect import RefusalVerdict, detect
 from whichmodel.tasks.roles import Prices, Roles
 from whichmodel.verdict.checks import run_checks
 from whichmodel.verdict.pricing import Usage, cost_of, normalize_usage
-from whichmodel.refusal.detect import RefusalVerdict, detect
 
 SAMPLING = ("temperature", "top_p", "stop", "seed")
 USAGE_KEYS = ("prompt_tokens", "cached_tokens", "completion_tokens")

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from whichmodel.config import JudgeMode, Settings
 from whichmodel.errors import ConfigError
 from whichmodel.portkey.wire import ModelRef, parse_model
+from whichmodel.records.verdict import PriceInfo
 from whichmodel.results.decide import fresh_key
-from whichmodel.verdict.recommendation import PriceInfo
 from whichmodel.verdict.pricing import (
     Usage,
     batch_cost,

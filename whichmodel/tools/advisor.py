@@ -19,12 +19,12 @@ from pydantic import Field
 
 from whichmodel.config import DEFAULT_DB
 from whichmodel.errors import WhichmodelError
+from whichmodel.records.verdict import Recommendation
 from whichmodel.report import answers, text
 from whichmodel.results import questions
 from whichmodel.results.decide import recommendation
 from whichmodel.store import Store
 from whichmodel.tools.base import Tool
-from whichmodel.verdict.recommendation import Recommendation
 
 
 def store_of(agent: Any) -> Store:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from whichmodel.verdict.recommendation import JudgeControls
+from whichmodel.records.verdict import JudgeControls
 
 BAD = {
     "empty": "an empty answer",

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from whichmodel.verdict.recommendation import DriftCheck
+from whichmodel.records.verdict import DriftCheck, Interval
 from whichmodel.verdict.rows import Answers
-from whichmodel.verdict.stats import Interval, Pairs, paired_comparison
+from whichmodel.verdict.stats import Pairs, paired_comparison
 
 
 def drift_check(

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from whichmodel.verdict.recommendation import short
+from whichmodel.records.verdict import short
 from whichmodel.verdict.rows import Answers
 
 

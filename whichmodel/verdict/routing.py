@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from whichmodel.verdict.recommendation import CategoryResult, PriceInfo
+from whichmodel.records.verdict import CategoryResult, PriceInfo
 from whichmodel.verdict.rows import Answers
 from whichmodel.verdict.rule import pairs_of
 from whichmodel.verdict.stats import PairedResult, Pairs, paired_comparison

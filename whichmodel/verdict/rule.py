@@ -17,9 +17,7 @@ from typing import Any
 import numpy as np
 
 from whichmodel.config import JudgeMode
-from whichmodel.verdict.checks import check_changes
-from whichmodel.verdict.measured import cannot_compare
-from whichmodel.verdict.recommendation import (
+from whichmodel.records.verdict import (
     CategoryResult,
     Comparison,
     JudgeControls,
@@ -28,6 +26,8 @@ from whichmodel.verdict.recommendation import (
     Recommendation,
     short,
 )
+from whichmodel.verdict.checks import check_changes
+from whichmodel.verdict.measured import cannot_compare
 from whichmodel.verdict.rows import Answers
 from whichmodel.verdict.stats import (
     Pairs,

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel
 
+from whichmodel.records.verdict import Interval
+
 CONFIDENCE = 0.95
 RESAMPLES = 2000
 SEED = 20260501
@@ -29,23 +31,6 @@ Z95 = 1.959963984540054
 MIN_PROMPTS = 10
 """Below this many prompts scored for both models a bootstrap interval is not
 trusted: the verdict is at best undecided."""
-
-
-class Interval(BaseModel):
-    """An estimate with its 95% bootstrap interval (None where it cannot be computed)."""
-
-    estimate: float | None
-    low: float | None = None
-    high: float | None = None
-
-    def text(self, unit: str = "%", digits: int = 1, label: str = "") -> str:
-        """``-1.8% quality (95% CI -4.0% to +0.4%)`` (with ``label="quality"``)."""
-        if self.estimate is None:
-            return f"{label} unknown".strip()
-        head = f"{self.estimate:+.{digits}f}{unit}" + (f" {label}" if label else "")
-        if self.low is None or self.high is None:
-            return head
-        return f"{head} (95% CI {self.low:+.{digits}f}{unit} to {self.high:+.{digits}f}{unit})"
 
 
 @dataclass(frozen=True, slots=True)

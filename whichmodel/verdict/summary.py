@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from whichmodel.records.verdict import CheckRate, ModelSummary, PriceInfo
 from whichmodel.verdict.checks import wilson
-from whichmodel.verdict.recommendation import CheckRate, ModelSummary, PriceInfo
 from whichmodel.verdict.rows import Answers
 from whichmodel.verdict.stats import correlation
 

@@ -11,11 +11,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from whichmodel.records.verdict import short
 from whichmodel.report.html import render_html
-from whichmodel.results.run_report import run_report
 from whichmodel.results.decide import run_verdict
+from whichmodel.results.run_report import run_report
 from whichmodel.store import Store
-from whichmodel.verdict.recommendation import short
 from whichmodel.web.common import StoreDep, find_run, run_info
 from whichmodel.web.runner import ApiError
 from whichmodel.web.schemas import RunInfo

@@ -1,4 +1,5 @@
-"""What a verdict says: the recommendation and its parts (data only, no I/O)."""
+"""What a verdict says: the recommendation and its parts, each figure with its interval
+(data only)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,23 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from whichmodel.config import Decision, JudgeMode, default
-from whichmodel.verdict.stats import Interval
+
+
+class Interval(BaseModel):
+    """An estimate with its 95% bootstrap interval (None where it cannot be computed)."""
+
+    estimate: float | None
+    low: float | None = None
+    high: float | None = None
+
+    def text(self, unit: str = "%", digits: int = 1, label: str = "") -> str:
+        """``-1.8% quality (95% CI -4.0% to +0.4%)`` (with ``label="quality"``)."""
+        if self.estimate is None:
+            return f"{label} unknown".strip()
+        head = f"{self.estimate:+.{digits}f}{unit}" + (f" {label}" if label else "")
+        if self.low is None or self.high is None:
+            return head
+        return f"{head} (95% CI {self.low:+.{digits}f}{unit} to {self.high:+.{digits}f}{unit})"
 
 
 class CheckRate(BaseModel):
