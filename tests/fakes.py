@@ -7,6 +7,9 @@ from collections.abc import Callable, Iterable
 
 from langroid.language_models.mock_lm import MockLMConfig
 
+from whichmodel.records.answers import AnswerRecord, PairwiseRecord, ScoreRecord
+from whichmodel.records.runs import Run
+
 
 def score_json(accuracy=0.8, relevance=0.8, clarity=0.8, refused=False, rationale="fine") -> str:
     return json.dumps(
@@ -66,14 +69,14 @@ def make_results_db(path, prompts: int = 40, base: str = BASE, cand: str = CAND)
     settings = load_settings(baseline=base, candidates=[cand], judge=JUDGE)
     run_id = "run0001"
     store.create_run(
-        {
-            "id": run_id,
-            "baseline": base,
-            "candidates": [cand],
-            "judge": JUDGE,
-            "settings": redacted_settings(settings),
-            "prices": {m: {"known": True, "source": "genai-prices"} for m in (base, cand)},
-        },
+        Run(
+            id=run_id,
+            baseline=base,
+            candidates=[cand],
+            judge=JUDGE,
+            settings=redacted_settings(settings),
+            prices={m: {"known": True, "source": "genai-prices"} for m in (base, cand)},
+        ),
         ids,
     )
     math_seen = 0
@@ -85,37 +88,37 @@ def make_results_db(path, prompts: int = 40, base: str = BASE, cand: str = CAND)
                 if math_seen <= prompts // 5:
                     quality = 0.70
             store.save_response(
-                {
-                    "run_id": run_id,
-                    "prompt_id": pid,
-                    "model": model,
-                    "status": "ok",
-                    "text": f"{model} answer {i}",
-                    "cost_usd": cost,
-                    "price_source": "genai-prices",
-                    "refused": 0,
-                    "latency_ms": 100.0,
-                    "output_tokens": 10,
-                }
+                AnswerRecord(
+                    run_id=run_id,
+                    prompt_id=pid,
+                    model=model,
+                    status="ok",
+                    text=f"{model} answer {i}",
+                    cost_usd=cost,
+                    price_source="genai-prices",
+                    refused=0,
+                    latency_ms=100.0,
+                    output_tokens=10,
+                )
             )
             store.save_score(
-                {
-                    "run_id": run_id,
-                    "prompt_id": pid,
-                    "model": model,
-                    "judge": JUDGE,
-                    "status": "scored",
-                    "quality": quality,
-                    "accuracy": quality,
-                    "relevance": quality,
-                    "clarity": quality,
-                    "refused": 0,
-                    "rationale": f"scored {quality}",
-                    "cost_usd": 0.001,
-                }
+                ScoreRecord(
+                    run_id=run_id,
+                    prompt_id=pid,
+                    model=model,
+                    judge=JUDGE,
+                    status="scored",
+                    quality=quality,
+                    accuracy=quality,
+                    relevance=quality,
+                    clarity=quality,
+                    refused=0,
+                    rationale=f"scored {quality}",
+                    cost_usd=0.001,
+                )
             )
     rec = run_verdict(store, run_id)
-    store.save_recommendation(run_id, rec.model_dump(mode="json"))
+    store.save_recommendation(rec)
     store.finish_run(run_id, "completed")
     return store, run_id
 
@@ -146,50 +149,50 @@ def add_pairwise_run(store, run_id: str = "pair01", source_run: str = "run0001")
     settings = load_settings(baseline=BASE, candidates=[CAND], judge=JUDGE, judge_mode="pairwise")
     ids = store.run_prompt_ids(source_run)
     store.create_run(
-        {
-            "id": run_id,
-            "baseline": BASE,
-            "candidates": [CAND],
-            "judge": JUDGE,
-            "settings": redacted_settings(settings),
-            "prices": {m: {"known": True, "source": "genai-prices"} for m in (BASE, CAND)},
-        },
+        Run(
+            id=run_id,
+            baseline=BASE,
+            candidates=[CAND],
+            judge=JUDGE,
+            settings=redacted_settings(settings),
+            prices={m: {"known": True, "source": "genai-prices"} for m in (BASE, CAND)},
+        ),
         ids,
     )
     for i, pid in enumerate(ids):
         for model, cost in ((BASE, 0.01), (CAND, 0.004)):
             store.save_response(
-                {
-                    "run_id": run_id,
-                    "prompt_id": pid,
-                    "model": model,
-                    "status": "ok",
-                    "text": f"{model} says {i}",
-                    "cost_usd": cost,
-                    "latency_ms": 50.0,
-                    "refused": 0,
-                }
+                AnswerRecord(
+                    run_id=run_id,
+                    prompt_id=pid,
+                    model=model,
+                    status="ok",
+                    text=f"{model} says {i}",
+                    cost_usd=cost,
+                    latency_ms=50.0,
+                    refused=0,
+                )
             )
         first, second = ("B", "A") if i % 4 else ("A", "A")  # every 4th flips: a tie
         store.save_pairwise(
-            {
-                "run_id": run_id,
-                "prompt_id": pid,
-                "model": CAND,
-                "judge": JUDGE,
-                "status": "scored",
-                "first": first,
-                "second": second,
-                "outcome": 1 if i % 4 else 0,
-                "consistent": int(bool(i % 4)),
-                "rationale": f"pair verdict {i}",
-                "cost_usd": 0.002,
-            }
+            PairwiseRecord(
+                run_id=run_id,
+                prompt_id=pid,
+                model=CAND,
+                judge=JUDGE,
+                status="scored",
+                first=first,
+                second=second,
+                outcome=1 if i % 4 else 0,
+                consistent=int(bool(i % 4)),
+                rationale=f"pair verdict {i}",
+                cost_usd=0.002,
+            )
         )
-    rec = run_verdict(store, run_id).model_dump(mode="json")
-    store.save_recommendation(run_id, rec)
+    rec = run_verdict(store, run_id)
+    store.save_recommendation(rec)
     store.finish_run(run_id, "completed")
-    return rec
+    return rec.model_dump(mode="json")
 
 
 def varied_judge(body, path, headers) -> str:

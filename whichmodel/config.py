@@ -9,10 +9,11 @@ Portkey's own variables (``PORTKEY_BASE_URL``, ``PORTKEY_API_KEY``,
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -107,7 +108,52 @@ class Weights(BaseModel):
         ) / total
 
 
-class Settings(BaseSettings):
+class Rule(BaseModel):
+    """The decision rule: what a candidate must show, over the whole 95% paired interval,
+    to replace the baseline. A run stores it; a stored run is decided again under another
+    rule without any call. Each field is also a setting (``whichmodel.toml``,
+    ``WHICHMODEL_<FIELD>``) and an option of ``eval`` and ``report``."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    tolerance: float = Field(default=0.05, ge=0, le=1)
+    """Accepted quality loss versus the baseline (0.05 = 5%)."""
+    refusal_margin: float = Field(default=0.01, ge=0, le=1)
+    """Accepted refusal-rate increase versus the baseline (0.01 = 1 point)."""
+    error_margin: float = Field(default=0.02, ge=0, le=1)
+    """Accepted increase of the error rate (failed calls) versus the baseline (0.02 = 2
+    points)."""
+    check_margin: float = Field(default=0.02, ge=0, le=1)
+    """Accepted drop of a check's pass rate: JSON valid, fits the schema, tool call valid,
+    same tool as production (0.02 = 2 points)."""
+    max_p95_latency_ms: float | None = Field(default=None, gt=0)
+    """Reject a candidate whose p95 latency in ms is surely above this (undecided when
+    its interval straddles it)."""
+
+    @classmethod
+    def of(cls, values: Any) -> Rule:
+        """The rule in ``values`` (settings, or a mapping such as a run's stored
+        settings); a field it lacks takes its default."""
+        if not isinstance(values, Mapping):
+            values = {name: getattr(values, name) for name in cls.model_fields}
+        return cls.model_validate({k: values[k] for k in cls.model_fields if k in values})
+
+    def updated(self, **changes: float | None) -> Rule:
+        """This rule with the ``changes`` that are given (None: unchanged), checked."""
+        unknown = set(changes) - set(type(self).model_fields)
+        if unknown:
+            raise ConfigError(f"Not a setting of the decision rule: {', '.join(sorted(unknown))}.")
+        given = {k: v for k, v in changes.items() if v is not None}
+        try:
+            return type(self).model_validate({**self.model_dump(), **given})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ConfigError(
+                f"Invalid {'.'.join(str(p) for p in err['loc'])}: {err['msg']}."
+            ) from None
+
+
+class Settings(BaseSettings, Rule):
     """Everything a run needs to know. Every field can be set in ``whichmodel.toml``
     or as ``WHICHMODEL_<FIELD>`` (nested: ``WHICHMODEL_WEIGHTS__ACCURACY``)."""
 
@@ -130,16 +176,6 @@ class Settings(BaseSettings):
     """The model behind `whichmodel chat` (default: the local model)."""
     concurrency: int = Field(default=8, ge=1, le=512)
     """How many provider calls may be in flight at once."""
-    tolerance: float = Field(default=0.05, ge=0, le=1)
-    """Accepted relative quality loss versus the baseline (0.05 = 5%)."""
-    refusal_margin: float = Field(default=0.01, ge=0, le=1)
-    """Accepted increase of the refusal rate versus the baseline (0.01 = 1 point)."""
-    error_margin: float = Field(default=0.02, ge=0, le=1)
-    """Accepted increase of the error rate (failed calls) versus the baseline."""
-    check_margin: float = Field(default=0.02, ge=0, le=1)
-    """Accepted drop of each deterministic check's pass rate (JSON parses, fits the
-    schema, tool call valid, same tool as production...) versus the baseline (0.02 = 2
-    points), over the whole 95% paired interval."""
     baseline_from_history: bool = False
     """Judge the answers production already gave (imported with the history) instead of
     calling the baseline again; prompts without one are left out and counted."""
@@ -153,9 +189,6 @@ class Settings(BaseSettings):
     """Share of the judge's controls it must pass, or the run decides nothing."""
     judge_repeat_bound: float = Field(default=0.1, ge=0, le=1)
     """How far apart the same answer's two scores may be (quality, 0-1)."""
-    max_p95_latency_ms: float | None = Field(default=None, gt=0)
-    """A candidate whose p95 latency is surely above this fails; when its interval
-    straddles it, undecided."""
     batch: bool = False
     """Send answers and judgments of models whose provider is in ``batch_providers``
     through the gateway's OpenAI Batch API (/v1/files, /v1/batches); others run online."""
@@ -228,6 +261,10 @@ class Settings(BaseSettings):
 
     def model_settings(self, model: str) -> ModelSettings:
         return self.models.get(model, ModelSettings())
+
+    @property
+    def rule(self) -> Rule:
+        return Rule.of(self)
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:

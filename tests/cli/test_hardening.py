@@ -82,7 +82,7 @@ def test_ctrl_c_during_eval_exits_130_with_the_resume_hint(gateway, fake_provide
     assert proc.returncode == 130, err[-2000:]
     assert "Traceback" not in err
     run = Store(db).runs()[0]
-    assert run["status"] == "interrupted"
+    assert run.status == "interrupted"
     assert f"whichmodel eval --resume {run['id']}" in err
 
 

@@ -19,20 +19,21 @@ import pytest
 
 from whichmodel.errors import ImportFileError
 from whichmodel.history.importer import import_history, sniff
+from whichmodel.records.runs import Production
 from whichmodel.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def production(store: Store) -> dict[str, dict]:
-    return {r["prompt_id"]: r for r in store.production_rows()}
+def production(store: Store) -> dict[str, Production]:
+    return store.productions()
 
 
 def by_text(store: Store) -> dict[str, dict]:
     """Stored prompts keyed by the text of their last user message."""
     out = {}
     for p in store.prompts():
-        user = [m for m in p["messages"] if m["role"] == "user"][-1]
+        user = [m for m in p.messages if m["role"] == "user"][-1]
         content = user["content"]
         text = content if isinstance(content, str) else content[0]["text"]
         out[text] = p
@@ -55,49 +56,49 @@ def test_openai_request_response_logs(tmp_path):
     answers = production(store)
 
     hello = prompts["Hello!"]
-    assert hello["messages"][0] == {"role": "system", "content": "You are a helpful assistant."}
-    assert hello["request"] == {
+    assert hello.messages[0] == {"role": "system", "content": "You are a helpful assistant."}
+    assert hello.request == {
         "temperature": 0.2,
         "top_p": 0.9,
         "max_tokens": 200,
         "stop": ["\n\n"],
         "seed": 42,
     }
-    assert hello["category"] == "greeting" and hello["metadata"]["team"] == "support"
-    first = answers[hello["id"]]
-    assert first["text"] == "Hello! How can I help you today?"  # the first answer is kept
-    assert (first["model"], first["input_tokens"], first["output_tokens"]) == (
+    assert hello.category == "greeting" and hello.metadata["team"] == "support"
+    first = answers[hello.id]
+    assert first.text == "Hello! How can I help you today?"  # the first answer is kept
+    assert (first.model, first.input_tokens, first.output_tokens) == (
         "gpt-4o-mini-2024-07-18",
         19,
         10,
     )
-    assert first["latency_ms"] == 812 and first["logged_at"] == "2026-11-02T10:15:00"
-    assert first["trace_id"] == "tr-1" and first["finish_reason"] == "stop"
+    assert first.latency_ms == 812 and first.logged_at == "2026-11-02T10:15:00"
+    assert first.trace_id == "tr-1" and first.finish_reason == "stop"
 
-    weather = [p for p in store.prompts() if p["request"] and "tools" in p["request"]]
+    weather = [p for p in store.prompts() if p.request and "tools" in p.request]
     assert len(weather) == 2
-    asking, answered = sorted(weather, key=lambda p: len(p["messages"]))
-    assert asking["request"]["tool_choice"] == "auto"
-    call = json.loads(answers[asking["id"]]["tool_calls"])[0]
+    asking, answered = sorted(weather, key=lambda p: len(p.messages))
+    assert asking.request["tool_choice"] == "auto"
+    call = answers[asking.id].tool_calls[0]
     assert call == {
         "id": "call_abc123",
         "name": "get_weather",
         "arguments": '{\n"location": "Boston, MA"\n}',
     }
-    assert answers[asking["id"]]["finish_reason"] == "tool_calls"
-    assert [m["role"] for m in answered["messages"]] == ["user", "assistant", "tool"]
-    assert answered["messages"][1]["tool_calls"][0]["function"]["name"] == "get_weather"
-    assert answered["messages"][2]["tool_call_id"] == "call_abc123"
-    assert answers[answered["id"]]["cached_tokens"] == 64
+    assert answers[asking.id].finish_reason == "tool_calls"
+    assert [m["role"] for m in answered.messages] == ["user", "assistant", "tool"]
+    assert answered.messages[1]["tool_calls"][0]["function"]["name"] == "get_weather"
+    assert answered.messages[2]["tool_call_id"] == "call_abc123"
+    assert answers[answered.id].cached_tokens == 64
 
     event = prompts["Alice and Bob are going to a science fair on Friday."]
-    schema = event["request"]["response_format"]
+    schema = event.request["response_format"]
     assert schema["type"] == "json_schema" and schema["json_schema"]["name"] == "calendar_event"
-    assert event["messages"][1]["content"] == [
+    assert event.messages[1]["content"] == [
         {"type": "text", "text": "Alice and Bob are going to a science fair on Friday."}
     ]
     colours = prompts["List three colours as JSON."]
-    assert colours["request"] == {"response_format": {"type": "json_object"}}
+    assert colours.request == {"response_format": {"type": "json_object"}}
 
     # importing the file again adds nothing
     again = import_history(store, FIXTURES / "openai-logs.jsonl")
@@ -112,9 +113,9 @@ def test_openai_batch_input_then_output(tmp_path):
     outputs = import_history(store, FIXTURES / "openai-batch-output.jsonl")
     assert outputs.answers == 2 and outputs.new == 0
     assert outputs.skipped == {"a failed request": 1}
-    answers = {p["external_id"]: production(store)[p["id"]]["text"] for p in store.prompts()}
+    answers = {p.external_id: production(store)[p.id].text for p in store.prompts()}
     assert answers == {"request-1": "Hello! How can I assist you today?", "request-2": "Hello."}
-    assert store.prompts()[0]["request"] == {"max_tokens": 1000}
+    assert store.prompts()[0].request == {"max_tokens": 1000}
 
 
 def test_an_output_file_without_its_inputs_is_said(tmp_path):
@@ -132,27 +133,27 @@ def test_portkey_logs_export(tmp_path):
         "not a chat completion (embeddings or responses API)": 1,
     }
     prompts, answers = by_text(store), production(store)
-    tokyo = answers[prompts["Capital of Japan?"]["id"]]
-    assert (tokyo["provider"], tokyo["model"], tokyo["text"]) == ("openai", "gpt-4o-mini", "Tokyo.")
-    assert tokyo["cost_usd"] == pytest.approx(0.000123)  # cost is logged in cents
-    assert (tokyo["latency_ms"], tokyo["trace_id"]) == (640, "trace-log-1")
-    assert prompts["Capital of Japan?"]["metadata"] == {
+    tokyo = answers[prompts["Capital of Japan?"].id]
+    assert (tokyo.provider, tokyo.model, tokyo.text) == ("openai", "gpt-4o-mini", "Tokyo.")
+    assert tokyo.cost_usd == pytest.approx(0.000123)  # cost is logged in cents
+    assert (tokyo.latency_ms, tokyo.trace_id) == (640, "trace-log-1")
+    assert prompts["Capital of Japan?"].metadata == {
         "category": "geography",
         "env": "prod",
         "_user": "u-1",
     }
     booking = prompts["Book a table for two at 7pm."]
-    assert booking["category"] == "booking"  # metadata given as a JSON string
-    assert booking["request"]["tool_choice"]["function"]["name"] == "book_table"
-    assert booking["request"]["max_tokens"] == 256
-    call = json.loads(answers[booking["id"]]["tool_calls"])[0]
+    assert booking.category == "booking"  # metadata given as a JSON string
+    assert booking.request["tool_choice"]["function"]["name"] == "book_table"
+    assert booking.request["max_tokens"] == 256
+    call = answers[booking.id].tool_calls[0]
     assert call["name"] == "book_table" and json.loads(call["arguments"]) == {
         "people": 2,
         "time": "19:00",
     }
-    assert answers[booking["id"]]["provider"] == "anthropic"
+    assert answers[booking.id].provider == "anthropic"
     # a request and response wrapped in {"body": ...}
-    assert answers[prompts["Summarise: the meeting moved to Tuesday."]["id"]]["text"] == (
+    assert answers[prompts["Summarise: the meeting moved to Tuesday."].id].text == (
         "The meeting is now on Tuesday."
     )
 
@@ -177,10 +178,10 @@ def test_llm_logs_db(tmp_path, schema):
     store = Store(tmp_path / "w.db")
     result = import_history(store, path)
     assert (result.format, result.new, result.answers) == ("llm", 4, 4)
-    conversations = {len(p["messages"]): p for p in store.prompts()}
+    conversations = {len(p.messages): p for p in store.prompts()}
     # the three-turn conversation: one item, its system prompt included
-    three = next(p for p in store.prompts() if p["messages"][0]["content"] == "sys A")
-    assert [m["role"] for m in three["messages"]] == [
+    three = next(p for p in store.prompts() if p.messages[0]["content"] == "sys A")
+    assert [m["role"] for m in three.messages] == [
         "system",
         "user",
         "assistant",
@@ -188,31 +189,31 @@ def test_llm_logs_db(tmp_path, schema):
         "assistant",
         "user",
     ]
-    assert [m["content"] for m in three["messages"] if m["role"] == "user"] == [
+    assert [m["content"] for m in three.messages if m["role"] == "user"] == [
         "first",
         "second",
         "third",
     ]
     answers = production(store)
-    assert json.loads(answers[three["id"]]["text"])["prompt"] == "third"
-    assert answers[three["id"]]["model"] == "echo"
+    assert json.loads(answers[three.id].text)["prompt"] == "third"
+    assert answers[three.id].model == "echo"
     # the tool chain: the call, its result, and the tool offered
-    tool = next(p for p in store.prompts() if (p["request"] or {}).get("tools"))
-    assert [m["role"] for m in tool["messages"]] == ["user", "assistant", "tool"]
-    call = tool["messages"][1]["tool_calls"][0]
+    tool = next(p for p in store.prompts() if (p.request or {}).get("tools"))
+    assert [m["role"] for m in tool.messages] == ["user", "assistant", "tool"]
+    call = tool.messages[1]["tool_calls"][0]
     assert call["function"]["name"] == "add" and json.loads(call["function"]["arguments"]) == {
         "a": 2,
         "b": 3,
     }
-    assert tool["messages"][2] == {"role": "tool", "tool_call_id": call["id"], "content": "5"}
-    assert tool["request"]["tools"][0]["function"]["parameters"]["required"] == ["a", "b"]
+    assert tool.messages[2] == {"role": "tool", "tool_call_id": call["id"], "content": "5"}
+    assert tool.request["tools"][0]["function"]["parameters"]["required"] == ["a", "b"]
     # the schema becomes the response format
-    schema_item = next(p for p in store.prompts() if (p["request"] or {}).get("response_format"))
-    assert schema_item["request"]["response_format"]["json_schema"]["schema"]["required"] == [
+    schema_item = next(p for p in store.prompts() if (p.request or {}).get("response_format"))
+    assert schema_item.request["response_format"]["json_schema"]["schema"]["required"] == [
         "name",
         "age",
     ]
-    assert json.loads(answers[schema_item["id"]]["text"]) == {"name": "Rex", "age": 3}
+    assert json.loads(answers[schema_item.id].text) == {"name": "Rex", "age": 3}
     assert len(conversations) >= 3
 
     every = import_history(Store(tmp_path / "all.db"), path, turns="all")

@@ -37,10 +37,10 @@ def test_import_prompts_and_conversations(tmp_path):
     read, new, ids = result.read, result.new, result.ids
     assert (read, new, len(ids)) == (2, 2, 2)
     rows = store.prompts(ids)
-    assert rows[0]["messages"] == [{"role": "user", "content": "What is 2+2?"}]
-    assert rows[0]["reference"] == "4" and rows[0]["category"] == "math"
-    assert rows[0]["external_id"] == "a1"
-    assert len(rows[1]["messages"]) == 4
+    assert rows[0].messages == [{"role": "user", "content": "What is 2+2?"}]
+    assert rows[0].reference == "4" and rows[0].category == "math"
+    assert rows[0].external_id == "a1"
+    assert len(rows[1].messages) == 4
     # importing the same file again adds nothing
     assert import_history(store, f).new == 0
     assert store.db["prompts"].count == 2

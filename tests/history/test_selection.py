@@ -51,7 +51,7 @@ def store(tmp_path):
 
 
 def texts(store, ids):
-    return [p["messages"][0]["content"] for p in store.prompts(ids)]
+    return [p.messages[0]["content"] for p in store.prompts(ids)]
 
 
 def test_times_are_read_whatever_the_log_wrote():
@@ -84,7 +84,7 @@ def test_stratified_samples_keep_each_groups_share(store):
         "b": 4,
     }
     ids, _ = select(store, Selection(sample=20, seed=5, stratify="category"))
-    assert Counter(p["category"] for p in store.prompts(ids)) == {"even": 15, "four": 5}
+    assert Counter(p.category for p in store.prompts(ids)) == {"even": 15, "four": 5}
 
 
 def test_time_window_and_metadata_filter(store):

@@ -30,28 +30,28 @@ async def test_short_demo_stores_every_stage(tmp_path, gateway_install_dir):
     store = Store(db)
     run_id = rec.run_id
     responses = store.responses(run_id)
-    assert {(r["model"]) for r in responses} == {BASELINE, CANDIDATE}
+    assert {(r.model) for r in responses} == {BASELINE, CANDIDATE}
     assert len(responses) == 2 * 2
     for r in responses:
-        assert r["status"] == "ok", r["error"]
-        assert r["input_tokens"] > 0 and r["output_tokens"] > 0
-        assert r["cost_usd"] is not None and r["price_source"] == "config: illustrative"
-        assert r["finish_reason"]
-        assert json.loads(r["gateway"])["x-portkey-trace-id"] == r["trace_id"]
+        assert r.status == "ok", r.error
+        assert r.input_tokens > 0 and r.output_tokens > 0
+        assert r.cost_usd is not None and r.price_source == "config: illustrative"
+        assert r.finish_reason
+        assert r.gateway["x-portkey-trace-id"] == r.trace_id
     scores = store.scores(run_id)
     assert len(scores) == len(responses)
     for s in scores:
         # the constrained judge must produce a valid ScoreTool every time
-        assert s["status"] == "scored", s["raw"]
-        assert 0 <= s["quality"] <= 1
-        assert s["judge"] == JUDGE
-        assert json.loads(s["raw"])["request"] == "score"
-    assert store.recommendation(run_id)["run_id"] == run_id
+        assert s.status == "scored", s.raw
+        assert 0 <= s.quality <= 1
+        assert s.judge == JUDGE
+        assert json.loads(s.raw)["request"] == "score"
+    assert store.recommendation(run_id).run_id == run_id
     # the 135M judge is checked like any judge; when it fails its controls the run says so
     controls = store.judge_controls(run_id)
-    assert controls and all(c["good_score"] is not None for c in controls)
+    assert controls and all(c.good_score is not None for c in controls)
     assert rec.judge_controls.total == len(controls)
-    assert store.run(run_id)["status"] == ("failed" if rec.unmeasured else "completed")
+    assert store.run(run_id).status == ("failed" if rec.unmeasured else "completed")
     assert _children() == []  # model server and gateway were stopped
 
 
@@ -97,8 +97,8 @@ def test_eval_with_a_local_gguf_next_to_a_hosted_model(tmp_path, gateway, fake_p
     assert out.returncode == eval_exit_code(rec), out.stderr[-3000:]
     local = "portkey/openai/my-model.q4"
     assert [m["model"] for m in rec["models"]] == ["portkey/openai/fake-base", local]
-    rows = {r["model"]: r for r in Store(tmp_path / "w.db").responses(rec["run_id"])}
-    assert rows[local]["status"] == "ok" and rows[local]["output_tokens"] > 0
+    rows = {r.model: r for r in Store(tmp_path / "w.db").responses(rec["run_id"])}
+    assert rows[local].status == "ok" and rows[local].output_tokens > 0
     assert fake_provider.count(model="my-model.q4") == 0  # it went to the local server
     # no price list knows a local file: unknown, never $0
     assert next(m for m in rec["models"] if m["model"] == local)["cost_usd"] is None

@@ -81,9 +81,9 @@ def test_export_with_filters_is_downloaded_and_imported(tmp_path):
     store = Store(tmp_path / "w.db")
     (prompt,) = store.prompts()
     (answer,) = store.production_rows()
-    assert answer["model"] == "gpt-4o-mini" and answer["trace_id"] == "trace-log-1"
-    assert answer["cost_usd"] == pytest.approx(0.0123 / 100)  # Portkey's cost is in cents
-    assert prompt["metadata"]["env"] == "prod"
+    assert answer.model == "gpt-4o-mini" and answer.trace_id == "trace-log-1"
+    assert answer.cost_usd == pytest.approx(0.0123 / 100)  # Portkey's cost is in cents
+    assert prompt.metadata["env"] == "prod"
     # the temporary export file is gone
     assert not list(Path(tmp_path).glob("**/portkey-logs.jsonl"))
 

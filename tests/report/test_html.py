@@ -128,8 +128,8 @@ def test_report_has_verdict_chart_tables_prompts_and_settings(results):
 
     # 3. tables: per model, candidates vs baseline with intervals, per category, bias
     assert "$10.00" in text and "$4.00" in text  # cost per 1k prompts
-    cand = next(c for c in rec["comparisons"] if c["model"] == CAND)
-    q = cand["quality_change"]
+    cand = next(c for c in rec["comparisons"] if c.model == CAND)
+    q = cand.quality_change
     assert f"{q['estimate']:+.1f}% [{q['low']:+.1f}, {q['high']:+.1f}]" in text
     assert "qualifies" in text
     for category in ("math", "writing"):
@@ -156,16 +156,16 @@ def test_report_has_verdict_chart_tables_prompts_and_settings(results):
 
 
 def _category_then_position(store, ids):
-    cats = {p["id"]: p["category"] for p in store.prompts(ids)}
+    cats = {p.id: p.category for p in store.prompts(ids)}
     return lambda pid: (cats[pid], ids.index(pid))
 
 
 def test_everything_stored_is_escaped(results):
     store, run_id = results
     pid = store.run_prompt_ids(run_id)[0]
-    row = next(r for r in store.responses(run_id, CAND) if r["prompt_id"] == pid)
+    row = next(r for r in store.responses(run_id, CAND) if r.prompt_id == pid)
     store.save_response({**row, "text": "<script>alert(1)</script> & <b>bold</b>"})
-    score = next(s for s in store.scores(run_id) if s["prompt_id"] == pid and s["model"] == CAND)
+    score = next(s for s in store.scores(run_id) if s.prompt_id == pid and s.model == CAND)
     store.save_score({**score, "rationale": '<img src=x onerror="alert(2)">'})
     rec = store.recommendation(run_id)
     rec["reasoning"] = "Switch </p><script>alert(3)</script>"
@@ -186,7 +186,7 @@ def test_everything_stored_is_escaped(results):
 def test_long_answers_fold_and_the_page_is_deterministic(results):
     store, run_id = results
     pid = store.run_prompt_ids(run_id)[3]
-    row = next(r for r in store.responses(run_id, BASE) if r["prompt_id"] == pid)
+    row = next(r for r in store.responses(run_id, BASE) if r.prompt_id == pid)
     long = "start " + "x" * 5000 + " THE-END"
     store.save_response({**row, "text": long})
     html = render_html(store, run_id)
@@ -217,7 +217,7 @@ def test_pareto_frontier():
         {"x": 3.0, "y": 0.75},  # dominated: same cost, worse
         {"x": 5.0, "y": 0.9},
     ]
-    assert [(p["x"], p["y"]) for p in pareto(points)] == [(1.0, 0.7), (3.0, 0.8), (5.0, 0.9)]
+    assert [(p.x, p.y) for p in pareto(points)] == [(1.0, 0.7), (3.0, 0.8), (5.0, 0.9)]
 
 
 def test_run_in_progress_without_recommendation(results):

@@ -162,6 +162,6 @@ def test_an_import_killed_halfway_leaves_nothing(tmp_path):
 
 def test_a_run_id_prefix_is_text_not_a_pattern(tmp_path):
     store, run_id = make_results_db(tmp_path / "w.db")
-    assert store.find_run(run_id[:3])["id"] == run_id
+    assert store.find_run(run_id[:3]).id == run_id
     assert store.find_run("run_") is None  # "_" once matched any character
     assert store.find_run("%") is None

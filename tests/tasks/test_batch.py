@@ -98,20 +98,20 @@ async def test_openai_models_go_in_batches_the_rest_online(gateway, fake_provide
     ]
     assert sorted(online) == ["fake-cand"] * 6
 
-    rows = {(r["prompt_id"], r["model"]): r for r in store.db.query("select * from responses")}
+    rows = {(r.prompt_id, r.model): r for r in store.db.query("select * from responses")}
     base = [r for (p, m), r in rows.items() if m == BASE]
-    assert len(base) == 6 and all(r["origin"] == "batch" for r in base)
-    assert all(r["latency_ms"] is None and r["trace_id"] is None for r in base)
-    assert all("x 0.5 (batch_discount" in r["price_source"] for r in base)
+    assert len(base) == 6 and all(r.origin == "batch" for r in base)
+    assert all(r.latency_ms is None and r.trace_id is None for r in base)
+    assert all("x 0.5 (batch_discount" in r.price_source for r in base)
     cand = [r for (p, m), r in rows.items() if m == CAND]
-    assert all(r["origin"] == "call" and r["latency_ms"] > 0 for r in cand)
+    assert all(r.origin == "call" and r.latency_ms > 0 for r in cand)
     # a batch answer costs half the online price of the same tokens
     one = base[0]
-    full = (one["input_tokens"] * 1.0 + one["output_tokens"] * 2.0) / 1e6
-    assert one["cost_usd"] == pytest.approx(full * 0.5)
+    full = (one.input_tokens * 1.0 + one.output_tokens * 2.0) / 1e6
+    assert one.cost_usd == pytest.approx(full * 0.5)
 
     scores = list(store.db.query("select * from scores"))
-    assert len(scores) == 12 and all(s["status"] == "scored" for s in scores)
+    assert len(scores) == 12 and all(s.status == "scored" for s in scores)
     judge_lines = [line for line in batch_lines(fake_provider) if line["body"]["model"] == "judge"]
     assert len(judge_lines) == 12  # every answer, the online candidate's too
     assert rec.decision in ("switch", "keep", "undecided") and rec.unmeasured is None
@@ -150,7 +150,7 @@ async def test_a_failed_batch_is_sent_again_once_then_each_item_is_an_error(
     statuses = sorted(b.status for b in fake_provider.batches.values())
     assert statuses.count("failed") == 1 and statuses.count("completed") == 2
     rows = list(store.db.query("select * from responses where model = ?", [BASE]))
-    assert len(rows) == 6 and all(r["status"] == "ok" for r in rows)
+    assert len(rows) == 6 and all(r.status == "ok" for r in rows)
 
     # failing twice: every undone item is stored as an error that says so
     fake_provider.reset()
@@ -161,8 +161,8 @@ async def test_a_failed_batch_is_sent_again_once_then_each_item_is_an_error(
     fake_provider.batch_outcome_times = 2
     rec = await evaluate_async(fresh, settings(gateway, fake_provider))
     rows = list(fresh.db.query("select * from responses where model = ?", [BASE]))
-    assert len(rows) == 6 and all(r["status"] == "error" for r in rows)
-    assert all("ended failed" in r["error"] and "twice" in r["error"] for r in rows)
+    assert len(rows) == 6 and all(r.status == "error" for r in rows)
+    assert all("ended failed" in r.error and "twice" in r.error for r in rows)
     assert rec.decision == "undecided" and "baseline" in (rec.unmeasured or "")
 
 
@@ -231,7 +231,7 @@ def test_kill_9_while_a_batch_runs_then_resume_sends_no_batch_twice(
     assert created == 2  # the answers' batch (created once, polled again) and the judge's
     store = Store(db)
     rows = list(store.db.query("select * from responses where model = ?", [BASE]))
-    assert len(rows) == 6 and all(r["origin"] == "batch" for r in rows)
+    assert len(rows) == 6 and all(r.origin == "batch" for r in rows)
     assert store.db.execute("select count(*) from scores").fetchone()[0] == 12
     batches = list(store.db.query("select * from batches order by created_at"))
     assert [b["status"] for b in batches] == ["ingested", "ingested"]
@@ -258,7 +258,7 @@ async def test_a_batch_created_just_before_a_crash_is_found_by_its_metadata(
     with pytest.raises(KeyboardInterrupt):
         await evaluate_async(store, settings(gateway, fake_provider))
     (row,) = store.db.query("select * from batches")
-    assert row["batch_id"] is None and len(fake_provider.batches) == 1
+    assert row.batch_id is None and len(fake_provider.batches) == 1
 
     monkeypatch.setattr(StoreClass, "update_batch", real_update)
     rec = await resume_async(store, settings(gateway, fake_provider))

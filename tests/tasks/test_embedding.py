@@ -95,7 +95,7 @@ async def test_advisor_starts_an_evaluation(gateway, fake_provider, tmp_path):
     )
     reply = await advisor.ask("evaluate fake-cand on my history too")
     assert reply.tools_used == ["evaluate_models"]
-    new_runs = [r["id"] for r in store.runs() if r["id"] != first]
+    new_runs = [r.id for r in store.runs() if r.id != first]
     assert len(new_runs) == 1 and new_runs[0] in reply.text
     assert fake_provider.count(model="fake-cand") == 2  # both stored prompts
     assert "New evaluation finished" in seen[1]

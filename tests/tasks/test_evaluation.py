@@ -61,11 +61,11 @@ async def test_every_prompt_and_model_is_answered_judged_and_stored(store):
     assert calls["judge"] == 12 + 4 + 4
     assert len(store.judge_controls(rec.run_id)) == 8
     run = store.run(rec.run_id)
-    assert run["status"] == "completed"
+    assert run.status == "completed"
     base_scores = list(
         store.db.query("select quality, status, raw from scores where model = ?", [BASE])
     )
-    assert all(r["status"] == "scored" for r in base_scores)
+    assert all(r.status == "scored" for r in base_scores)
     # quality = 0.40 a + 0.35 r + 0.25 c with a=0.9, r=c=0.8
     assert base_scores[0]["quality"] == pytest.approx(0.4 * 0.9 + 0.35 * 0.8 + 0.25 * 0.8)
     assert json.loads(base_scores[0]["raw"])["request"] == "score"
@@ -93,8 +93,8 @@ async def test_failed_calls_are_error_rows_and_unscored_judgments_are_kept(store
     assert "HTTP 500" in errors[0]["error"]
     unscored = list(store.db.query("select * from scores where status = 'unscored'"))
     assert len(unscored) == 2  # both models' answers to question 2
-    assert all(r["quality"] is None and r["accuracy"] is None for r in unscored)
-    assert all(r["raw"] == "no tool here" for r in unscored)
+    assert all(r.quality is None and r.accuracy is None for r in unscored)
+    assert all(r.raw == "no tool here" for r in unscored)
     cand = next(m for m in rec.models if m.model == CAND)
     assert cand.error_rate == pytest.approx(1 / 6)
     assert cand.unscored == 1
@@ -112,7 +112,7 @@ async def test_refusals_from_signals_and_from_the_judge(store):
     rows = list(
         store.db.query("select refused, refusal_reason from responses where model = ?", [CAND])
     )
-    assert all(r["refused"] == 1 and r["refusal_reason"] == "phrase" for r in rows)
+    assert all(r.refused == 1 and r.refusal_reason == "phrase" for r in rows)
     by_model = {m.model: m for m in rec.models}
     assert by_model[CAND].refusal_rate == 1.0
     assert by_model[BASE].refusal_rate == 0.0
@@ -215,9 +215,9 @@ async def test_repeated_judging_stores_the_mean_and_the_spread(store):
     rows = store.scores(rec.run_id)
     assert len(rows) == 12  # one row per answer, however many samples
     for row in rows:
-        samples = json.loads(row["samples"])
+        samples = json.loads(row.samples)
         assert sorted(samples) == pytest.approx([0.6, 0.8, 1.0])
-        assert row["quality"] == pytest.approx(0.8)
-        assert row["spread"] == pytest.approx(0.2)
-        assert row["attempts"] == 3
+        assert row.quality == pytest.approx(0.8)
+        assert row.spread == pytest.approx(0.2)
+        assert row.attempts == 3
     assert all(m.judge_spread == pytest.approx(0.2) for m in rec.models)

@@ -118,31 +118,31 @@ async def test_evaluation_through_the_real_gateway(gateway, scripted_fake, store
     assert any("Paris" in r.body["messages"][-1]["content"] for r in judge_calls)
 
     # --- what SQLite holds
-    rows = {(r["prompt_id"], r["model"]): r for r in store.responses(run_id)}
+    rows = {(r.prompt_id, r.model): r for r in store.responses(run_id)}
     assert len(rows) == 2 * 4
     for r in rows.values():
-        gw = json.loads(r["gateway"])
-        assert gw["x-portkey-trace-id"] == r["trace_id"]
-        assert r["trace_id"].startswith(f"wm-{run_id}-{r['prompt_id']}-")
-    ok = [r for r in rows.values() if r["model"] in (BASE, CAND)]
-    assert all(r["status"] == "ok" and r["input_tokens"] > 0 and r["output_tokens"] > 0 for r in ok)
-    assert all(r["cost_usd"] > 0 and r["price_source"] == "config: test price" for r in ok)
-    cand_rows = [r for r in ok if r["model"] == CAND]
+        gw = r.gateway
+        assert gw["x-portkey-trace-id"] == r.trace_id
+        assert r.trace_id.startswith(f"wm-{run_id}-{r['prompt_id']}-")
+    ok = [r for r in rows.values() if r.model in (BASE, CAND)]
+    assert all(r.status == "ok" and r.input_tokens > 0 and r.output_tokens > 0 for r in ok)
+    assert all(r.cost_usd > 0 and r.price_source == "config: test price" for r in ok)
+    cand_rows = [r for r in ok if r.model == CAND]
     # Anthropic input excludes cache reads; stored input counts them
-    assert all(r["cached_tokens"] == 2 for r in cand_rows)
-    assert all(json.loads(r["usage"])["prompt_tokens"] + 2 == r["input_tokens"] for r in cand_rows)
-    filtered = [r for r in rows.values() if r["model"] == FILTERED]
+    assert all(r.cached_tokens == 2 for r in cand_rows)
+    assert all(json.loads(r.usage)["prompt_tokens"] + 2 == r.input_tokens for r in cand_rows)
+    filtered = [r for r in rows.values() if r.model == FILTERED]
     assert all(
-        r["refused"] == 1 and r["refusal_reason"] == "provider:content_filter" for r in filtered
+        r.refused == 1 and r.refusal_reason == "provider:content_filter" for r in filtered
     )
-    broken = [r for r in rows.values() if r["model"] == BROKEN]
-    assert all(r["status"] == "error" and "500" in r["error"] for r in broken)
+    broken = [r for r in rows.values() if r.model == BROKEN]
+    assert all(r.status == "error" and "500" in r.error for r in broken)
 
     scores = store.scores(run_id)
     assert len(scores) == 2 * 3  # errors are not judged
-    assert all(s["status"] == "scored" and s["quality"] is not None for s in scores)
-    assert all(s["cost_usd"] > 0 for s in scores)
-    assert store.run(run_id)["status"] == "completed"
+    assert all(s.status == "scored" and s.quality is not None for s in scores)
+    assert all(s.cost_usd > 0 for s in scores)
+    assert store.run(run_id).status == "completed"
 
     # --- the recommendation matches the rows
     stored = store.recommendation(run_id)
@@ -157,9 +157,9 @@ async def test_evaluation_through_the_real_gateway(gateway, scripted_fake, store
     by_model = {m.model: m for m in rec.models}
     assert by_model[BROKEN].error_rate == 1.0
     assert by_model[FILTERED].refusal_rate == 1.0
-    base_cost = sum(r["cost_usd"] for r in ok if r["model"] == BASE)
+    base_cost = sum(r.cost_usd for r in ok if r.model == BASE)
     assert by_model[BASE].cost_usd == pytest.approx(base_cost)
-    assert rec.judge_cost_usd == pytest.approx(sum(s["cost_usd"] for s in scores))
+    assert rec.judge_cost_usd == pytest.approx(sum(s.cost_usd for s in scores))
 
 
 async def test_a_priced_judge_reports_its_cost_with_its_controls(gateway, scripted_fake, store):
@@ -169,10 +169,10 @@ async def test_a_priced_judge_reports_its_cost_with_its_controls(gateway, script
         store, settings_for(gateway, scripted_fake, candidates=[CAND], judge_controls=2)
     )
     controls = store.judge_controls(rec.run_id)
-    assert {c["kind"].split(":")[0] for c in controls} == {"ordering", "repeat"}
-    assert all(c["cost_usd"] is not None and c["cost_usd"] > 0 for c in controls)
+    assert {c.kind.split(":")[0] for c in controls} == {"ordering", "repeat"}
+    assert all(c.cost_usd is not None and c.cost_usd > 0 for c in controls)
     scores = store.scores(rec.run_id)
-    expected = sum(s["cost_usd"] for s in scores) + sum(c["cost_usd"] for c in controls)
+    expected = sum(s.cost_usd for s in scores) + sum(c.cost_usd for c in controls)
     assert rec.judge_cost_usd == pytest.approx(expected)
     assert not [w for w in rec.warnings if "judge" in w and "unknown" in w], rec.warnings
 
@@ -352,8 +352,8 @@ async def test_same_prompts_again_cost_nothing_unless_no_cache(gateway, scripted
     second = await evaluate_async(store, settings)  # a new run, same prompts and models
     assert len(fake.requests) == calls  # no provider call at all
     rows = store.responses(second.run_id)
-    assert len(rows) == 4 and all(r["cache_hit"] == 1 for r in rows)
-    assert all(s["cache_hit"] == 1 and s["cost_usd"] == 0 for s in store.scores(second.run_id))
+    assert len(rows) == 4 and all(r.cache_hit == 1 for r in rows)
+    assert all(s.cache_hit == 1 and s.cost_usd == 0 for s in store.scores(second.run_id))
     assert [m.quality for m in second.models] == [m.quality for m in first.models]
     assert [m.cost_usd for m in second.models] == [m.cost_usd for m in first.models]
     await evaluate_async(store, settings.model_copy(update={"cache": False}))
@@ -376,14 +376,14 @@ async def test_spending_limit_stops_cleanly_and_resumes(gateway, scripted_fake, 
     with pytest.raises(BudgetError, match=r"Stopped before the \$.*whichmodel eval --resume"):
         await evaluate_async(store, settings.model_copy(update={"max_cost": limit}))
     run = store.runs()[0]
-    assert run["status"] == "stopped"
-    spent = sum(r["cost_usd"] for r in store.responses(run["id"])) + sum(
-        s["cost_usd"] for s in store.scores(run["id"])
+    assert run.status == "stopped"
+    spent = sum(r.cost_usd for r in store.responses(run.id)) + sum(
+        s.cost_usd for s in store.scores(run.id)
     )
     assert 0 < spent <= limit  # never past the limit
-    assert 0 < len(store.scores(run["id"])) < 16
-    rec = await resume_async(store, settings.model_copy(update={"max_cost": 10.0}), run["id"])
-    assert len(store.scores(rec.run_id)) == 16 and store.run(run["id"])["status"] == "completed"
+    assert 0 < len(store.scores(run.id)) < 16
+    rec = await resume_async(store, settings.model_copy(update={"max_cost": 10.0}), run.id)
+    assert len(store.scores(rec.run_id)) == 16 and store.run(run.id).status == "completed"
 
 
 async def test_spending_limit_needs_known_prices(gateway, scripted_fake, store):
@@ -402,8 +402,8 @@ async def test_anthropic_refusal_stop_reason_reaches_the_detector(gateway, scrip
         update={"candidates": [refusing], "prices": {}}
     )
     rec = await evaluate_async(store, settings)
-    rows = [r for r in store.responses(rec.run_id) if r["model"] == refusing]
-    assert rows and all(r["refused"] == 1 for r in rows)
-    assert all(r["refusal_reason"].startswith("provider:") for r in rows)
-    assert all(r["refusal_kind"] == "full" for r in rows)
+    rows = [r for r in store.responses(rec.run_id) if r.model == refusing]
+    assert rows and all(r.refused == 1 for r in rows)
+    assert all(r.refusal_reason.startswith("provider:") for r in rows)
+    assert all(r.refusal_kind == "full" for r in rows)
     assert next(m for m in rec.models if m.model == refusing).refusal_rate == 1.0

@@ -49,8 +49,8 @@ async def test_retry_after_from_the_provider_is_honoured(gateway, fake, store):
     start = time.monotonic()
     rec = await evaluate_async(store, settings_for(gateway, fake, retries=2))
     elapsed = time.monotonic() - start
-    rows = {r["model"]: r for r in store.responses(rec.run_id)}
-    assert rows[CAND]["status"] == "ok"
+    rows = {r.model: r for r in store.responses(rec.run_id)}
+    assert rows[CAND].status == "ok"
     assert fake.count(model="fake-cand") == 2  # one 429, one success
     # the client's own first backoff is at most 0.5 s; the provider asked for 2 s
     assert elapsed >= 2.0
@@ -61,7 +61,7 @@ async def test_server_errors_are_retried_with_backoff_then_succeed(gateway, fake
     start = time.monotonic()
     rec = await evaluate_async(store, settings_for(gateway, fake, retries=2))
     elapsed = time.monotonic() - start
-    assert {r["model"]: r["status"] for r in store.responses(rec.run_id)}[CAND] == "ok"
+    assert {r.model: r.status for r in store.responses(rec.run_id)}[CAND] == "ok"
     assert fake.count(model="fake-cand") == 3
     # two waits, growing: about 0.5 s then 1 s, each shortened by up to a quarter (jitter)
     assert elapsed >= 0.375 + 0.75
@@ -70,10 +70,10 @@ async def test_server_errors_are_retried_with_backoff_then_succeed(gateway, fake
 async def test_a_provider_that_keeps_failing_ends_as_error_rows(gateway, fake, store):
     fake.set("fake-cand", status=500)
     rec = await evaluate_async(store, settings_for(gateway, fake, retries=1))
-    rows = {r["model"]: r for r in store.responses(rec.run_id)}
-    assert rows[BASE]["status"] == "ok"
-    assert rows[CAND]["status"] == "error"
-    assert "500" in rows[CAND]["error"] and "after 2 attempts" in rows[CAND]["error"]
+    rows = {r.model: r for r in store.responses(rec.run_id)}
+    assert rows[BASE].status == "ok"
+    assert rows[CAND].status == "error"
+    assert "500" in rows[CAND].error and "after 2 attempts" in rows[CAND].error
     assert fake.count(model="fake-cand") == 2  # exactly one retry layer
     assert any("fake-cand: 1 of 1 calls failed" in w for w in rec.warnings)
     assert rec.recommended_model == BASE
@@ -84,8 +84,8 @@ async def test_a_call_that_hangs_times_out_as_an_error_row(gateway, fake, store)
     start = time.monotonic()
     rec = await evaluate_async(store, settings_for(gateway, fake, retries=1, timeout=1))
     elapsed = time.monotonic() - start
-    rows = {r["model"]: r for r in store.responses(rec.run_id)}
-    assert rows[CAND]["status"] == "error"
-    assert "timed out" in rows[CAND]["error"].lower()
+    rows = {r.model: r for r in store.responses(rec.run_id)}
+    assert rows[CAND].status == "error"
+    assert "timed out" in rows[CAND].error.lower()
     assert fake.count(model="fake-cand") == 2  # the timed-out call was retried once
     assert elapsed < 4.5  # two 1 s attempts and a backoff, not two 5 s waits

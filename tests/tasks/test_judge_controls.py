@@ -84,7 +84,7 @@ async def test_a_good_judge_passes_its_controls_and_they_are_stored_and_priced(s
         store, settings(), candidates=candidates(), judge=judge_of(good_judge)
     )
     controls = store.judge_controls(rec.run_id)
-    kinds = [c["kind"] for c in controls]
+    kinds = [c.kind for c in controls]
     assert len(controls) == 8 and kinds.count("repeat") == 4
     assert {k for k in kinds if k != "repeat"} == {
         "ordering:empty",
@@ -92,7 +92,7 @@ async def test_a_good_judge_passes_its_controls_and_they_are_stored_and_priced(s
         "ordering:shuffled",
         "ordering:truncated",
     }
-    assert all(c["passed"] for c in controls), controls
+    assert all(c.passed for c in controls), controls
     assert rec.judge_controls.passed == 8 and rec.judge_controls.trusted
     assert rec.unmeasured is None and rec.decision != "undecided" or rec.prompts_needed
     # they show in every face
@@ -114,7 +114,7 @@ async def test_a_constant_judge_fails_its_controls_and_decides_nothing(store):
     assert "the judge gave all 24 answers the same score (0.70)" in rec.reasoning
     assert "an empty answer scored 0.70, a good answer 0.70" in rec.judge_controls.failures
     assert "Judge controls: 4/8 passed." in verdict_answer(rec)
-    assert store.run(rec.run_id)["status"] == "failed"
+    assert store.run(rec.run_id).status == "failed"
     # scores of a judge that failed its controls are not sent to Portkey as feedback
     with pytest.raises(NoDataError, match="failed its controls"):
         push_feedback(store, rec.run_id, url="http://127.0.0.1:9/v1", api_key="pk")
@@ -126,8 +126,8 @@ async def test_a_judge_that_prefers_the_bad_answer_decides_nothing(store):
     )
     assert rec.decision == "undecided"
     assert rec.unmeasured.startswith("the judge failed its controls (4/8 passed")
-    ordering = [c for c in store.judge_controls(rec.run_id) if c["kind"] != "repeat"]
-    assert all(not c["passed"] and c["other_score"] >= c["good_score"] for c in ordering)
+    ordering = [c for c in store.judge_controls(rec.run_id) if c.kind != "repeat"]
+    assert all(not c.passed and c.other_score >= c.good_score for c in ordering)
 
 
 async def test_no_judge_controls_skips_them_and_says_so(store):
@@ -160,8 +160,8 @@ async def test_pairwise_controls_compare_good_and_bad_in_both_orders(store):
         store, settings(judge_mode="pairwise"), candidates=candidates(), judge=judge
     )
     controls = store.judge_controls(rec.run_id)
-    assert len(controls) == 4 and all(c["kind"].startswith("pairwise:") for c in controls)
-    assert all(c["passed"] for c in controls), controls
+    assert len(controls) == 4 and all(c.kind.startswith("pairwise:") for c in controls)
+    assert all(c.passed for c in controls), controls
 
 
 async def test_control_items_use_the_reference_and_skip_what_cannot_be_made_worse():
@@ -175,8 +175,8 @@ async def test_control_items_use_the_reference_and_skip_what_cannot_be_made_wors
         return None
 
     items = await control_items(prompts, no_answer, 5)
-    assert {p["id"] for p, *_ in items} == {"a", "b"}  # c has no good answer
-    by_id = {p["id"]: (kind, good, bad) for p, kind, good, bad in items}
+    assert {p.id for p, *_ in items} == {"a", "b"}  # c has no good answer
+    by_id = {p.id: (kind, good, bad) for p, kind, good, bad in items}
     assert by_id["a"][1].startswith("Paris")
     assert by_id["b"][0] in ("empty", "other")  # too short to cut or shuffle
 

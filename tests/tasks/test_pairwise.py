@@ -70,16 +70,16 @@ async def test_pairwise_mode_judges_both_orders_and_a_flip_is_a_tie(gateway, fak
     assert shown.count({"A": "better answer", "B": "plain answer"}) == PROMPTS
     assert shown.count({"A": "plain answer", "B": "plain answer"}) == 2 * PROMPTS
 
-    rows = {(r["prompt_id"], r["model"]): r for r in store.db["pairwise"].rows}
+    rows = {(r.prompt_id, r.model): r for r in store.db["pairwise"].rows}
     assert len(rows) == 2 * PROMPTS  # one row per (prompt, candidate), none for the baseline
     better = [r for (_, m), r in rows.items() if m == BETTER]
     same = [r for (_, m), r in rows.items() if m == SAME]
     assert all(
-        (r["first"], r["second"], r["outcome"], r["consistent"]) == ("B", "A", 1, 1) for r in better
+        (r.first, r.second, r.outcome, r.consistent) == ("B", "A", 1, 1) for r in better
     )
     # the position-biased verdict flips with the order: a tie, and inconsistent
     assert all(
-        (r["first"], r["second"], r["outcome"], r["consistent"]) == ("A", "A", 0, 0) for r in same
+        (r.first, r.second, r.outcome, r.consistent) == ("A", "A", 0, 0) for r in same
     )
 
     assert rec.judge_mode == "pairwise"

@@ -195,12 +195,12 @@ async def test_tools_and_schemas_replayed_checked_and_decided(gateway, judged_fa
     assert after.body["messages"][2]["content"] == '{"temp": 3}'
 
     # --- what SQLite holds: tool calls as such, checks per answer
-    rows = {(r["prompt_id"], r["model"]): r for r in store.responses(rec.run_id)}
+    rows = {(r.prompt_id, r.model): r for r in store.responses(rec.run_id)}
     assert len(rows) == (N + 1) * 4
     by_task = {}
     for p in store.prompts():
-        task = int(re.search(r"Task (\d+)", json.dumps(p["messages"])).group(1))
-        by_task[task] = p["id"]
+        task = int(re.search(r"Task (\d+)", json.dumps(p.messages)).group(1))
+        by_task[task] = p.id
     tool_row = rows[(by_task[0], ANTHROPIC)]
     calls = json.loads(tool_row["tool_calls"])
     assert calls[0]["name"] == "get_weather"
@@ -215,8 +215,8 @@ async def test_tools_and_schemas_replayed_checked_and_decided(gateway, judged_fa
         "json_schema": False,
         "json_valid": False,
     }
-    assert all(r["cost_usd"] > 0 for r in rows.values() if r["tool_calls"])
-    assert all(s["quality"] is not None for s in store.scores(rec.run_id))
+    assert all(r.cost_usd > 0 for r in rows.values() if r.tool_calls)
+    assert all(s.quality is not None for s in store.scores(rec.run_id))
 
     # --- the verdict: the judge likes every answer alike, the checks decide
     by_model = {c.model: c for c in rec.comparisons}
@@ -264,36 +264,36 @@ def production_answers(store, run_id):
     latency): a production that answered exactly as the baseline answers now."""
     out = {}
     for p in store.prompts():
-        task = int(re.search(r"Task (\d+)", json.dumps(p["messages"])).group(1))
+        task = int(re.search(r"Task (\d+)", json.dumps(p.messages)).group(1))
         row = next(
-            r for r in store.responses(run_id) if r["prompt_id"] == p["id"] and r["model"] == BASE
+            r for r in store.responses(run_id) if r.prompt_id == p.id and r.model == BASE
         )
-        calls = json.loads(row["tool_calls"] or "[]")
-        message = {"role": "assistant", "content": row["text"] or None}
+        calls = json.loads(row.tool_calls or "[]")
+        message = {"role": "assistant", "content": row.text or None}
         if calls:
             message["tool_calls"] = [
                 {
-                    "id": c["id"],
+                    "id": c.id,
                     "type": "function",
-                    "function": {"name": c["name"], "arguments": c["arguments"]},
+                    "function": {"name": c.name, "arguments": c.arguments},
                 }
                 for c in calls
             ]
-        usage = json.loads(row["usage"])
+        usage = json.loads(row.usage)
         out[task] = {
             "response": {
                 "object": "chat.completion",
                 "model": "fake-tools-json-base",
                 "choices": [
-                    {"index": 0, "message": message, "finish_reason": row["finish_reason"]}
+                    {"index": 0, "message": message, "finish_reason": row.finish_reason}
                 ],
                 "usage": {
                     "prompt_tokens": usage["prompt_tokens"],
                     "completion_tokens": usage["completion_tokens"],
                 },
             },
-            "cost_usd": row["cost_usd"],
-            "latency_ms": row["latency_ms"],
+            "cost_usd": row.cost_usd,
+            "latency_ms": row.latency_ms,
             "created_at": f"2026-11-{1 + task:02d}T09:00:00Z",
         }
     return [out[i] for i in range(N + 1)]
@@ -335,7 +335,7 @@ async def test_baseline_from_history_calls_no_baseline_and_decides_the_same(
     assert base_h.quality == base_c.quality and base_h.checks == base_c.checks
     assert "logged cost" in base_h.price_note
     rows = store.responses(history.run_id)
-    assert {r["origin"] for r in rows if r["model"] == BASE} == {"history"}
+    assert {r.origin for r in rows if r.model == BASE} == {"history"}
     # the report (and the dashboard, which draws the same page) and the advisor say so
     page = render_html(run_report(store, history.run_id))
     assert "production: fake-tools-json-base, 2026-11-01T09:00:00 UTC" in page

@@ -109,6 +109,6 @@ async def test_a_resumed_run_evaluates_the_prompts_it_started_with(
     store.finish_run(run_id, "interrupted", "test")
     rec = await resume_async(store, settings, run_id)
     assert rec.sample.startswith("7 of 60 prompts")
-    expected = {p["messages"][-1]["content"] for p in store.prompts(chosen)}
+    expected = {p.messages[-1]["content"] for p in store.prompts(chosen)}
     assert asked(fake_provider, "fake-cand") == expected
-    assert {r["prompt_id"] for r in store.responses(run_id)} == set(chosen)
+    assert {r.prompt_id for r in store.responses(run_id)} == set(chosen)

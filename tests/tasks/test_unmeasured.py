@@ -90,8 +90,8 @@ async def test_a_judge_that_fails_every_call_decides_nothing(gateway, answering,
     assert cause in rec.unmeasured
     assert "cannot compare" in rec.reasoning and "Switch" not in rec.reasoning
     run = store.run(rec.run_id)
-    assert run["status"] == "failed" and rec.unmeasured in run["error"]
-    assert store.recommendation(rec.run_id)["unmeasured"] == rec.unmeasured
+    assert run.status == "failed" and rec.unmeasured in run.error
+    assert store.recommendation(rec.run_id).unmeasured == rec.unmeasured
 
 
 async def test_a_baseline_that_fails_every_call_decides_nothing(gateway, answering, tmp_path):
@@ -102,7 +102,7 @@ async def test_a_baseline_that_fails_every_call_decides_nothing(gateway, answeri
     assert rec.decision == "undecided"
     assert rec.unmeasured.startswith("the baseline fake-base failed on all 12 calls")
     assert "500" in rec.unmeasured
-    assert store.run(rec.run_id)["status"] == "failed"
+    assert store.run(rec.run_id).status == "failed"
 
 
 async def test_a_judge_that_gives_one_score_to_everything_has_not_judged(
@@ -129,10 +129,10 @@ async def test_empty_choices_or_null_content_are_errors_not_refusals(gateway, an
     rec = await evaluate_async(
         store, settings(gateway, answering, candidates=[CAND, null], prices={})
     )
-    rows = {r["model"]: r for r in store.responses(rec.run_id)}
+    rows = {r.model: r for r in store.responses(rec.run_id)}
     for model, what in ((CAND, "no choices"), (null, "null content")):
-        assert rows[model]["status"] == "error" and what in rows[model]["error"]
-        assert not rows[model]["refused"]
+        assert rows[model].status == "error" and what in rows[model].error
+        assert not rows[model].refused
     summary = {m.model: m for m in rec.models}
     assert summary[CAND].refusal_rate == 0 and summary[CAND].error_rate == 1.0
 

@@ -1,24 +1,17 @@
 import numpy as np
 import pytest
 
-from whichmodel.config import default
+from whichmodel.config import Rule, default
 from whichmodel.records.verdict import PriceInfo
 from whichmodel.verdict import rule
 from whichmodel.verdict.summary import percentile
 
-RULE = (
-    "tolerance",
-    "refusal_margin",
-    "error_margin",
-    "check_margin",
-    "max_p95_latency_ms",
-    "judge_mode",
-)
-
 
 def recommend(rows, **kw):
     """The rule with the configured defaults unless a test sets them."""
-    return rule.recommend(rows, **{**{k: default(k) for k in RULE}, **kw})
+    given = {k: kw.pop(k) for k in list(kw) if k in Rule.model_fields}
+    kw.setdefault("judge_mode", default("judge_mode"))
+    return rule.recommend(rows, rule=Rule().updated(**given), **kw)
 
 
 BASE = "portkey/openai/gpt-4o-mini"

@@ -142,7 +142,7 @@ def test_run_in_progress_then_interrupted_by_shutdown(settings):
         assert 'http-equiv="refresh"' in page.text
     # the server stopped mid-run: the run is marked, not left "running"
     run = Store(settings.db).run(run_id)
-    assert run["status"] == "interrupted"
+    assert run.status == "interrupted"
 
 
 def test_unknown_run_is_404(client):

@@ -80,7 +80,7 @@ def test_start_a_run_in_the_dashboard_and_see_it_finish(gateway, scripted, tmp_p
         assert chart.is_visible()
         assert "fake-cand" in chart.inner_html() and "fake-base" in chart.inner_html()
         assert page.locator("details").count() >= 12  # every prompt in the drill-down
-        assert Store(db).run(run_id)["status"] == "completed"
+        assert Store(db).run(run_id).status == "completed"
 
         # the screenshots in the docs come from this very run
         DOCS.mkdir(exist_ok=True)

@@ -28,6 +28,7 @@ from whichmodel.agents.advisor_plan import complete, compose, models_and_categor
 from whichmodel.agents.base import AgentConfig
 from whichmodel.errors import NoDataError
 from whichmodel.portkey.wire import harden_llm
+from whichmodel.records.runs import Run
 from whichmodel.results.decide import HOW_TO_MAKE_A_RUN, find_run
 from whichmodel.results.intent import Ask, read_question
 from whichmodel.store import Store
@@ -144,13 +145,13 @@ class AdvisorAgent(ChatAgent):
 
     # -- one question
 
-    def _read(self, question: str) -> tuple[Ask, dict[str, Any] | None]:
+    def _read(self, question: str) -> tuple[Ask, Run | None]:
         store = self.whichmodel_store
         try:
             run = find_run(store)
         except NoDataError:
             run = None
-        rec = store.recommendation(run["id"]) if run else None
+        rec = store.recommendation(run.id) if run else None
         models, categories = models_and_categories(run, rec)
         self._names = [m.split("/")[-1] for m in models]
         ask = read_question(question, models=models, categories=categories, previous=self.last_ask)

@@ -12,6 +12,7 @@ from typing import Any
 
 from langroid.agent.tool_message import ToolMessage
 
+from whichmodel.records.runs import Run
 from whichmodel.records.verdict import Recommendation
 from whichmodel.report import answers, text
 from whichmodel.results.intent import Ask
@@ -42,7 +43,7 @@ def _recommend(ask: Ask) -> RecommendModelTool:
     )
 
 
-def plan(ask: Ask, run: dict[str, Any] | None) -> list[ToolMessage]:
+def plan(ask: Ask, run: Run | None) -> list[ToolMessage]:
     """The tool calls that fetch what ``ask`` needs (the verdict always, for its headline)."""
     if ask.kind == "outside":
         return []
@@ -51,14 +52,14 @@ def plan(ask: Ask, run: dict[str, Any] | None) -> list[ToolMessage]:
     if ask.kind == "evaluate":
         return [EvaluateModelsTool(candidates=ask.to_evaluate)] if ask.to_evaluate else []
     calls: list[ToolMessage] = [_recommend(ask)]
-    candidates = [m for m in ask.models if run is None or m != run["baseline"]]
+    candidates = [m for m in ask.models if run is None or m != run.baseline]
     if ask.kind == "compare" and run is not None:
-        a, b = (ask.models + [run["baseline"], *run["candidates"]])[:2]
+        a, b = (ask.models + [run.baseline, *run.candidates])[:2]
         if a == b:
-            b = next(m for m in [run["baseline"], *run["candidates"]] if m != a)
+            b = next(m for m in [run.baseline, *run.candidates] if m != a)
         calls.append(CompareModelsTool(model_a=a, model_b=b, run_id=ask.run_id))
     if ask.kind == "worse" and run is not None:
-        candidate = (candidates or run["candidates"])[0]
+        candidate = (candidates or run.candidates)[0]
         calls.append(WorseExamplesTool(candidate=candidate, run_id=ask.run_id))
     return calls
 
@@ -123,11 +124,11 @@ def compose(ask: Ask, facts: dict[str, Any], db: str) -> str:
 
 
 def models_and_categories(
-    run: dict[str, Any] | None, rec: dict[str, Any] | None
+    run: Run | None, rec: Recommendation | None
 ) -> tuple[list[str], list[str]]:
     """The names a question about ``run`` can mention."""
     if run is None:
         return [], []
-    models = [run["baseline"], *run["candidates"]]
-    categories = [c["category"] for c in (rec or {}).get("categories", [])]
+    models = [run.baseline, *run.candidates]
+    categories = [c.category for c in rec.categories] if rec else []
     return models, categories

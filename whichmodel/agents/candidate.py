@@ -35,6 +35,7 @@ from whichmodel.agents.base import AgentConfig, EmptyReply, StatelessAgent
 from whichmodel.config import default
 from whichmodel.history.items import content_text
 from whichmodel.portkey.context import current_call
+from whichmodel.records.runs import Replay
 
 SAMPLING = ("temperature", "top_p", "stop", "seed")
 
@@ -60,18 +61,6 @@ class Answer:
     usage_reported: bool = True
     tool_calls: list[dict[str, str]] = field(default_factory=list)
     """[{id, name, arguments}] with ``arguments`` as the provider sent it."""
-
-
-@dataclass
-class Replay:
-    """What one call sends besides the messages (``None``: not sent)."""
-
-    tools: list[dict[str, Any]] | None = None
-    tool_choice: Any = None
-    response_format: dict[str, Any] | None = None
-    max_tokens: int | None = None
-    sampling: dict[str, Any] = field(default_factory=dict)
-    """temperature, top_p, stop, seed"""
 
 
 def describe_error(exc: BaseException) -> str:

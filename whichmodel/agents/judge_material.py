@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whichmodel.history.items import content_text
+from whichmodel.records.answers import AnswerRecord
+from whichmodel.records.runs import Prompt
 
 
 def render_calls(calls: list[dict[str, Any]]) -> str:
@@ -40,9 +42,9 @@ class Material:
     calls: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, prompt: dict[str, Any], answer: dict[str, Any] | None) -> Material:
-        request = prompt.get("request") or {}
-        calls = json.loads(answer["tool_calls"]) if answer and answer.get("tool_calls") else []
+    def of(cls, prompt: Prompt, answer: AnswerRecord | None) -> Material:
+        request = prompt.request or {}
+        calls = list(answer.tool_calls or []) if answer else []
         fmt = request.get("response_format")
         return cls(
             tools=list(request.get("tools") or []),
@@ -51,10 +53,10 @@ class Material:
         )
 
     @staticmethod
-    def answer_text(row: dict[str, Any]) -> str:
+    def answer_text(answer: AnswerRecord) -> str:
         """A stored answer as the judge reads it: its text and its tool calls."""
-        calls = json.loads(row["tool_calls"]) if row.get("tool_calls") else []
-        return "\n".join(x for x in (row.get("text") or "", render_calls(calls)) if x)
+        calls = answer.tool_calls or []
+        return "\n".join(x for x in (answer.text or "", render_calls(calls)) if x)
 
     def key(self) -> tuple[Any, ...]:
         """What the cache key of a judgment must also hold (empty for plain chat)."""

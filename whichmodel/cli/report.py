@@ -120,18 +120,18 @@ def report_cmd(
         print_runs(store, as_json)
         return
     run = find_run(store, run_id, "any")
-    rec = store.recommendation(run["id"])
+    rec = store.recommendation(run.id)
     if rec is None:
-        raise NoDataError(f"Run {run['id']} has no recommendation yet (status {run['status']}).")
+        raise NoDataError(f"Run {run.id} has no recommendation yet (status {run.status}).")
     if tolerance is not None or refusal_margin is not None:
         rec = run_verdict(
-            store, run["id"], tolerance=tolerance, refusal_margin=refusal_margin
+            store, run.id, tolerance=tolerance, refusal_margin=refusal_margin
         ).model_dump(mode="json")
     if html_file is not None:
         from whichmodel.report.html import write_html
         from whichmodel.results.run_report import run_report
 
-        written = write_html(run_report(store, run["id"], rec), html_file)
+        written = write_html(run_report(store, run.id, rec), html_file)
         (err_console if as_json else console).print(
             f"HTML report written: {written} ({written.stat().st_size / 1024:,.0f} KB)",
             highlight=False,
@@ -149,14 +149,14 @@ def report_cmd(
             from whichmodel.report.notes import routing_lines
             from whichmodel.results.routing import routing_policy
 
-            for line in routing_lines(routing_policy(store, run["id"], route_by)):
+            for line in routing_lines(routing_policy(store, run.id, route_by)):
                 console.print(line, highlight=False, soft_wrap=True)
     if portkey_configs is not None:
         from whichmodel.portkey.deploy import deploy
         from whichmodel.report.notes import routing_lines
         from whichmodel.results.routing import routing_policy
 
-        policy = routing_policy(store, run["id"], route_by)
+        policy = routing_policy(store, run.id, route_by)
         lines = deploy(rec, settings, portkey_configs, canary_share, policy.routes, route_by)
         for line in [*lines, *routing_lines(policy)]:
             out.print(line, highlight=False, soft_wrap=True)
@@ -164,7 +164,7 @@ def report_cmd(
         from whichmodel.tasks.feedback import push_feedback as push
 
         with err_console.status("Sending feedback to Portkey..."):
-            pushed = push(store, run["id"])
+            pushed = push(store, run.id)
         for line in pushed.lines():
             out.print(line, highlight=False, soft_wrap=True)
 

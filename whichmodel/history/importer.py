@@ -22,6 +22,7 @@ from whichmodel.history.items import Skip
 from whichmodel.history.llm_log import Turns, llm_items
 from whichmodel.history.reading import lines
 from whichmodel.history.records import check_text, parse_line
+from whichmodel.records.runs import HistoryItem, LaterAnswer, Production
 from whichmodel.store import Store
 from whichmodel.store.llm_logs import is_sqlite
 
@@ -45,6 +46,13 @@ class ImportResult:
     """Production answers stored with their prompts."""
     skipped: Counter[str] = field(default_factory=Counter)
     """Rows not imported, by reason."""
+
+
+def typed(item: dict[str, Any], source: str | None) -> HistoryItem | LaterAnswer:
+    """A reader's item as the record the store keeps."""
+    if "attach_to" in item:
+        return LaterAnswer(item["attach_to"], Production.of(item["production"], source), source)
+    return HistoryItem.of(item, source)
 
 
 def sniff(path: Path) -> str:
@@ -127,14 +135,13 @@ def import_history(
         else _line_items(path, fmt, progress, skipped)
     )
 
-    def checked() -> Iterator[dict[str, Any]]:
+    def checked() -> Iterator[HistoryItem | LaterAnswer]:
         nonlocal count
         for item in found:
             check_text(item, f"{path} (item {count + 1})")
-            item["source"] = source
             if "attach_to" not in item:
                 count += 1
-            yield item
+            yield typed(item, source)
 
     try:
         added = store.add_history(checked())

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field, model_validator
 
-from whichmodel.config import Decision, JudgeMode, default
+from whichmodel.config import Decision, JudgeMode, Rule, default
 
 
 class Interval(BaseModel):
@@ -167,10 +168,8 @@ class Recommendation(BaseModel):
     baseline: str
     decision: Decision
     judge: str | None = None
-    tolerance: float
-    refusal_margin: float
-    check_margin: float = default("check_margin")
-    max_p95_latency_ms: float | None = default("max_p95_latency_ms")
+    rule: Rule = Field(default_factory=Rule)
+    """The decision rule this verdict was reached under."""
     judge_cost_usd: float | None = None
     """What the evaluation itself cost (the judge), None if the judge's price is unknown."""
     models: list[ModelSummary]
@@ -204,6 +203,36 @@ class Recommendation(BaseModel):
     """Set when the run could not compare the models at all (the baseline never answered,
     the judge never scored or scored everything the same): the decision is then
     "undecided" and says why, and the run is marked failed."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rule_from_flat(cls, data: Any) -> Any:
+        """A verdict stored before the rule was one field kept its settings at the top."""
+        if isinstance(data, dict) and "rule" not in data:
+            flat = {k: data[k] for k in Rule.model_fields if data.get(k) is not None}
+            data = {**data, "rule": flat}
+        return data
+
+    # the rule's settings also at the top of the JSON, where readers of it find them
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def tolerance(self) -> float:
+        return self.rule.tolerance
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def refusal_margin(self) -> float:
+        return self.rule.refusal_margin
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def check_margin(self) -> float:
+        return self.rule.check_margin
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def max_p95_latency_ms(self) -> float | None:
+        return self.rule.max_p95_latency_ms
 
 
 @dataclass(frozen=True)

@@ -40,17 +40,17 @@ def render_html(report: RunReport) -> str:
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>whichmodel report: run {esc(run['id'])}</title>",
+        f"<title>whichmodel report: run {esc(run.id)}</title>",
         f"<style>{CSS}</style></head><body>",
-        f"<h1>whichmodel: run {esc(run['id'])}</h1>",
-        f'<p class="mut">Baseline {esc(run["baseline"])} against '
-        f"{', '.join(esc(c) for c in run['candidates'])}; judge {esc(run.get('judge') or '-')}."
+        f"<h1>whichmodel: run {esc(run.id)}</h1>",
+        f'<p class="mut">Baseline {esc(run.baseline)} against '
+        f"{', '.join(esc(c) for c in run.candidates)}; judge {esc(run.get('judge') or '-')}."
         "</p>",
         verdict(rec, run),
     ]
-    if run["status"] != "completed":
+    if run.status != "completed":
         parts.append(
-            f'<p class="note">This run is {esc(run["status"])}: the figures are computed from '
+            f'<p class="note">This run is {esc(run.status)}: the figures are computed from '
             "what is stored so far and may change.</p>"
         )
     if rec is not None and rec.get("warnings"):
@@ -74,7 +74,7 @@ def render_html(report: RunReport) -> str:
             "<h2>Stored so far</h2>",
             '<p class="note">No recommendation yet: no chart, intervals or decision. '
             "Counts below are from the stored answers and scores.</p>",
-            stored_table(report.stored, run["baseline"]),
+            stored_table(report.stored, run.baseline),
         ]
     parts += ["<h2>Every prompt and answer</h2>", drilldown(report)]
     parts.append(judge_check_section(report.judge_check))

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from whichmodel.config import default
+from whichmodel.records.runs import Production
 from whichmodel.records.verdict import short
 from whichmodel.report.format import check_rate
 from whichmodel.report.html_tables import esc, html_table
@@ -94,13 +95,13 @@ def answer_extras(row: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-def production_line(row: Mapping[str, Any] | None) -> str:
+def production_line(production: Production | None) -> str:
     """Who answered this prompt in production, and when (from the log)."""
-    if not row:
+    if not production:
         return ""
-    who = " / ".join(esc(v) for v in (row.get("provider"), row.get("model")) if v)
-    when = f", {esc(row['logged_at'])} UTC" if row.get("logged_at") else ""
-    trace = f", trace {esc(row['trace_id'])}" if row.get("trace_id") else ""
+    who = " / ".join(esc(v) for v in (production.provider, production.model) if v)
+    when = f", {esc(production.logged_at)} UTC" if production.logged_at else ""
+    trace = f", trace {esc(production.trace_id)}" if production.trace_id else ""
     return f'<div class="pid">production: {who or "unknown model"}{when}{trace}</div>'
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from whichmodel.records.runs import Prompt
 from whichmodel.records.verdict import short
 from whichmodel.report.html_checks import answer_extras, production_line, request_block
 from whichmodel.report.html_tables import esc
@@ -139,9 +140,9 @@ def _prompt_text(messages: list[Mapping[str, Any]]) -> str:
 def drilldown(report: RunReport) -> str:
     models, prompts, answers = report.models, report.prompts, report.answers
     pairwise = report.pairwise
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[str, list[Prompt]] = defaultdict(list)
     for p in prompts:
-        groups[p.get("category") or "uncategorised"].append(p)
+        groups[p.category or "uncategorised"].append(p)
     out = [
         '<div class="tools"><input type="search" id="q" placeholder="Search prompts '
         '(text or id)" aria-label="search prompts">'
@@ -172,7 +173,7 @@ def drilldown(report: RunReport) -> str:
             f'<span class="mut small">({len(items):,} prompts)</span></h3>'
         )
         for p in items:
-            rows = [answers.get((p["id"], m)) for m in models]
+            rows = [answers.get((p.id, m)) for m in models]
             base = rows[0]
             flags = set()
             for i, r in enumerate(rows):
@@ -200,7 +201,7 @@ def drilldown(report: RunReport) -> str:
                         and r["quality"] < base["quality"] - 1e-9
                     ):
                         flags.add("w")
-            snippet = " ".join(_prompt_text(p["messages"]).split())
+            snippet = " ".join(_prompt_text(p.messages).split())
             if len(snippet) > SNIPPET:
                 snippet = snippet[:SNIPPET] + "…"
             chips = "".join(
@@ -208,12 +209,12 @@ def drilldown(report: RunReport) -> str:
                 for i, r in enumerate(rows)
             )
             out.append(
-                f'<details class="p" id="p-{esc(p["id"])}" data-f="{" ".join(sorted(flags))}">'
+                f'<details class="p" id="p-{esc(p.id)}" data-f="{" ".join(sorted(flags))}">'
                 f'<summary><span class="chips">{chips}</span><span class="pid">'
-                f"{esc(p.get('external_id') or p['id'])}</span> {esc(snippet)}</summary>"
+                f"{esc(p.external_id or p.id)}</span> {esc(snippet)}</summary>"
                 '<div class="body"><div class="pm">'
             )
-            for m in p["messages"]:
+            for m in p.messages:
                 content = m.get("content")
                 if not isinstance(content, str):
                     content = json.dumps(content, ensure_ascii=False)
@@ -221,15 +222,15 @@ def drilldown(report: RunReport) -> str:
                     f'<div class="msg"><span class="role">{esc(m.get("role"))}</span>'
                     f"{_capped(content)}</div>"
                 )
-            out.append(request_block(p.get("request")))
-            out.append(production_line(report.production.get(p["id"])))
-            if p.get("reference"):
+            out.append(request_block(p.request))
+            out.append(production_line(report.production.get(p.id)))
+            if p.reference:
                 out.append(
                     f'<div class="msg"><span class="role">reference answer</span>'
-                    f"{_capped(p['reference'])}</div>"
+                    f"{_capped(p.reference)}</div>"
                 )
-            label = f" · label {esc(p['label'])}" if p.get("label") else ""
-            out.append(f'<div class="pid">prompt {esc(p["id"])}{label}</div></div>')
+            label = f" · label {esc(p.label)}" if p.label else ""
+            out.append(f'<div class="pid">prompt {esc(p.id)}{label}</div></div>')
             out.append('<div class="grid">')
             out.extend(
                 _answer_card(r, m, i == 0, pairwise)

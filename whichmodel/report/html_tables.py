@@ -58,7 +58,7 @@ def verdict(rec: Mapping[str, Any] | None, run: Mapping[str, Any]) -> str:
     if rec is None:
         return (
             '<p class="verdict"><span class="badge b-none">no verdict</span>'
-            f"Run {esc(run['id'])} has no recommendation yet (status {esc(run['status'])}): "
+            f"Run {esc(run.id)} has no recommendation yet (status {esc(run.status)}): "
             "below is what is stored so far.</p>"
         )
     decision = rec.get("decision", "keep")
@@ -70,14 +70,14 @@ def verdict(rec: Mapping[str, Any] | None, run: Mapping[str, Any]) -> str:
 
 
 def overview(rec: Mapping[str, Any] | None, run: Mapping[str, Any], stored: int) -> str:
-    expected = run["prompt_count"] * (1 + len(run["candidates"]))
+    expected = run.prompt_count * (1 + len(run.candidates))
     items = [
-        ("run", f"{esc(run['id'])} ({esc(run['status'])})"),
-        ("started", esc(run.get("created_at"))),
-        ("finished", esc(run.get("finished_at") or "-")),
-        ("prompts", f"{run['prompt_count']:,}"),
+        ("run", f"{esc(run.id)} ({esc(run.status)})"),
+        ("started", esc(run.created_at)),
+        ("finished", esc(run.finished_at or "-")),
+        ("prompts", f"{run.prompt_count:,}"),
         ("answers stored", f"{stored:,} of {expected:,}"),
-        ("judge", esc(run.get("judge") or "-")),
+        ("judge", esc(run.judge or "-")),
     ]
     if rec is not None:
         items.append(("judge mode", esc(rec.get("judge_mode", default("judge_mode")))))
@@ -287,12 +287,12 @@ def chart_section(chart: ChartData) -> str:
 
 
 def settings_section(run: Mapping[str, Any], rec: Mapping[str, Any] | None) -> str:
-    s = run.get("settings") or {}
+    s = run.settings or {}
     weights = s.get("weights") or {}
     items: list[tuple[str, str]] = [
-        ("baseline", esc(run["baseline"])),
-        ("candidates", "<br>".join(esc(c) for c in run["candidates"]) or "-"),
-        ("judge", esc(run.get("judge") or "-")),
+        ("baseline", esc(run.baseline)),
+        ("candidates", "<br>".join(esc(c) for c in run.candidates) or "-"),
+        ("judge", esc(run.judge or "-")),
         ("judge mode", esc(s.get("judge_mode", default("judge_mode")))),
         ("judge samples", esc(s.get("judge_samples", default("judge_samples")))),
         (
@@ -334,7 +334,7 @@ def settings_section(run: Mapping[str, Any], rec: Mapping[str, Any] | None) -> s
 
     overrides = s.get("prices") or {}
     sources = {m["model"]: m["price_source"] for m in (rec or {}).get("models", [])}
-    names = list(dict.fromkeys([run["baseline"], *run["candidates"], run.get("judge") or ""]))
+    names = list(dict.fromkeys([run.baseline, *run.candidates, run.judge or ""]))
     rows = []
     for name in [n for n in names if n]:
         p = overrides.get(name) or {}

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from whichmodel.config import default
+from whichmodel.config import Rule
 from whichmodel.errors import NoDataError
+from whichmodel.records.runs import Run
 from whichmodel.records.verdict import PriceInfo, Recommendation, short
 from whichmodel.store import Store
 from whichmodel.store.queries import RunFilter
@@ -26,13 +27,9 @@ HOW_TO_MAKE_A_RUN = (
     "whichmodel eval --baseline portkey/<provider>/<model> --candidate portkey/<provider>/<model> "
     "--judge portkey/<provider>/<model> (or run `whichmodel demo` to try it offline)."
 )
-RULE = ("tolerance", "refusal_margin", "error_margin", "check_margin", "max_p95_latency_ms")
-"""The settings of the decision rule: a stored run can be re-decided with others."""
 
 
-def find_run(
-    store: Store, run_id: str | None = None, which: RunFilter = "decided"
-) -> dict[str, Any]:
+def find_run(store: Store, run_id: str | None = None, which: RunFilter = "decided") -> Run:
     """A run by id (or unique prefix); without an id, the latest that is ``which``
     (decided: has a verdict; unfinished: can be resumed; any). Raises ``NoDataError``."""
     run = store.find_run(run_id, which)
@@ -69,16 +66,15 @@ def grouped_rows(store: Store, run_id: str, group_by: str = "category") -> Answe
     return answers
 
 
-def run_prices(store: Store, run: dict[str, Any]) -> dict[str, PriceInfo]:
+def run_prices(store: Store, run: Run) -> dict[str, PriceInfo]:
     """Which models had a known price, as recorded when the run started (runs made before
     that was recorded: the models with at least one priced answer)."""
-    models = [run["baseline"], *run["candidates"], run["judge"]]
-    if run.get("prices"):
-        return {m: PriceInfo(bool(p["known"]), str(p["source"])) for m, p in run["prices"].items()}
-    priced = store.priced_models(run["id"])
+    if run.prices:
+        return {m: PriceInfo(bool(p["known"]), str(p["source"])) for m, p in run.prices.items()}
+    priced = store.priced_models(run.id)
     return {
         m: PriceInfo(True, priced[m]) if m in priced else PriceInfo(False, "unknown")
-        for m in models
+        for m in [*run.models, run.judge]
     }
 
 
@@ -95,61 +91,46 @@ def run_verdict(
     store: Store,
     run_id: str,
     *,
-    tolerance: float | None = None,
-    refusal_margin: float | None = None,
-    error_margin: float | None = None,
-    check_margin: float | None = None,
-    max_p95_latency_ms: float | None = None,
+    rule: Rule | None = None,
     group_by: str = "category",
     rows: Answers | None = None,
 ) -> Recommendation:
-    """The verdict of the stored run ``run_id`` under its own rule, or under another
-    ``tolerance`` / ``refusal_margin`` / ``error_margin`` / ``check_margin`` /
-    ``max_p95_latency_ms``; its per-group decisions by ``group_by`` (a prompt metadata
-    key; default the prompt's category). ``rows``: the run's ``grouped_rows`` by
-    ``group_by`` when the caller has read them already. Makes no model calls."""
+    """The verdict of the stored run ``run_id`` under its own decision rule, or under
+    ``rule``; its per-group decisions by ``group_by`` (a prompt metadata key; default the
+    prompt's category). ``rows``: the run's ``grouped_rows`` by ``group_by`` when the
+    caller has read them already. Makes no model calls."""
     run = find_run(store, run_id, "any")
-    stored = run["settings"] or {}
-    given = {
-        "tolerance": tolerance,
-        "refusal_margin": refusal_margin,
-        "error_margin": error_margin,
-        "check_margin": check_margin,
-        "max_p95_latency_ms": max_p95_latency_ms,
-    }
-    rule = {k: given[k] if given[k] is not None else stored.get(k, default(k)) for k in RULE}
+    rule = rule or run.rule
     if rows is None:
-        rows = grouped_rows(store, run["id"], group_by)
+        rows = grouped_rows(store, run.id, group_by)
     controls = judge_controls(
-        store.judge_controls(run["id"]),
-        pass_share=stored.get("judge_control_pass", default("judge_control_pass")),
-        skipped=stored.get("judge_controls", default("judge_controls")) == 0,
+        store.judge_controls(run.id),
+        pass_share=run.setting("judge_control_pass"),
+        skipped=run.setting("judge_controls") == 0,
     )
     rec = recommend(
         rows,
-        run_id=run["id"],
-        baseline=run["baseline"],
-        candidates=run["candidates"],
+        run_id=run.id,
+        baseline=run.baseline,
+        candidates=run.candidates,
         prices=run_prices(store, run),
-        prompts=run["prompt_count"],
-        judge=run["judge"],
-        judge_cost_usd=store.judge_cost(run["id"]),
-        judge_mode=stored.get("judge_mode", default("judge_mode")),
-        controls=controls if "judge_controls" in stored else None,
-        **rule,
+        prompts=run.prompt_count,
+        judge=run.judge,
+        judge_cost_usd=store.judge_cost(run.id),
+        judge_mode=run.setting("judge_mode"),
+        controls=controls if "judge_controls" in run.settings else None,
+        rule=rule,
     )
-    rec.warnings.extend(error_summary(store, run["id"]))
-    rec.sample = (run.get("selection") or {}).get("description")
-    rec.overrides = stored.get("overrides") or {}
-    rec.not_forwarded = stored.get("not_forwarded") or {}
-    if stored.get("baseline_from_history"):
+    rec.warnings.extend(error_summary(store, run.id))
+    rec.sample = (run.selection or {}).get("description")
+    rec.overrides = run.settings.get("overrides") or {}
+    rec.not_forwarded = run.settings.get("not_forwarded") or {}
+    if run.settings.get("baseline_from_history"):
         rec.baseline_source = "history"
-        rec.drift = drift_check(
-            rows, run["baseline"], fresh_key(run["baseline"]), rule["tolerance"]
-        )
+        rec.drift = drift_check(rows, run.baseline, fresh_key(run.baseline), rule.tolerance)
         if rec.drift is not None and rec.drift.stale:
             rec.warnings.append(
-                f"The history looks stale: {short(run['baseline'])} answering again scored "
+                f"The history looks stale: {short(run.baseline)} answering again scored "
                 f"{rec.drift.quality_change.text(label='quality')} against its stored answers "
                 f"on {rec.drift.prompts} prompts. Run again without --baseline-from-history."
             )
@@ -162,26 +143,16 @@ def fresh_key(baseline: str) -> str:
 
 
 def recommendation(
-    store: Store,
-    run_id: str | None = None,
-    *,
-    tolerance: float | None = None,
-    refusal_margin: float | None = None,
-    error_margin: float | None = None,
-    check_margin: float | None = None,
-    max_p95_latency_ms: float | None = None,
+    store: Store, run_id: str | None = None, **rule_changes: float | None
 ) -> Recommendation:
-    """The verdict of a run (default: the latest decided one): the stored one, or
-    recomputed by ``run_verdict`` when a rule setting is given."""
-    run = find_run(store, run_id)
-    stored = store.recommendation(run["id"])
-    rule = {
-        "tolerance": tolerance,
-        "refusal_margin": refusal_margin,
-        "error_margin": error_margin,
-        "check_margin": check_margin,
-        "max_p95_latency_ms": max_p95_latency_ms,
-    }
-    if stored is not None and all(v is None for v in rule.values()):
-        return Recommendation.model_validate(stored)
-    return run_verdict(store, run["id"], **rule)
+    """The verdict of a run (by id or prefix; default: the latest decided one): the one
+    stored when it finished, or decided again when ``rule_changes`` change its decision
+    rule (any field of ``Rule``, e.g. ``tolerance=0.02``; None: unchanged)."""
+    run = find_run(store, run_id, "any" if run_id else "decided")
+    stored = store.recommendation(run.id)
+    changes = {k: v for k, v in rule_changes.items() if v is not None}
+    if changes:
+        return run_verdict(store, run.id, rule=run.rule.updated(**changes))
+    if stored is None:
+        raise NoDataError(f"Run {run.id} has no recommendation yet (status {run.status}).")
+    return stored

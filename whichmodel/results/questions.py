@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from whichmodel.errors import NoDataError
+from whichmodel.records.runs import Run
 from whichmodel.records.verdict import Recommendation, short
 from whichmodel.results.decide import find_run, run_answers
 from whichmodel.store import Store
@@ -17,9 +18,9 @@ from whichmodel.verdict.rows import Answers
 DAYS_PER_MONTH = 30
 
 
-def resolve_model(run: dict[str, Any], name: str) -> str:
+def resolve_model(run: Run, name: str) -> str:
     """``claude-3-5-haiku`` or ``anthropic/claude-3-5-haiku-latest`` -> the run's full name."""
-    models = [run["baseline"], *run["candidates"]]
+    models = [run.baseline, *run.candidates]
     if name in models:
         return name
     wanted = name.lower().removeprefix("portkey/")
@@ -30,7 +31,7 @@ def resolve_model(run: dict[str, Any], name: str) -> str:
     if len(partial) == 1:
         return partial[0]
     raise NoDataError(
-        f"Model {name!r} is not in run {run['id']} (models: {', '.join(short(m) for m in models)})."
+        f"Model {name!r} is not in run {run.id} (models: {', '.join(short(m) for m in models)})."
     )
 
 
@@ -91,19 +92,19 @@ def run_lines(store: Store) -> list[RunLine]:
     """Every run, newest first, with the model its verdict recommends (if any)."""
     out = []
     for r in store.runs():
-        rec = store.recommendation(r["id"])
+        rec = store.recommendation(r.id)
         out.append(
             RunLine(
-                id=r["id"],
-                created_at=r["created_at"],
-                status=r["status"],
-                prompt_count=r["prompt_count"],
-                baseline=r["baseline"],
-                candidates=r["candidates"],
-                judge=r["judge"],
-                decision=rec["decision"] if rec else None,
-                recommended_model=rec["recommended_model"] if rec else None,
-                error=r.get("error"),
+                id=r.id,
+                created_at=r.created_at or "",
+                status=r.status,
+                prompt_count=r.prompt_count,
+                baseline=r.baseline,
+                candidates=r.candidates,
+                judge=r.judge,
+                decision=rec.decision if rec else None,
+                recommended_model=rec.recommended_model if rec else None,
+                error=r.error,
             )
         )
     return out
@@ -126,7 +127,7 @@ def compare(store: Store, model_a: str, model_b: str, run_id: str | None = None)
     (refusals as in the verdict: the answer's own signals and the judge's flag)."""
     run = find_run(store, run_id)
     a, b = resolve_model(run, model_a), resolve_model(run, model_b)
-    answers = run_answers(store, run["id"])
+    answers = run_answers(store, run.id)
     ok = answers.take(answers.has("status", "ok"))
     per_model = {m: ok.take(ok.has("model", m)) for m in (a, b)}
     groups = {
@@ -135,7 +136,7 @@ def compare(store: Store, model_a: str, model_b: str, run_id: str | None = None)
     }
     categories = sorted({c for g in groups.values() for c in g})
     return {
-        "run_id": run["id"],
+        "run_id": run.id,
         "models": [a, b],
         "overall": {m: _aggregate(x) for m, x in per_model.items()},
         "by_category": {
@@ -151,7 +152,7 @@ def worse_examples(
     """Prompts where the candidate scored below the baseline, largest gap first."""
     run = find_run(store, run_id)
     cand = resolve_model(run, candidate)
-    rows = store.worse_answers(run["id"], run["baseline"], cand, limit)
+    rows = store.worse_answers(run.id, run.baseline, cand, limit)
     for r in rows:
         r["prompt"] = r.pop("messages")[-1]["content"]
-    return {"run_id": run["id"], "baseline": run["baseline"], "candidate": cand, "examples": rows}
+    return {"run_id": run.id, "baseline": run.baseline, "candidate": cand, "examples": rows}

@@ -18,12 +18,12 @@ def routing_policy(
     store: Store, run_id: str | None = None, route_by: str = "category"
 ) -> RoutingPolicy:
     run = find_run(store, run_id, "any")
-    rows = grouped_rows(store, run["id"], route_by)  # read once, for both
-    rec = run_verdict(store, run["id"], group_by=route_by, rows=rows)
+    rows = grouped_rows(store, run.id, route_by)  # read once, for both
+    rec = run_verdict(store, run.id, group_by=route_by, rows=rows)
     routes = {} if rec.unmeasured else routes_of(rec.categories)
     prompts, routed, change = policy_change(
         rows,
-        baseline=run["baseline"],
+        baseline=run.baseline,
         routes=routes,
         prices=run_prices(store, run),
         pairwise=rec.judge_mode == "pairwise",
@@ -31,7 +31,7 @@ def routing_policy(
     return RoutingPolicy(
         route_by=route_by,
         routes=routes,
-        baseline=run["baseline"],
+        baseline=run.baseline,
         groups=rec.categories,
         prompts=prompts,
         routed_prompts=routed,

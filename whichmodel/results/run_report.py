@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from whichmodel.records.runs import Production, Prompt, Run
 from whichmodel.records.verdict import Recommendation
 from whichmodel.results.decide import answer_rows, find_run
 from whichmodel.store import Store
@@ -27,20 +28,20 @@ class ChartData:
 
 @dataclass
 class RunReport:
-    run: dict[str, Any]
+    run: Run
     rec: dict[str, Any] | None
     pairwise: bool
     models: list[str]
     """Baseline first, then the candidates."""
     answers: dict[tuple[str, str], dict[str, Any]]
     """(prompt id, model) -> the answer with its score, pairwise verdict and refusal."""
-    prompts: list[dict[str, Any]]
+    prompts: list[Prompt]
     stored: list[dict[str, Any]]
     """Per-model counts from the stored rows, for a run without a verdict yet."""
     chart: ChartData | None
     judge_check: dict[str, Any] | None = None
     """The latest `judge-check` of this run's judge: its agreement with people."""
-    production: dict[str, dict[str, Any]] = field(default_factory=dict)
+    production: dict[str, Production] = field(default_factory=dict)
     """Prompt id -> the answer production gave, as logged (model, provider, time...)."""
 
 
@@ -151,13 +152,15 @@ def run_report(
     run = find_run(store, run_id, "any")
     if isinstance(rec, Recommendation):
         rec = rec.model_dump(mode="json")
-    data = dict(rec) if rec is not None else store.recommendation(run["id"])
-    pairwise = (data or {}).get("judge_mode") == "pairwise" or (run.get("settings") or {}).get(
+    if rec is None and (stored := store.recommendation(run.id)) is not None:
+        rec = stored.model_dump(mode="json")
+    data = dict(rec) if rec is not None else None
+    pairwise = (data or {}).get("judge_mode") == "pairwise" or run.settings.get(
         "judge_mode"
     ) == "pairwise"
-    answers = {(r["prompt_id"], r["model"]): r for r in answer_rows(store, run["id"])}
-    models = [run["baseline"], *[c for c in run["candidates"] if c != run["baseline"]]]
-    ids = store.run_prompt_ids(run["id"])
+    answers = {(r["prompt_id"], r["model"]): r for r in answer_rows(store, run.id)}
+    models = [run.baseline, *[c for c in run.candidates if c != run.baseline]]
+    ids = store.run_prompt_ids(run.id)
     return RunReport(
         run=run,
         rec=data,
@@ -165,8 +168,8 @@ def run_report(
         models=models,
         answers=answers,
         prompts=store.prompts(ids),
-        stored=_stored_summary([run["baseline"], *run["candidates"]], answers, run["prompt_count"]),
+        stored=_stored_summary([run.baseline, *run.candidates], answers, run.prompt_count),
         chart=chart_data(data) if data is not None else None,
-        production={r["prompt_id"]: r for r in store.production_rows(ids)},
-        judge_check=next(iter(store.judge_checks(run["judge"])), None) if run["judge"] else None,
+        production=store.productions(ids),
+        judge_check=next(iter(store.judge_checks(run.judge)), None) if run.judge else None,
     )

@@ -19,6 +19,15 @@ import sqlite_utils
 
 from whichmodel.config import DEFAULT_DB, RunStatus
 from whichmodel.errors import StoreError
+from whichmodel.records.answers import (
+    AnswerRecord,
+    BatchRecord,
+    ControlRecord,
+    PairwiseRecord,
+    ScoreRecord,
+)
+from whichmodel.records.runs import Run
+from whichmodel.records.verdict import Recommendation
 from whichmodel.store.history import HistoryWrites
 from whichmodel.store.migrations import MIGRATIONS, MIGRATIONS_TABLE, Migration, now
 from whichmodel.store.queries import Queries
@@ -202,28 +211,24 @@ class Store(Queries, RunPages, HistoryWrites):
         except sqlite3.DatabaseError as exc:
             raise self.friendly(exc) from None
 
-    # ------------------------------------------------------------ prompts
-
     # ------------------------------------------------------------ runs
 
-    def create_run(self, run: dict[str, Any], prompt_ids: list[str]) -> None:
-        """``run``: id, baseline, candidates, judge, settings (redacted) and prices
-        (model -> {"known", "source"}); stored with its prompt list in one transaction."""
+    def create_run(self, run: Run, prompt_ids: list[str]) -> None:
+        """``run`` (its settings redacted already) stored with its prompt list in one
+        transaction, as running."""
         row = {
-            **run,
-            "candidates": json.dumps(run["candidates"]),
-            "settings": json.dumps(run.get("settings", {}), default=str),
-            "prices": json.dumps(run["prices"]) if run.get("prices") else None,
-            "selection": json.dumps(run["selection"]) if run.get("selection") else None,
+            **run.row(),
             "prompt_count": len(prompt_ids),
             "created_at": now(),
             "status": "running",
+            "finished_at": None,
+            "error": None,
         }
         with self._writing() as conn:
             self._insert(conn, "runs", row, replace=False)
             conn.executemany(
                 "insert into run_prompts (run_id, prompt_id, position) values (?, ?, ?)",
-                ((run["id"], pid, i) for i, pid in enumerate(prompt_ids)),
+                ((run.id, pid, i) for i, pid in enumerate(prompt_ids)),
             )
 
     def mark_running(self, run_id: str) -> None:
@@ -261,17 +266,17 @@ class Store(Queries, RunPages, HistoryWrites):
         with self._writing() as conn:
             self._insert(conn, table, row, replace=True)
 
-    def save_response(self, row: dict[str, Any]) -> None:
-        self._replace("responses", {**row, "created_at": now()})
+    def save_response(self, answer: AnswerRecord) -> None:
+        self._replace("responses", {**answer.row(), "created_at": now()})
 
-    def save_score(self, row: dict[str, Any]) -> None:
-        self._replace("scores", {**row, "created_at": now()})
+    def save_score(self, score: ScoreRecord) -> None:
+        self._replace("scores", {**score.row(), "created_at": now()})
 
-    def save_pairwise(self, row: dict[str, Any]) -> None:
-        self._replace("pairwise", {**row, "created_at": now()})
+    def save_pairwise(self, pair: PairwiseRecord) -> None:
+        self._replace("pairwise", {**pair.row(), "created_at": now()})
 
-    def save_judge_control(self, row: dict[str, Any]) -> None:
-        self._replace("judge_controls", {**row, "created_at": now()})
+    def save_judge_control(self, control: ControlRecord) -> None:
+        self._replace("judge_controls", {**control.row(), "created_at": now()})
 
     def save_feedback(self, rows: list[dict[str, Any]]) -> None:
         """Feedback sent to Portkey (one row per answer; a new push replaces it)."""
@@ -279,18 +284,33 @@ class Store(Queries, RunPages, HistoryWrites):
             for row in rows:
                 self._insert(conn, "feedback", {**row, "pushed_at": now()}, replace=True)
 
-    def save_batch(self, row: dict[str, Any], items: list[tuple[str, str, str]]) -> None:
-        """A batch about to be sent, with its (custom_id, prompt_id, model) items."""
+    def save_batch(self, batch: BatchRecord, items: list[tuple[str, str, str]]) -> None:
+        """A batch about to be sent, with its first (custom_id, prompt_id, model) items."""
         with self._writing() as conn:
             stamp = now()
-            self._insert(
-                conn, "batches", {**row, "created_at": stamp, "updated_at": stamp}, replace=False
-            )
-            conn.executemany(
-                "insert into batch_items (batch_key, custom_id, prompt_id, model) "
-                "values (?, ?, ?, ?)",
-                [(row["key"], *item) for item in items],
-            )
+            row = {**batch.row(), "created_at": stamp, "updated_at": stamp}
+            self._insert(conn, "batches", row, replace=False)
+            self._insert_batch_items(conn, batch.key, items)
+
+    def add_batch_items(self, key: str, items: list[tuple[str, str, str]]) -> None:
+        """More (custom_id, prompt_id, model) items of a batch being prepared."""
+        with self._writing() as conn:
+            self._insert_batch_items(conn, key, items)
+
+    @staticmethod
+    def _insert_batch_items(
+        conn: sqlite3.Connection, key: str, items: list[tuple[str, str, str]]
+    ) -> None:
+        conn.executemany(
+            "insert into batch_items (batch_key, custom_id, prompt_id, model) values (?, ?, ?, ?)",
+            [(key, *item) for item in items],
+        )
+
+    def drop_batch(self, key: str) -> None:
+        """A batch that was prepared but will not be sent, with its items."""
+        with self._writing() as conn:
+            conn.execute("delete from batch_items where batch_key = ?", [key])
+            conn.execute("delete from batches where key = ?", [key])
 
     def update_batch(self, key: str, **fields: Any) -> None:
         with self._writing() as conn:
@@ -315,16 +335,16 @@ class Store(Queries, RunPages, HistoryWrites):
             },
         )
 
-    def save_recommendation(self, run_id: str, rec: dict[str, Any]) -> None:
+    def save_recommendation(self, rec: Recommendation) -> None:
         self._replace(
             "recommendations",
             {
-                "run_id": run_id,
+                "run_id": rec.run_id,
                 "created_at": now(),
-                "recommended_model": rec["recommended_model"],
-                "baseline": rec["baseline"],
-                "decision": rec["decision"],
-                "reasoning": rec["reasoning"],
-                "json": json.dumps(rec),
+                "recommended_model": rec.recommended_model,
+                "baseline": rec.baseline,
+                "decision": rec.decision,
+                "reasoning": rec.reasoning,
+                "json": json.dumps(rec.model_dump(mode="json")),
             },
         )

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from whichmodel.records.runs import HistoryItem, LaterAnswer, Production
 from whichmodel.store.migrations import now
 
 BATCH = 1000
@@ -44,22 +45,14 @@ PRODUCTION_COLUMNS = (
     "latency_ms",
     "logged_at",
     "trace_id",
+    "source",
 )
 
 
-def _production_row(pid: str, production: dict[str, Any], source: str | None) -> tuple[Any, ...]:
-    values = {k: production.get(k) for k in PRODUCTION_COLUMNS}
-    values["tool_calls"] = json.dumps(production.get("tool_calls") or [], ensure_ascii=False)
-    for key in ("model", "provider", "finish_reason", "logged_at", "trace_id"):
-        if values[key] is not None:
-            values[key] = str(values[key])
-    for key in ("input_tokens", "cached_tokens", "output_tokens"):
-        if not isinstance(values[key], int) or isinstance(values[key], bool):
-            values[key] = None
-    for key in ("cost_usd", "latency_ms"):
-        if not isinstance(values[key], int | float) or isinstance(values[key], bool):
-            values[key] = None
-    return (pid, *values.values(), source)
+def _production_row(pid: str, production: Production) -> tuple[Any, ...]:
+    values = {k: getattr(production, k) for k in PRODUCTION_COLUMNS}
+    values["tool_calls"] = json.dumps(production.tool_calls, ensure_ascii=False)
+    return (pid, *values.values())
 
 
 @dataclass
@@ -79,17 +72,22 @@ class Added:
 class HistoryWrites:
     _writing: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
-    def add_prompts(self, rows: Iterable[dict[str, Any]]) -> tuple[int, list[str]]:
-        """Insert prompts in ONE transaction; returns (new count, ids in input order)."""
-        added = self.add_history(rows)
+    def add_prompts(
+        self, items: Iterable[HistoryItem | Mapping[str, Any]]
+    ) -> tuple[int, list[str]]:
+        """Insert prompts in ONE transaction; returns (new count, ids in input order).
+        An item may also be given as the keys of a history line (``HistoryItem.of``)."""
+        added = self.add_history(
+            item if isinstance(item, HistoryItem) else HistoryItem.of(item) for item in items
+        )
         return added.new, added.ids
 
-    def add_history(self, rows: Iterable[dict[str, Any]]) -> Added:
-        """Store history items in ONE transaction, as ``rows`` are read (a generator that
+    def add_history(self, items: Iterable[HistoryItem | LaterAnswer]) -> Added:
+        """Store history items in ONE transaction, as ``items`` are read (a generator that
         raises halfway leaves nothing stored): each prompt once (content hash), with its
-        request, metadata and, when logged, the answer production gave. A row
-        ``{"attach_to": external_id, "production": {...}}`` adds an answer to a prompt
-        stored before under that id (an OpenAI Batch output after its input).
+        request, metadata and, when logged, the answer production gave. A ``LaterAnswer``
+        adds an answer to a prompt stored before under its id (an OpenAI Batch output
+        after its input).
 
         INSERT OR IGNORE with no read first: another process importing the same
         prompts at the same moment cannot make this transaction fail."""
@@ -99,8 +97,8 @@ class HistoryWrites:
             "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
         production_sql = (
-            f"insert or ignore into production (prompt_id, {', '.join(PRODUCTION_COLUMNS)}, "
-            f"source) values ({', '.join('?' * (len(PRODUCTION_COLUMNS) + 2))})"
+            f"insert or ignore into production (prompt_id, {', '.join(PRODUCTION_COLUMNS)}) "
+            f"values ({', '.join('?' * (len(PRODUCTION_COLUMNS) + 1))})"
         )
         added = Added()
         created = now()
@@ -116,41 +114,35 @@ class HistoryWrites:
                 prompts.clear()
                 answers.clear()
 
-            for row in rows:
-                if "attach_to" in row:
+            for item in items:
+                if isinstance(item, LaterAnswer):
                     flush()  # the input may be in this very file
                     found = conn.execute(
-                        "select id from prompts where external_id = ? limit 1", [row["attach_to"]]
+                        "select id from prompts where external_id = ? limit 1", [item.external_id]
                     ).fetchone()
                     if found is None:
-                        added.unmatched.append(row["attach_to"])
+                        added.unmatched.append(item.external_id)
                     else:
-                        answers.append(
-                            _production_row(found[0], row["production"], row.get("source"))
-                        )
+                        answers.append(_production_row(found[0], item.production))
                     continue
-                pid = prompt_id(row["messages"], row.get("reference"), row.get("request"))
+                pid = prompt_id(item.messages, item.reference, item.request)
                 added.ids.append(pid)
                 prompts.append(
                     (
                         pid,
-                        json.dumps(row["messages"], ensure_ascii=False),
-                        row.get("reference"),
-                        row.get("category"),
-                        row.get("label"),
-                        row.get("id"),
-                        row.get("source"),
+                        json.dumps(item.messages, ensure_ascii=False),
+                        item.reference,
+                        item.category,
+                        item.label,
+                        item.external_id,
+                        item.source,
                         created,
-                        json.dumps(row["request"], ensure_ascii=False)
-                        if row.get("request")
-                        else None,
-                        json.dumps(row["metadata"], ensure_ascii=False)
-                        if row.get("metadata")
-                        else None,
+                        json.dumps(item.request, ensure_ascii=False) if item.request else None,
+                        json.dumps(item.metadata, ensure_ascii=False) if item.metadata else None,
                     )
                 )
-                if row.get("production"):
-                    answers.append(_production_row(pid, row["production"], row.get("source")))
+                if item.production is not None:
+                    answers.append(_production_row(pid, item.production))
                 if len(prompts) >= BATCH:
                     flush()
             flush()

@@ -1,4 +1,5 @@
-"""Every read of the database: the rows each part of whichmodel needs, as dicts.
+"""Every read of the database: the records each part of whichmodel needs (``records``),
+and a few small summaries.
 
 ``Store`` (``database``) inherits these; nothing outside ``whichmodel.store`` holds SQL.
 """
@@ -10,6 +11,16 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 import sqlite_utils
+
+from whichmodel.records.answers import (
+    AnswerRecord,
+    BatchRecord,
+    ControlRecord,
+    PairwiseRecord,
+    ScoreRecord,
+)
+from whichmodel.records.runs import Production, Prompt, Run
+from whichmodel.records.verdict import Recommendation
 
 RunFilter = Literal["any", "decided", "unfinished"]
 """decided: has a recommendation; unfinished: not completed (resumable)."""
@@ -34,21 +45,6 @@ _ANSWER_JOINS = """from responses r
     left join prompts p on p.id = r.prompt_id"""
 
 
-def decode_prompt(row: dict[str, Any]) -> dict[str, Any]:
-    row["messages"] = json.loads(row["messages"])
-    for key in ("request", "metadata"):
-        row[key] = json.loads(row[key]) if row.get(key) else None
-    return row
-
-
-def _decode_run(row: dict[str, Any]) -> dict[str, Any]:
-    row["candidates"] = json.loads(row["candidates"])
-    row["settings"] = json.loads(row["settings"] or "{}")
-    row["prices"] = json.loads(row["prices"]) if row.get("prices") else None
-    row["selection"] = json.loads(row["selection"]) if row.get("selection") else None
-    return row
-
-
 PAGE = 500
 """Rows read at a time where a read is paged (prompts, keys, batch items)."""
 
@@ -64,10 +60,10 @@ class Queries:
     def prompt_count(self) -> int:
         return int(self.db.execute("select count(*) from prompts").fetchone()[0])
 
-    def prompts(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
+    def prompts(self, ids: list[str] | None = None) -> list[Prompt]:
         return list(self.iter_prompts(ids))
 
-    def iter_prompts(self, ids: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    def iter_prompts(self, ids: list[str] | None = None) -> Iterator[Prompt]:
         """The prompts ``ids`` in that order (default: every prompt, in stored order),
         read ``PAGE`` at a time."""
         size = PAGE
@@ -79,7 +75,7 @@ class Queries:
                         f"select * from prompts where id in ({','.join('?' * len(chunk))})", chunk
                     )
                 }
-                yield from (decode_prompt(by_id[i]) for i in chunk if i in by_id)
+                yield from (Prompt.from_row(by_id[i]) for i in chunk if i in by_id)
             return
         last = 0
         while True:
@@ -94,8 +90,7 @@ class Queries:
                 return
             last = rows[-1]["stored_at"]
             for row in rows:
-                del row["stored_at"]
-                yield decode_prompt(row)
+                yield Prompt.from_row(row)
 
     def selectable_prompts(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
         """What choosing prompts looks at: category, metadata, the production model and
@@ -115,27 +110,28 @@ class Queries:
             return list(rows.values())
         return [rows[i] for i in dict.fromkeys(ids) if i in rows]
 
-    def production_rows(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
-        """The answers production gave, as logged (all, or for ``ids``)."""
+    def productions(self, ids: list[str] | None = None) -> dict[str, Production]:
+        """Prompt id -> the answer production gave, as logged (all, or for ``ids``)."""
         if ids is None:
-            return list(self.db.query("select * from production order by rowid"))
-        out = []
-        for chunk in _chunks(ids, PAGE):
-            marks = ",".join("?" * len(chunk))
-            out += list(
-                self.db.query(f"select * from production where prompt_id in ({marks})", chunk)
-            )
-        return out
+            rows = list(self.db.query("select * from production order by rowid"))
+        else:
+            rows = []
+            for chunk in _chunks(ids, PAGE):
+                marks = ",".join("?" * len(chunk))
+                rows += self.db.query(
+                    f"select * from production where prompt_id in ({marks})", chunk
+                )
+        return {row["prompt_id"]: Production.from_row(row) for row in rows}
 
     # ------------------------------------------------------------ runs
 
-    def run(self, run_id: str | None = None) -> dict[str, Any] | None:
+    def run(self, run_id: str | None = None) -> Run | None:
         """A run by id or unique id prefix; without an id, the latest."""
         return self.find_run(run_id)
 
     def find_run(
         self, run_id: str | None = None, which: RunFilter = "any"
-    ) -> dict[str, Any] | None:
+    ) -> Run | None:
         """A run by id (or unique id prefix); without an id the latest run that is
         ``which``. None when there is no such run (or the prefix is ambiguous)."""
         if run_id is not None:
@@ -159,12 +155,11 @@ class Queries:
             rows = list(
                 self.db.query(f"select * from runs {where} order by created_at desc limit 1")
             )
-        return _decode_run(rows[0]) if rows else None
+        return Run.from_row(rows[0]) if rows else None
 
-    def runs(self) -> list[dict[str, Any]]:
-        return [
-            _decode_run(r) for r in self.db.query("select * from runs order by created_at desc")
-        ]
+    def runs(self) -> list[Run]:
+        rows = self.db.query("select * from runs order by created_at desc")
+        return [Run.from_row(r) for r in rows]
 
     def run_prompt_ids(self, run_id: str) -> list[str]:
         return [
@@ -174,31 +169,41 @@ class Queries:
             )
         ]
 
-    def recommendation(self, run_id: str) -> dict[str, Any] | None:
+    def recommendation(self, run_id: str) -> Recommendation | None:
+        """The verdict stored when the run finished."""
         rows = list(self.db.query("select json from recommendations where run_id = ?", [run_id]))
-        return json.loads(rows[0]["json"]) if rows else None
+        return Recommendation.model_validate_json(rows[0]["json"]) if rows else None
 
     # ------------------------------------------------------------ answers and scores
 
-    def responses(self, run_id: str, model: str | None = None) -> list[dict[str, Any]]:
+    def responses(self, run_id: str, model: str | None = None) -> list[AnswerRecord]:
         sql = "select * from responses where run_id = ?"
         args: list[Any] = [run_id]
         if model:
             sql += " and model = ?"
             args.append(model)
-        return list(self.db.query(sql, args))
+        return [AnswerRecord.from_row(r) for r in self.db.query(sql, args)]
 
-    def response(self, run_id: str, prompt_id: str, model: str) -> dict[str, Any] | None:
+    def response(self, run_id: str, prompt_id: str, model: str) -> AnswerRecord | None:
         rows = list(
             self.db.query(
                 "select * from responses where run_id = ? and prompt_id = ? and model = ?",
                 [run_id, prompt_id, model],
             )
         )
-        return rows[0] if rows else None
+        return AnswerRecord.from_row(rows[0]) if rows else None
 
-    def scores(self, run_id: str) -> list[dict[str, Any]]:
-        return list(self.db.query("select * from scores where run_id = ?", [run_id]))
+    def scores(self, run_id: str) -> list[ScoreRecord]:
+        return [
+            ScoreRecord.from_row(r)
+            for r in self.db.query("select * from scores where run_id = ?", [run_id])
+        ]
+
+    def pairwise(self, run_id: str) -> list[PairwiseRecord]:
+        return [
+            PairwiseRecord.from_row(r)
+            for r in self.db.query("select * from pairwise where run_id = ?", [run_id])
+        ]
 
     def cache_get(self, key: str) -> dict[str, Any] | None:
         rows = list(self.db.query("select value from cache where key = ?", [key]))
@@ -229,26 +234,25 @@ class Queries:
         ).fetchone()
         return None if unknown else float(total)
 
-    def judge_controls(self, run_id: str) -> list[dict[str, Any]]:
+    def judge_controls(self, run_id: str) -> list[ControlRecord]:
         """The run's judge controls in the order they were made."""
-        rows = list(
-            self.db.query(
+        return [
+            ControlRecord.from_row(r)
+            for r in self.db.query(
                 "select * from judge_controls where run_id = ? order by position", [run_id]
             )
-        )
-        for r in rows:
-            r["detail"] = json.loads(r["detail"]) if r.get("detail") else {}
-        return rows
+        ]
 
-    def batches(self, run_id: str, *, open_only: bool = False) -> list[dict[str, Any]]:
+    def batches(self, run_id: str, *, open_only: bool = False) -> list[BatchRecord]:
         """The run's batches (``open_only``: those not yet read back or given up)."""
         where = " and status not in ('ingested', 'given_up')" if open_only else ""
-        return list(
-            self.db.query(
+        return [
+            BatchRecord.from_row(r)
+            for r in self.db.query(
                 f"select * from batches where run_id = ?{where} order by created_at, key",
                 [run_id],
             )
-        )
+        ]
 
     def prompt_groups(self, run_id: str, key: str) -> dict[str, str]:
         """The run's prompts by the value of metadata ``key`` (as its log carried it)."""
@@ -338,7 +342,7 @@ class Queries:
             )
         )
         for r in rows:
-            decode_prompt(r)
+            r["messages"] = json.loads(r["messages"])
         return rows
 
     def responses_page(

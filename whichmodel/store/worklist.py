@@ -1,5 +1,6 @@
 """What a run reads while it works, a page at a time: its prompts in order, the work
-already stored for them, the production answer of one prompt, one batch's items.
+already stored for them, the production answer of one prompt, one batch's items (the
+writes are ``database``'s).
 
 A run of any size holds one page of prompts and the keys of that page, never the whole
 run, so its memory does not grow with the prompt count.
@@ -7,14 +8,13 @@ run, so its memory does not grow with the prompt count.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 import sqlite_utils
 
-from whichmodel.store.queries import PAGE, decode_prompt
+from whichmodel.records.runs import Production, Prompt
+from whichmodel.store.queries import PAGE
 
 Table = Literal["responses", "scores", "pairwise"]
 
@@ -25,9 +25,8 @@ def _marks(ids: list[str]) -> str:
 
 class RunPages:
     db: sqlite_utils.Database
-    _writing: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
-    def prompt_pages(self, run_id: str, size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    def prompt_pages(self, run_id: str, size: int | None = None) -> Iterator[list[Prompt]]:
         """The run's prompts in its order, ``size`` (default ``PAGE``) at a time; each
         page is read when it is asked for."""
         size = size or PAGE
@@ -44,10 +43,7 @@ class RunPages:
             if not rows:
                 return
             last = rows[-1]["run_position"]
-            for row in rows:
-                del row["run_position"]
-                decode_prompt(row)
-            yield rows
+            yield [Prompt.from_row(row) for row in rows]
 
     def todo(
         self,
@@ -57,26 +53,26 @@ class RunPages:
         *,
         carried_by: str | None = None,
         answered_ok: bool = False,
-    ) -> Iterator[tuple[dict[str, Any], str]]:
+    ) -> Iterator[tuple[Prompt, str]]:
         """(prompt, model) of ``models``, in run order, with no row in ``done_in`` yet;
         ``carried_by``: nor carried by the run's open batches of that part; ``answered_ok``:
         only where the model's answer is stored and is not an error. Each page's keys are
         read when the page is reached."""
         for page in self.prompt_pages(run_id):
-            ids = [p["id"] for p in page]
+            ids = [p.id for p in page]
             done = self.done_among(done_in, run_id, ids)
             if carried_by is not None:
                 done |= self.carried_among(run_id, carried_by, ids)
             ready = self.answered_ok_among(run_id, ids) if answered_ok else None
             for prompt in page:
                 for model in models:
-                    key = (prompt["id"], model)
+                    key = (prompt.id, model)
                     if key not in done and (ready is None or key in ready):
                         yield prompt, model
 
-    def prompt(self, prompt_id: str) -> dict[str, Any] | None:
+    def prompt(self, prompt_id: str) -> Prompt | None:
         rows = list(self.db.query("select * from prompts where id = ?", [prompt_id]))
-        return decode_prompt(rows[0]) if rows else None
+        return Prompt.from_row(rows[0]) if rows else None
 
     def done_among(self, table: Table, run_id: str, prompt_ids: list[str]) -> set[tuple[str, str]]:
         """(prompt_id, model) stored in ``table`` for the run, among ``prompt_ids``."""
@@ -118,10 +114,10 @@ class RunPages:
         sql = f"select count(*) from [{table}] where run_id = ?"
         return int(self.db.execute(sql, [run_id]).fetchone()[0])
 
-    def production_row(self, prompt_id: str) -> dict[str, Any] | None:
+    def production(self, prompt_id: str) -> Production | None:
         """The answer production gave to ``prompt_id``, as logged (None: none logged)."""
         rows = list(self.db.query("select * from production where prompt_id = ?", [prompt_id]))
-        return rows[0] if rows else None
+        return Production.from_row(rows[0]) if rows else None
 
     def run_history_ids(self, run_id: str) -> list[str]:
         """The run's prompts that have a production answer, in its order."""
@@ -146,21 +142,6 @@ class RunPages:
         )
 
     # ------------------------------------------------------------ batches
-
-    def add_batch_items(self, key: str, items: list[tuple[str, str, str]]) -> None:
-        """More (custom_id, prompt_id, model) items of a batch being prepared."""
-        with self._writing() as conn:
-            conn.executemany(
-                "insert into batch_items (batch_key, custom_id, prompt_id, model) "
-                "values (?, ?, ?, ?)",
-                [(key, *item) for item in items],
-            )
-
-    def drop_batch(self, key: str) -> None:
-        """A batch that was prepared but will not be sent, with its items."""
-        with self._writing() as conn:
-            conn.execute("delete from batch_items where batch_key = ?", [key])
-            conn.execute("delete from batches where key = ?", [key])
 
     def batch_item(self, key: str, custom_id: str, table: Table) -> tuple[str, str, bool] | None:
         """(prompt_id, model, whether its row is stored in ``table`` already) of one item

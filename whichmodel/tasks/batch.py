@@ -35,6 +35,8 @@ from whichmodel.agents.judge import JudgeAgent
 from whichmodel.portkey.batches import ENDPOINT, BatchAPI
 from whichmodel.portkey.context import call_context
 from whichmodel.portkey.exchange import capture, replay
+from whichmodel.records.answers import AnswerRecord, BatchRecord, ScoreRecord
+from whichmodel.records.runs import Prompt
 from whichmodel.records.verdict import short
 from whichmodel.store import Store, worklist
 from whichmodel.store.worklist import Table
@@ -43,7 +45,7 @@ from whichmodel.tasks.spending import Budget, Estimator
 
 MAX_ATTEMPTS = 2
 """A batch that fails, expires or is cancelled is sent once more for what it left undone."""
-Job = tuple[dict[str, Any], str]
+Job = tuple[Prompt, str]
 
 
 class BatchRun:
@@ -100,9 +102,9 @@ class BatchRun:
     # ---------------------------------------------------------------- the parts
 
     async def answers(self, agents: dict[str, CandidateAgent]) -> None:
-        async def ask(prompt: dict[str, Any], model: str, calls: Calls) -> dict[str, Any]:
+        async def ask(prompt: Prompt, model: str, calls: Calls) -> AnswerRecord:
             return await calls.answer(
-                self.run_id, prompt, model, agents[model], self.store.production_row(prompt["id"])
+                self.run_id, prompt, model, agents[model], self.store.production(prompt.id)
             )
 
         await self._part(
@@ -117,8 +119,9 @@ class BatchRun:
         if not self.takes(self.roles.judge):
             return
 
-        async def ask(prompt: dict[str, Any], model: str, calls: Calls) -> dict[str, Any]:
-            answer = self.store.response(self.run_id, prompt["id"], model) or {}
+        async def ask(prompt: Prompt, model: str, calls: Calls) -> ScoreRecord:
+            answer = self.store.response(self.run_id, prompt.id, model)
+            assert answer is not None  # only answered prompts are judged
             return await calls.judge(self.run_id, prompt, model, answer, judge)
 
         await self._part(
@@ -145,8 +148,8 @@ class BatchRun:
         no batch carries, read each back as it completes."""
         sent = []
         for batch in self.store.batches(self.run_id, open_only=True):
-            if batch["part"] == part and batch["model"] in agents:
-                found = await self._recover(batch, agents[batch["model"]])
+            if batch.part == part and batch.model in agents:
+                found = await self._recover(batch, agents[batch.model])
                 if found is not None:
                     sent.append(found)
         for model, agent in agents.items():
@@ -155,46 +158,47 @@ class BatchRun:
                 sent.append(batch)
             if self.budget.stopped:
                 break
-        await asyncio.gather(*(self._follow(b, agents[b["model"]], ask, keep) for b in sent))
+        await asyncio.gather(*(self._follow(b, agents[b.model], ask, keep) for b in sent))
 
-    async def _recover(self, batch: dict[str, Any], agent: Any) -> dict[str, Any] | None:
+    async def _recover(self, batch: BatchRecord, agent: Any) -> BatchRecord | None:
         """A batch stored by an earlier session: with its provider id (one created just
         before a crash is found by its key); None, and given up, when it was never sent,
         so its jobs are sent again."""
-        if batch.get("batch_id"):
+        if batch.batch_id:
             return batch
-        state = await self._api(agent, batch["model"]).find(batch["key"])
+        state = await self._api(agent, batch.model).find(batch.key)
         if state is None:
-            self.store.update_batch(batch["key"], status="given_up", error="never sent")
+            self.store.update_batch(batch.key, status="given_up", error="never sent")
             return None
-        self.store.update_batch(batch["key"], batch_id=state.id, status=state.status)
-        return {**batch, "batch_id": state.id, "status": state.status}
+        self.store.update_batch(batch.key, batch_id=state.id, status=state.status)
+        batch.batch_id, batch.status = state.id, state.status
+        return batch
 
     def _api(self, agent: Any, model: str) -> BatchAPI:
         return BatchAPI(agent.llm.async_client, model)
 
     async def _send(
         self, part: str, model: str, jobs: Iterable[Job], agent: Any, ask: Any, attempt: int
-    ) -> dict[str, Any] | None:
+    ) -> BatchRecord | None:
         """Capture each job's request into a JSONL file (its items stored as they come),
         check the spending limit, upload, create. None when there is nothing to send
         (every request came from the cache) or the limit stops it."""
         key = uuid.uuid4().hex[:16]
         path = self.folder / f"{key}.jsonl"
-        row = {
-            "key": key,
-            "run_id": self.run_id,
-            "part": part,
-            "model": model,
-            "attempt": attempt,
-            "status": "preparing",
-            "items": 0,
-            "estimate_usd": 0.0,
-        }
+        batch = BatchRecord(
+            key=key,
+            run_id=self.run_id,
+            part=part,
+            model=model,
+            attempt=attempt,
+            status="preparing",
+            items=0,
+            estimate_usd=0.0,
+        )
         items: list[tuple[str, str, str]] = []
         count, estimate = 0, 0.0
         factor = self.calls.prices.batch_factor(model)
-        self.store.save_batch(row, items)  # its items follow, a page at a time
+        self.store.save_batch(batch, items)  # its items follow, a page at a time
 
         # each captured call ends in an error Langroid logs: nothing to tell the user
         with path.open("w") as fh, _quiet():
@@ -211,7 +215,7 @@ class BatchRun:
                     "body": ex.request["body"],
                 }
                 fh.write(json.dumps(line, separators=(",", ":")) + "\n")
-                items.append((custom_id, prompt["id"], job_model))
+                items.append((custom_id, prompt.id, job_model))
                 count += 1
                 if len(items) == worklist.PAGE:
                     self.store.add_batch_items(key, items)
@@ -232,38 +236,34 @@ class BatchRun:
             state = await api.create(file_id, key, self.run_id, self.settings.batch_window)
         self.store.update_batch(key, batch_id=state.id, status=state.status)
         path.unlink(missing_ok=True)
-        return {
-            **row,
-            "items": count,
-            "estimate_usd": estimate,
-            "batch_id": state.id,
-            "input_file_id": file_id,
-            "status": state.status,
-        }
+        batch.items, batch.estimate_usd, batch.batch_id = count, estimate, state.id
+        batch.input_file_id, batch.status = file_id, state.status
+        return batch
 
-    async def _follow(self, batch: dict[str, Any], agent: Any, ask: Any, keep: Any) -> None:
+    async def _follow(self, batch: BatchRecord, agent: Any, ask: Any, keep: Any) -> None:
         """Wait for one batch to end, read it back; send again once what it left undone."""
-        api = self._api(agent, batch["model"])
-        stage = f"batch {batch['part']} {short(batch['model'])}"
+        api = self._api(agent, batch.model)
+        stage = f"batch {batch.part} {short(batch.model)}"
         while True:
-            state = await api.retrieve(batch["batch_id"])
-            self.progress(stage, state.completed + state.failed, state.total or batch["items"])
-            if state.status != batch["status"]:
-                self.store.update_batch(batch["key"], status=state.status)
-                batch = {**batch, "status": state.status}
+            assert batch.batch_id is not None
+            state = await api.retrieve(batch.batch_id)
+            self.progress(stage, state.completed + state.failed, state.total or batch.items)
+            if state.status != batch.status:
+                self.store.update_batch(batch.key, status=state.status)
+                batch.status = state.status
             if state.done:
                 break
             await asyncio.sleep(self.settings.batch_poll_seconds)
-        table: Table = "responses" if batch["part"] == "answers" else "scores"
+        table: Table = "responses" if batch.part == "answers" else "scores"
         before = self.calls.spent
         for file_id in (state.output_file_id, state.error_file_id):
             if file_id:
-                await self._read(api, file_id, batch["key"], table, ask, keep)
-        if batch["key"] in self.reserved:
-            self.budget.settle(self.reserved.pop(batch["key"]), self.calls.spent - before)
-        undone = sum(1 for _ in self.store.undone_items(batch["key"], table))
+                await self._read(api, file_id, batch.key, table, ask, keep)
+        if batch.key in self.reserved:
+            self.budget.settle(self.reserved.pop(batch.key), self.calls.spent - before)
+        undone = sum(1 for _ in self.store.undone_items(batch.key, table))
         self.store.update_batch(
-            batch["key"],
+            batch.key,
             output_file_id=state.output_file_id,
             error_file_id=state.error_file_id,
             status="ingested",
@@ -272,13 +272,12 @@ class BatchRun:
         if not undone:
             return
         jobs = (
-            (self.store.prompt(prompt_id) or {}, model)
-            for prompt_id, model in self.store.undone_items(batch["key"], table)
+            (prompt, model)
+            for prompt_id, model in self.store.undone_items(batch.key, table)
+            if (prompt := self.store.prompt(prompt_id)) is not None
         )
-        if batch["attempt"] < MAX_ATTEMPTS and not self.budget.stopped:
-            again = await self._send(
-                batch["part"], batch["model"], jobs, agent, ask, batch["attempt"] + 1
-            )
+        if batch.attempt < MAX_ATTEMPTS and not self.budget.stopped:
+            again = await self._send(batch.part, batch.model, jobs, agent, ask, batch.attempt + 1)
             if again is not None:
                 await self._follow(again, agent, ask, keep)
             return
@@ -307,7 +306,9 @@ class BatchRun:
                 prompt_id, model, stored = item
                 if stored:
                     continue  # read back before a crash
-                prompt = self.store.prompt(prompt_id) or {}
+                prompt = self.store.prompt(prompt_id)
+                if prompt is None:
+                    continue
                 with replay(int(response["status_code"]), response.get("body") or {}):
                     keep(await ask(prompt, model, self.calls))
 

@@ -6,7 +6,6 @@ and refusal signals; identical requests come from the response cache (no call, n
 from __future__ import annotations
 
 import dataclasses
-import json
 import statistics
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractContextManager
@@ -16,6 +15,8 @@ from whichmodel.agents.candidate import Answer, CandidateAgent
 from whichmodel.agents.judge import JudgeAgent, Judgment, Material, PairwiseJudgeAgent
 from whichmodel.config import Settings
 from whichmodel.portkey.context import CallContext, call_context
+from whichmodel.records.answers import AnswerRecord, PairwiseRecord, ScoreRecord
+from whichmodel.records.runs import Production, Prompt
 from whichmodel.refusal.detect import RefusalVerdict
 from whichmodel.store import Store, cache_key
 from whichmodel.tasks.replay import answer_refusal, checks_of, replay_for
@@ -46,14 +47,14 @@ class Calls:
         self.spent = 0.0
 
     def _tagged(
-        self, run_id: str, prompt: dict[str, Any], model: str, role: str
+        self, run_id: str, prompt: Prompt, model: str, role: str
     ) -> AbstractContextManager[CallContext]:
         """Portkey trace id and metadata for the calls about one (prompt, model, role)."""
         ref = self.roles.refs[model]
         return call_context(
-            trace_id=f"wm-{run_id}-{prompt['id']}-{ref.provider}-{ref.name}-{role}"[:128],
+            trace_id=f"wm-{run_id}-{prompt.id}-{ref.provider}-{ref.name}-{role}"[:128],
             run_id=run_id,
-            prompt_id=prompt["id"],
+            prompt_id=prompt.id,
             model=model,
             role=role,
         )
@@ -61,23 +62,23 @@ class Calls:
     # ---------------------------------------------------------- answers
 
     async def _cached_answer(
-        self, model: str, prompt: dict[str, Any], agent: CandidateAgent
+        self, model: str, prompt: Prompt, agent: CandidateAgent
     ) -> tuple[Answer, bool]:
         replay, _ = replay_for(prompt, model, self.settings)
         if not self.settings.cache:
-            return await agent.answer(prompt["messages"], replay), False
+            return await agent.answer(prompt.messages, replay), False
         key = cache_key(
             "answer",
             model,
-            prompt["messages"],
-            *([prompt["request"]] if prompt.get("request") else []),
+            prompt.messages,
+            *([prompt.request] if prompt.request else []),
             self.settings.model_settings(model).model_dump(),
             self.settings.max_tokens,
             self.settings.temperature,
         )
         if (stored := self.store.cache_get(key)) is not None:
             return Answer(**stored), True
-        answer = await agent.answer(prompt["messages"], replay)
+        answer = await agent.answer(prompt.messages, replay)
         if answer.status == "ok":
             self.store.cache_put(key, "answer", model, dataclasses.asdict(answer))
         return answer, False
@@ -85,13 +86,13 @@ class Calls:
     async def answer(
         self,
         run_id: str,
-        prompt: dict[str, Any],
+        prompt: Prompt,
         model: str,
         agent: CandidateAgent,
-        production: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """The ``responses`` row of ``model``'s answer to ``prompt`` (``production``: the
-        answer production gave, for the checks that compare with it)."""
+        production: Production | None = None,
+    ) -> AnswerRecord:
+        """``model``'s answer to ``prompt`` (``production``: the answer production gave,
+        for the checks that compare with it)."""
         ref = self.roles.refs[model]
         with self._tagged(run_id, prompt, model, "candidate") as ctx:
             answer, hit = await self._cached_answer(model, prompt, agent)
@@ -111,45 +112,43 @@ class Calls:
             if answer.status == "ok"
             else RefusalVerdict(False, None)
         )
-        return {
-            "run_id": run_id,
-            "prompt_id": prompt["id"],
-            "model": model,
-            "status": answer.status,
-            "text": answer.text,
-            "finish_reason": answer.finish_reason,
-            "error": (
+        return AnswerRecord(
+            run_id=run_id,
+            prompt_id=prompt.id,
+            model=model,
+            status=answer.status,
+            text=answer.text,
+            finish_reason=answer.finish_reason,
+            error=(
                 f"{answer.error} (after {ctx.attempts} attempts)"
                 if answer.error and ctx.attempts > 1
                 else answer.error
             ),
-            "input_tokens": usage.input_tokens,
-            "cached_tokens": usage.cached_tokens,
-            "output_tokens": usage.output_tokens,
-            "usage": json.dumps(
-                {
-                    "prompt_tokens": answer.prompt_tokens,
-                    "cached_tokens": answer.cached_tokens,
-                    "completion_tokens": answer.completion_tokens,
-                }
-            ),
-            "latency_ms": None if self.batch else answer.latency_ms,
-            "cost_usd": cost,
-            "price_source": source,
-            "refused": int(verdict.refused),
-            "refusal_reason": verdict.reason,
-            "refusal_kind": verdict.kind,
-            "trace_id": None if self.batch else ctx.trace_id,
-            "cache_hit": int(hit),
-            "gateway": json.dumps(ctx.response_headers),
-            "tool_calls": json.dumps(answer.tool_calls) if answer.tool_calls else None,
-            "origin": "cache" if hit else "batch" if self.batch else "call",
-            "checks": (
+            input_tokens=usage.input_tokens,
+            cached_tokens=usage.cached_tokens,
+            output_tokens=usage.output_tokens,
+            usage={
+                "prompt_tokens": answer.prompt_tokens,
+                "cached_tokens": answer.cached_tokens,
+                "completion_tokens": answer.completion_tokens,
+            },
+            latency_ms=None if self.batch else answer.latency_ms,
+            cost_usd=cost,
+            price_source=source,
+            refused=verdict.refused,
+            refusal_reason=verdict.reason,
+            refusal_kind=verdict.kind,
+            trace_id=None if self.batch else ctx.trace_id,
+            cache_hit=hit,
+            gateway=dict(ctx.response_headers),
+            tool_calls=answer.tool_calls or None,
+            origin="cache" if hit else "batch" if self.batch else "call",
+            checks=(
                 checks_of(prompt, answer.text, answer.tool_calls, production)
                 if answer.status == "ok"
                 else None
             ),
-        }
+        )
 
     # ---------------------------------------------------------- judgments
 
@@ -206,27 +205,27 @@ class Calls:
     async def judge(
         self,
         run_id: str,
-        prompt: dict[str, Any],
+        prompt: Prompt,
         model: str,
-        answer: Mapping[str, Any],
+        answer: AnswerRecord,
         judge: JudgeAgent,
         fresh: bool = False,
-    ) -> dict[str, Any]:
-        """The ``scores`` row of one answer, judged ``judge_samples`` times: the mean
-        of the samples, and their spread (``fresh``: never from the cache)."""
-        text = answer["text"] or ""
-        reference = prompt.get("reference")
+    ) -> ScoreRecord:
+        """The score of one answer, judged ``judge_samples`` times: the mean of the
+        samples, and their spread (``fresh``: never from the cache)."""
+        text = answer.text or ""
+        reference = prompt.reference
         material = Material.of(prompt, answer)
         judgments: list[Judgment] = []
         hits = []
         for i in range(self.settings.judge_samples):
-            parts: tuple[Any, ...] = (prompt["messages"], text, reference, *material.key())
+            parts: tuple[Any, ...] = (prompt.messages, text, reference, *material.key())
             with self._tagged(run_id, prompt, model, "judge" if i == 0 else f"judge{i}") as ctx:
                 judgment, hit = await self._cached_verdict(
                     "judgment",
                     parts + ((f"sample {i}",) if i else ()),
                     ScoreTool,
-                    lambda: judge.judge(prompt["messages"], text, reference, material),
+                    lambda: judge.judge(prompt.messages, text, reference, material),
                     fresh,
                 )
             judgments.append(judgment)
@@ -244,57 +243,57 @@ class Calls:
         ]
         qualities = [q for q in per_sample if q is not None]
         first = next((j for j in judgments if j.score is not None), judgments[0])
-        return {
-            "run_id": run_id,
-            "prompt_id": prompt["id"],
-            "model": model,
-            "judge": self.roles.judge,
-            "status": first.status,
-            "accuracy": _mean([s.accuracy for s in scores]),
-            "relevance": _mean([s.relevance for s in scores]),
-            "clarity": _mean([s.clarity for s in scores]),
-            "quality": _mean(qualities),
+        return ScoreRecord(
+            run_id=run_id,
+            prompt_id=prompt.id,
+            model=model,
+            judge=self.roles.judge,
+            status=first.status,
+            accuracy=_mean([s.accuracy for s in scores]),
+            relevance=_mean([s.relevance for s in scores]),
+            clarity=_mean([s.clarity for s in scores]),
+            quality=_mean(qualities),
             # the majority of the samples; a tie counts as refused
-            "refused": int(2 * sum(s.refused for s in scores) >= len(scores)) if scores else None,
-            "rationale": first.score.rationale if first.score else None,
-            "raw": first.raw,
-            "attempts": sum(j.attempts for j in judgments),
-            "error": first.error,
-            "input_tokens": usage.input_tokens,
-            "cached_tokens": usage.cached_tokens,
-            "output_tokens": usage.output_tokens,
-            "latency_ms": None if self.batch else sum(j.latency_ms for j in judgments),
-            "cost_usd": cost,
-            "price_source": source,
-            "trace_id": None if self.batch else trace_id,
-            "cache_hit": int(all(hits)),
-            "samples": json.dumps(per_sample) if len(judgments) > 1 else None,
-            "spread": statistics.stdev(qualities) if len(qualities) > 1 else None,
-        }
+            refused=2 * sum(s.refused for s in scores) >= len(scores) if scores else None,
+            rationale=first.score.rationale if first.score else None,
+            raw=first.raw,
+            attempts=sum(j.attempts for j in judgments),
+            error=first.error,
+            input_tokens=usage.input_tokens,
+            cached_tokens=usage.cached_tokens,
+            output_tokens=usage.output_tokens,
+            latency_ms=None if self.batch else sum(j.latency_ms for j in judgments),
+            cost_usd=cost,
+            price_source=source,
+            trace_id=None if self.batch else trace_id,
+            cache_hit=all(hits),
+            samples=per_sample if len(judgments) > 1 else None,
+            spread=statistics.stdev(qualities) if len(qualities) > 1 else None,
+        )
 
     async def compare(
         self,
         run_id: str,
-        prompt: dict[str, Any],
+        prompt: Prompt,
         model: str,
-        rows: Mapping[str, Mapping[str, Any]],
+        answers: Mapping[str, AnswerRecord],
         judge: PairwiseJudgeAgent,
-    ) -> dict[str, Any]:
-        """The ``pairwise`` row of the candidate's answer against the baseline's, judged
-        in both orders. A verdict that flips with the order counts as a tie."""
-        base = Material.answer_text(rows[self.roles.baseline])
-        cand = Material.answer_text(rows[model])
-        reference = prompt.get("reference")
+    ) -> PairwiseRecord:
+        """The judge's preference between the candidate's answer and the baseline's,
+        asked in both orders. A verdict that flips with the order counts as a tie."""
+        base = Material.answer_text(answers[self.roles.baseline])
+        cand = Material.answer_text(answers[model])
+        reference = prompt.reference
         material = Material.of(prompt, None)
         verdicts: list[Judgment] = []
         for order, (first, second) in enumerate(((base, cand), (cand, base)), start=1):
             with self._tagged(run_id, prompt, model, f"pairwise{order}") as ctx:
                 judgment, _ = await self._cached_verdict(
                     "pairwise",
-                    (prompt["messages"], first, second, reference, *material.key()),
+                    (prompt.messages, first, second, reference, *material.key()),
                     CompareTool,
                     lambda a=first, b=second: judge.judge_pair(
-                        prompt["messages"], a, b, reference, material
+                        prompt.messages, a, b, reference, material
                     ),
                 )
             verdicts.append(judgment)
@@ -309,25 +308,25 @@ class Calls:
         ]
         scored = None not in sides
         failed = next((v for v in verdicts if v.score is None), None)
-        return {
-            "run_id": run_id,
-            "prompt_id": prompt["id"],
-            "model": model,
-            "judge": self.roles.judge,
-            "status": "scored" if scored else failed.status,  # type: ignore[union-attr]
-            "first": winners[0],
-            "second": winners[1],
-            "outcome": (sides[0] if sides[0] == sides[1] else 0) if scored else None,
-            "consistent": int(sides[0] == sides[1]) if scored else None,
-            "rationale": " | ".join(v.score.rationale for v in verdicts if v.score),
-            "raw": "\n---\n".join(v.raw for v in verdicts),
-            "attempts": sum(v.attempts for v in verdicts),
-            "error": failed.error if failed else None,
-            "input_tokens": usage.input_tokens,
-            "cached_tokens": usage.cached_tokens,
-            "output_tokens": usage.output_tokens,
-            "latency_ms": sum(v.latency_ms for v in verdicts),
-            "cost_usd": cost,
-            "price_source": source,
-            "trace_id": trace_id,
-        }
+        return PairwiseRecord(
+            run_id=run_id,
+            prompt_id=prompt.id,
+            model=model,
+            judge=self.roles.judge,
+            status="scored" if scored else failed.status,  # type: ignore[union-attr]
+            first=winners[0],
+            second=winners[1],
+            outcome=(sides[0] if sides[0] == sides[1] else 0) if scored else None,
+            consistent=int(sides[0] == sides[1]) if scored else None,
+            rationale=" | ".join(v.score.rationale for v in verdicts if v.score),
+            raw="\n---\n".join(v.raw for v in verdicts),
+            attempts=sum(v.attempts for v in verdicts),
+            error=failed.error if failed else None,
+            input_tokens=usage.input_tokens,
+            cached_tokens=usage.cached_tokens,
+            output_tokens=usage.output_tokens,
+            latency_ms=sum(v.latency_ms for v in verdicts),
+            cost_usd=cost,
+            price_source=source,
+            trace_id=trace_id,
+        )

@@ -9,25 +9,27 @@ and priced as judge cost; ``verdict.controls`` decides whether the judge passed.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
-from typing import Any
+from typing import Any, TypeVar
 
 from whichmodel.agents.judge import JudgeAgent, PairwiseJudgeAgent
+from whichmodel.records.answers import AnswerRecord, ControlRecord, ScoreRecord
+from whichmodel.records.runs import Prompt
 from whichmodel.store import Store
 from whichmodel.tasks.calls import Calls
 
+T = TypeVar("T")
 KINDS = ("empty", "other", "shuffled", "truncated")
 SEED = 7
 
 
-def _good(prompt: Mapping[str, Any], row: Mapping[str, Any] | None) -> str | None:
-    if prompt.get("reference"):
-        return str(prompt["reference"])
-    if row and row["status"] == "ok" and (row.get("text") or "").strip():
-        return str(row["text"])
+def _good(prompt: Prompt, answer: AnswerRecord | None) -> str | None:
+    if prompt.reference:
+        return str(prompt.reference)
+    if answer and answer.ok and (answer.text or "").strip():
+        return str(answer.text)
     return None
 
 
@@ -48,10 +50,10 @@ def _bad(kind: str, good: str, other: str | None, rng: random.Random) -> str | N
 
 
 async def control_items(
-    prompts: Sequence[Mapping[str, Any]],
-    baseline: Callable[[str], Awaitable[Mapping[str, Any] | None]],
+    prompts: Sequence[Prompt],
+    baseline: Callable[[str], Awaitable[AnswerRecord | None]],
     n: int,
-) -> list[tuple[dict[str, Any], str, str, str]]:
+) -> list[tuple[Prompt, str, str, str]]:
     """(prompt, kind, good answer, bad answer) for up to ``n`` prompts, chosen by a fixed
     seed; each prompt gets the first kind, in turn, that its answers allow. ``baseline``
     gives a prompt's final baseline answer (None: none), waiting for one still being made."""
@@ -61,9 +63,9 @@ async def control_items(
     chosen, goods = [], []
     for index in order:  # looked up one by one: a large run reads only a few answers
         prompt = prompts[index]
-        good = _good(prompt, None if prompt.get("reference") else await baseline(prompt["id"]))
+        good = _good(prompt, None if prompt.reference else await baseline(prompt.id))
         if good:
-            chosen.append(dict(prompt))
+            chosen.append(prompt)
             goods.append(good)
             if len(chosen) == n:
                 break
@@ -79,8 +81,9 @@ async def control_items(
     return items
 
 
-def _answer(text: str) -> dict[str, Any]:
-    return {"text": text, "status": "ok", "tool_calls": None}
+def _answer(run_id: str, prompt: Prompt, model: str, text: str) -> AnswerRecord:
+    """A made answer the judge is shown (never stored as an answer)."""
+    return AnswerRecord(run_id=run_id, prompt_id=prompt.id, model=model, status="ok", text=text)
 
 
 async def run_controls(
@@ -90,7 +93,7 @@ async def run_controls(
     judge: JudgeAgent,
     n: int,
     *,
-    baseline: Callable[[str], Awaitable[Mapping[str, Any] | None]] | None = None,
+    baseline: Callable[[str], Awaitable[AnswerRecord | None]] | None = None,
     slot: Callable[[], AbstractAsyncContextManager[Any]] = nullcontext,
 ) -> None:
     """Make and store the run's controls (none when it has them already). ``baseline``:
@@ -100,13 +103,13 @@ async def run_controls(
         return
     roles = calls.roles
 
-    async def stored(prompt_id: str) -> dict[str, Any] | None:
+    async def stored(prompt_id: str) -> AnswerRecord | None:
         return store.response(run_id, prompt_id, roles.baseline)
 
     position = 0
 
     def save(
-        prompt: dict[str, Any],
+        prompt: Prompt,
         kind: str,
         scores: tuple[Any, Any],
         passed: bool,
@@ -115,34 +118,39 @@ async def run_controls(
     ) -> None:
         nonlocal position
         store.save_judge_control(
-            {
-                "run_id": run_id,
-                "position": position,
-                "prompt_id": prompt["id"],
-                "kind": kind,
-                "good_score": scores[0],
-                "other_score": scores[1],
-                "passed": int(passed),
-                "cost_usd": cost,
-                "detail": json.dumps(detail),
-            }
+            ControlRecord(
+                run_id=run_id,
+                position=position,
+                prompt_id=prompt.id,
+                kind=kind,
+                good_score=scores[0],
+                other_score=scores[1],
+                passed=passed,
+                cost_usd=cost,
+                detail=detail,
+            )
         )
         position += 1
 
     prompts = _RunPrompts(store, store.run_prompt_ids(run_id))
     items = await control_items(prompts, baseline or stored, n)
 
-    async def held(call: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    async def held(call: Awaitable[T]) -> T:
         async with slot():
             return await call
 
-    async def judged(prompt: dict[str, Any], good: str, bad: str) -> list[dict[str, Any]]:
+    def made(prompt: Prompt, text: str) -> AnswerRecord:
+        return _answer(run_id, prompt, roles.judge, text)
+
+    async def judged(prompt: Prompt, good: str, bad: str) -> list[ScoreRecord]:
         """The good answer, the bad one, and the good one again (never from the cache)."""
         return list(
             await asyncio.gather(
-                held(calls.judge(run_id, prompt, roles.judge, _answer(good), judge)),
-                held(calls.judge(run_id, prompt, roles.judge, _answer(bad), judge)),
-                held(calls.judge(run_id, prompt, roles.judge, _answer(good), judge, fresh=True)),
+                held(calls.judge(run_id, prompt, roles.judge, made(prompt, good), judge)),
+                held(calls.judge(run_id, prompt, roles.judge, made(prompt, bad), judge)),
+                held(
+                    calls.judge(run_id, prompt, roles.judge, made(prompt, good), judge, fresh=True)
+                ),
             )
         )
 
@@ -154,7 +162,7 @@ async def run_controls(
                         run_id,
                         prompt,
                         roles.judge,
-                        {roles.baseline: _answer(good), roles.judge: _answer(bad)},
+                        {roles.baseline: made(prompt, good), roles.judge: made(prompt, bad)},
                         judge,
                     )
                 )
@@ -165,18 +173,18 @@ async def run_controls(
             save(
                 prompt,
                 f"pairwise:{kind}",
-                (None, pair["outcome"]),
-                pair["outcome"] == -1,
-                pair["cost_usd"],
+                (None, pair.outcome),
+                pair.outcome == -1,
+                pair.cost_usd,
                 {"bad": bad[:300]},
             )
         return
     results = await asyncio.gather(*(judged(p, good, bad) for p, _, good, bad in items))
     for (prompt, kind, _, bad), (first, worse, again) in zip(items, results, strict=True):
-        g, b, r = first["quality"], worse["quality"], again["quality"]
+        g, b, r = first.quality, worse.quality, again.quality
         # each row carries the cost of its own judgments: the ordering row the good and
         # the bad answer's, the repeat row the second look at the good one
-        costs = [first["cost_usd"], worse["cost_usd"]]
+        costs = [first.cost_usd, worse.cost_usd]
         save(
             prompt,
             f"ordering:{kind}",
@@ -191,12 +199,12 @@ async def run_controls(
             "repeat",
             (g, r),
             g is not None and r is not None and abs(g - r) <= bound,
-            again["cost_usd"],
+            again.cost_usd,
             {},
         )
 
 
-class _RunPrompts(Sequence[dict[str, Any]]):
+class _RunPrompts(Sequence[Prompt]):
     """The run's prompts in order, each read when asked for (a control needs a few)."""
 
     def __init__(self, store: Store, ids: list[str]):
@@ -205,7 +213,7 @@ class _RunPrompts(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __getitem__(self, index: int) -> dict[str, Any]:  # type: ignore[override]
+    def __getitem__(self, index: int) -> Prompt:  # type: ignore[override]
         prompt = self.store.prompt(self.ids[index])
         assert prompt is not None
         return prompt
@@ -232,7 +240,7 @@ class Pending:
             done.set()
             self._events.pop(prompt_id, None)
 
-    async def answer(self, prompt_id: str) -> dict[str, Any] | None:
+    async def answer(self, prompt_id: str) -> AnswerRecord | None:
         done = self._events.get(prompt_id)
         if done is not None:
             await done.wait()

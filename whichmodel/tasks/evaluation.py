@@ -25,10 +25,12 @@ from whichmodel.agents.judge import (
     make_judge,
     make_pairwise_judge,
 )
-from whichmodel.config import SAMPLED_JUDGE_TEMPERATURE, Settings, default, redacted
+from whichmodel.config import SAMPLED_JUDGE_TEMPERATURE, Settings, redacted
 from whichmodel.errors import BudgetError, ConfigError, NoDataError
 from whichmodel.history.selection import Selection, select
 from whichmodel.portkey.wire import llm_config
+from whichmodel.records.answers import AnswerRecord
+from whichmodel.records.runs import Prompt, Run
 from whichmodel.records.verdict import Recommendation
 from whichmodel.results.decide import find_run, run_verdict
 from whichmodel.store import Store
@@ -36,7 +38,7 @@ from whichmodel.store.worklist import Table
 from whichmodel.tasks.batch import BatchRun
 from whichmodel.tasks.calls import Calls
 from whichmodel.tasks.controls import Pending, run_controls, with_controls
-from whichmodel.tasks.replay import drift_prompts, history_row, overrides
+from whichmodel.tasks.replay import drift_prompts, history_answer, overrides
 from whichmodel.tasks.roles import Prices, check_roles
 from whichmodel.tasks.spending import Budget, Estimator, check_budget_prices
 
@@ -46,7 +48,7 @@ RESUMED += ("judge_controls", "batch")
 ProgressFn = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is "answers" or "judgments"."""
 
-Job = tuple[dict[str, Any], str]
+Job = tuple[Prompt, str]
 """(prompt, model)"""
 
 
@@ -175,15 +177,15 @@ class Evaluation:
             self.store.iter_prompts(ids), self.roles, self.settings
         )
         self.store.create_run(
-            {
-                "id": run_id,
-                "baseline": self.roles.baseline,
-                "candidates": self.roles.candidates,
-                "judge": self.roles.judge,
-                "settings": settings,
-                "prices": self.prices.as_stored(),
-                "selection": chosen,
-            },
+            Run(
+                id=run_id,
+                baseline=self.roles.baseline,
+                candidates=self.roles.candidates,
+                judge=self.roles.judge,
+                settings=settings,
+                prices=self.prices.as_stored(),
+                selection=chosen,
+            ),
             ids,
         )
         return run_id
@@ -228,7 +230,9 @@ class Evaluation:
         budget, workers = Budget(self.settings.max_cost), range(self.settings.concurrency)
         judged_in: Table = "pairwise" if roles.pairwise else "scores"
         compared = [m for m in roles.models if m != roles.baseline]
-        prompt_count = int((store.run(run_id) or {})["prompt_count"])
+        run = store.run(run_id)
+        assert run is not None
+        prompt_count = run.prompt_count
         total = prompt_count * len(roles.models)
         total_judged = prompt_count * (len(compared) if roles.pairwise else len(roles.models))
         counts: dict[str, int] = {}
@@ -244,44 +248,45 @@ class Evaluation:
         recount()
         pending = Pending(store, run_id, roles.baseline)
 
-        async def answer(prompt: dict[str, Any], model: str) -> dict[str, Any]:
-            stored = store.response(run_id, prompt["id"], model)
+        async def answer(prompt: Prompt, model: str) -> AnswerRecord:
+            stored = store.response(run_id, prompt.id, model)
             if stored is not None:
                 return stored
-            logged = store.production_row(prompt["id"])
+            logged = store.production(prompt.id)
             if model == roles.baseline and self.settings.baseline_from_history and logged:
-                row = history_row(run_id, prompt, model, logged, self.prices, self.settings)
+                made = history_answer(run_id, prompt, model, logged, self.prices, self.settings)
             else:
                 agent = candidates[roles.baseline if model == roles.fresh else model]
-                row = await self.calls.answer(run_id, prompt, model, agent, logged)
-            store.save_response(row)
+                made = await self.calls.answer(run_id, prompt, model, agent, logged)
+            store.save_response(made)
             counts["answers"] += 1
             self.progress("answers", counts["answers"], total)
-            return row
+            return made
 
         def judged_one() -> None:
             counts["judgments"] += 1
             self.progress("judgments", counts["judgments"], total_judged)
 
-        async def answer_and_score(prompt: dict[str, Any], model: str) -> None:
-            with pending.working(prompt["id"], model):
-                row = await answer(prompt, model)
-                if roles.pairwise or row["status"] != "ok":
+        async def answer_and_score(prompt: Prompt, model: str) -> None:
+            with pending.working(prompt.id, model):
+                made = await answer(prompt, model)
+                if roles.pairwise or not made.ok:
                     return  # nothing to score here; an error is stored with the answer
-                store.save_score(await self.calls.judge(run_id, prompt, model, row, judge))
+                store.save_score(await self.calls.judge(run_id, prompt, model, made, judge))
                 judged_one()
 
-        async def compare(prompt: dict[str, Any], model: str) -> None:
-            rows = {m: store.response(run_id, prompt["id"], m) for m in (roles.baseline, model)}
-            if any(r is None or r["status"] != "ok" for r in rows.values()):
+        async def compare(prompt: Prompt, model: str) -> None:
+            found = {m: store.response(run_id, prompt.id, m) for m in (roles.baseline, model)}
+            answers = {m: a for m, a in found.items() if a is not None and a.ok}
+            if len(answers) < len(found):
                 return  # nothing to compare; the error is stored with the answer
-            pair = await self.calls.compare(run_id, prompt, model, rows, judge)  # type: ignore[arg-type]
+            pair = await self.calls.compare(run_id, prompt, model, answers, judge)  # type: ignore[arg-type]
             store.save_pairwise(pair)
             judged_one()
 
         async def worker(
             jobs: Iterator[Job],
-            work: Callable[[dict[str, Any], str], Awaitable[None]],
+            work: Callable[[Prompt, str], Awaitable[None]],
             part: int | None,
         ) -> None:
             for prompt, model in jobs:
@@ -309,8 +314,8 @@ class Evaluation:
             else [(store.todo(run_id, roles.models, judged_in), answer_and_score, None)]
         )
         if drift:  # the baseline called again on a few prompts: is the history stale?
-            done = store.done_among(judged_in, run_id, [p["id"] for p in drift])
-            fresh = ((p, roles.fresh) for p in drift if (p["id"], roles.fresh) not in done)
+            done = store.done_among(judged_in, run_id, [p.id for p in drift])
+            fresh = ((p, roles.fresh) for p in drift if (p.id, roles.fresh) not in done)
             phases.append((fresh, answer_and_score, None))
         quiet_before = lr_settings.quiet
         lr_settings.quiet = True  # Langroid would print every message of every agent
@@ -356,7 +361,7 @@ class Evaluation:
         """The verdict, stored; a run that could not compare the models is "failed", with
         the cause, and its verdict says so (undecided)."""
         rec = run_verdict(self.store, run_id)
-        self.store.save_recommendation(run_id, rec.model_dump(mode="json"))
+        self.store.save_recommendation(rec)
         if rec.unmeasured:
             self.store.finish_run(run_id, "failed", f"cannot compare: {rec.unmeasured}")
         else:
@@ -373,16 +378,15 @@ async def resume_async(
 ) -> Recommendation:
     """Finish an interrupted run: the run's own models; nothing already stored is redone."""
     run = find_run(store, None if run_id == "latest" else run_id, "unfinished")
-    stored = run.get("settings") or {}
     settings = settings.model_copy(
         update={
-            "baseline": run["baseline"],
-            "candidates": run["candidates"],
-            "judge": run["judge"],
-            **{k: stored.get(k, default(k)) for k in RESUMED},
+            "baseline": run.baseline,
+            "candidates": run.candidates,
+            "judge": run.judge,
+            **{k: run.setting(k) for k in RESUMED},
         }
     )
-    return await Evaluation(store, settings, progress=progress).run(run["id"])
+    return await Evaluation(store, settings, progress=progress).run(run.id)
 
 
 async def evaluate_async(

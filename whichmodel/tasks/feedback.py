@@ -50,10 +50,10 @@ def _checks(raw: str | None) -> str:
 
 def feedback_items(store: Store, run: dict[str, Any]) -> tuple[list[Feedback], int, int]:
     """(what to send, answers from the cache, answers without a judgment or trace)."""
-    settings = run["settings"] or {}
+    settings = run.settings
     pairwise = settings.get("judge_mode") == "pairwise"
     items, cached, unjudged = [], 0, 0
-    for row in store.feedback_rows(run["id"]):
+    for row in store.feedback_rows(run.id):
         if row["origin"] == "cache":
             cached += 1
             continue
@@ -63,13 +63,13 @@ def feedback_items(store: Store, run: dict[str, Any]) -> tuple[list[Feedback], i
             value = feedback_value(row["quality"]) if row["quality"] is not None else None
         if value is None or not row["trace_id"]:
             # pairwise runs judge the candidates only: the baseline's answers are not missed
-            unjudged += not (pairwise and row["model"] == run["baseline"])
+            unjudged += not (pairwise and row["model"] == run.baseline)
             continue
         metadata = {
             "source": "whichmodel",
-            "run_id": run["id"],
+            "run_id": run.id,
             "model": row["model"],
-            "judge": run["judge"] or "",
+            "judge": run.judge or "",
             "judge_mode": "pairwise" if pairwise else "pointwise",
             "prompt_id": row["prompt_id"],
             "answer": "production" if row["origin"] == "history" else "replay",
@@ -88,22 +88,22 @@ def push_feedback(
 ) -> FeedbackReport:
     """Send the run's judgments to Portkey; the feedback ids are stored as they come."""
     run = find_run(store, run_id, "any")
-    rec = run_verdict(store, run["id"])
+    rec = run_verdict(store, run.id)
     if rec.judge_controls is not None and not rec.judge_controls.trusted:
         raise NoDataError(
-            f"Run {run['id']}: the judge failed its controls ({rec.judge_controls.text()}); "
+            f"Run {run.id}: the judge failed its controls ({rec.judge_controls.text()}); "
             "its scores are not sent to Portkey. Judge the run again with a better judge."
         )
     items, cached, unjudged = feedback_items(store, run)
     if not items:
-        raise NoDataError(f"Run {run['id']} has no judged answer with a trace to send.")
+        raise NoDataError(f"Run {run.id} has no judged answer with a trace to send.")
     url = url or api_url()
 
     def save(sent: list[tuple[Feedback, str]]) -> None:
         store.save_feedback(
             [
                 {
-                    "run_id": run["id"],
+                    "run_id": run.id,
                     "prompt_id": item.prompt_id,
                     "model": item.model,
                     "trace_id": item.trace_id,
@@ -118,9 +118,9 @@ def push_feedback(
 
     result = push(
         items,
-        stored=store.feedback_sent(run["id"]),
+        stored=store.feedback_sent(run.id),
         url=url,
         api_key=api_key or os.environ.get("PORTKEY_API_KEY"),
         on_sent=save,
     )
-    return FeedbackReport(run["id"], result, cached, unjudged, url)
+    return FeedbackReport(run.id, result, cached, unjudged, url)

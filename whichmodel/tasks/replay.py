@@ -5,14 +5,14 @@ its logged cost or logged usage), and the deterministic checks of every answer."
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterable
 from typing import Any
 
-from whichmodel.agents.candidate import Replay
 from whichmodel.config import Settings
 from whichmodel.portkey.wire import NOT_FORWARDED
+from whichmodel.records.answers import AnswerRecord
+from whichmodel.records.runs import Production, Prompt, Replay
 from whichmodel.refusal.detect import RefusalVerdict, detect
 from whichmodel.tasks.roles import Prices, Roles
 from whichmodel.verdict.checks import run_checks
@@ -22,10 +22,10 @@ SAMPLING = ("temperature", "top_p", "stop", "seed")
 USAGE_KEYS = ("prompt_tokens", "cached_tokens", "completion_tokens")
 
 
-def replay_for(prompt: dict[str, Any], model: str, settings: Settings) -> tuple[Replay, list[str]]:
+def replay_for(prompt: Prompt, model: str, settings: Settings) -> tuple[Replay, list[str]]:
     """What a call of ``model`` on ``prompt`` sends, and the request fields the model's
     own settings overrode."""
-    request = prompt.get("request") or {}
+    request = prompt.request or {}
     per_model = settings.model_settings(model)
     overridden: list[str] = []
     sampling: dict[str, Any] = {}
@@ -63,86 +63,71 @@ def answer_refusal(text: str, finish_reason: str | None, tool_calls: list[Any]) 
 
 
 def checks_of(
-    prompt: dict[str, Any],
+    prompt: Prompt,
     text: str,
     tool_calls: list[dict[str, Any]],
-    production: dict[str, Any] | None,
-) -> str | None:
-    """The answer's checks as stored (JSON), or None when none applies."""
+    production: Production | None,
+) -> dict[str, Any] | None:
+    """The answer's checks, or None when none applies."""
     logged = None
     if production is not None:
-        logged = {
-            "text": production.get("text"),
-            "tool_calls": _calls(production.get("tool_calls")),
-        }
-    found = run_checks(prompt.get("request"), text, tool_calls, logged)
-    return json.dumps(found) if found else None
+        logged = {"text": production.text, "tool_calls": list(production.tool_calls)}
+    return run_checks(prompt.request, text, tool_calls, logged) or None
 
 
-def _calls(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, str):
-        return json.loads(value) if value else []
-    return list(value or [])
-
-
-def history_row(
+def history_answer(
     run_id: str,
-    prompt: dict[str, Any],
+    prompt: Prompt,
     model: str,
-    production: dict[str, Any],
+    production: Production,
     prices: Prices,
     settings: Settings,
-) -> dict[str, Any]:
-    """The ``responses`` row of the answer production gave (no call). Its cost: the
-    logged cost when the log has one, else the logged usage at the production model's
-    price (genai-prices), else at the baseline's price."""
-    calls = _calls(production.get("tool_calls"))
-    text = production.get("text") or ""
-    tokens = [production.get(k) for k in ("input_tokens", "cached_tokens", "output_tokens")]
-    provider = production.get("provider") or prices.roles.refs[model].provider
+) -> AnswerRecord:
+    """The stored answer production gave (no call). Its cost: the logged cost when the
+    log has one, else the logged usage at the production model's price (genai-prices),
+    else at the baseline's price."""
+    calls = list(production.tool_calls)
+    text = production.text
+    tokens = [production.input_tokens, production.cached_tokens, production.output_tokens]
+    provider = production.provider or prices.roles.refs[model].provider
     usage = normalize_usage(provider, tokens[0], tokens[1], tokens[2])
-    if production.get("cost_usd") is not None:
-        cost, source = float(production["cost_usd"]), "logged cost"
+    if production.cost_usd is not None:
+        cost, source = float(production.cost_usd), "logged cost"
     elif tokens[0] is None and tokens[2] is None:
         cost, source = None, "no usage logged"
     else:
         cost, source = _logged_usage_cost(production, usage, model, prices, settings)
-    verdict = answer_refusal(text, production.get("finish_reason"), calls)
-    return {
-        "run_id": run_id,
-        "prompt_id": prompt["id"],
-        "model": model,
-        "status": "ok",
-        "text": text,
-        "finish_reason": production.get("finish_reason"),
-        "error": None,
-        "input_tokens": usage.input_tokens,
-        "cached_tokens": usage.cached_tokens,
-        "output_tokens": usage.output_tokens,
-        "usage": json.dumps(
-            dict(zip(("prompt_tokens", "cached_tokens", "completion_tokens"), tokens, strict=True))
-        ),
-        "latency_ms": production.get("latency_ms"),
-        "cost_usd": cost,
-        "price_source": source,
-        "refused": int(verdict.refused),
-        "refusal_reason": verdict.reason,
-        "refusal_kind": verdict.kind,
-        "trace_id": production.get("trace_id"),
-        "cache_hit": 0,
-        "gateway": None,
-        "tool_calls": json.dumps(calls) if calls else None,
-        "origin": "history",
-        "checks": checks_of(prompt, text, calls, production),
-    }
+    verdict = answer_refusal(text, production.finish_reason, calls)
+    return AnswerRecord(
+        run_id=run_id,
+        prompt_id=prompt.id,
+        model=model,
+        status="ok",
+        text=text,
+        finish_reason=production.finish_reason,
+        input_tokens=usage.input_tokens,
+        cached_tokens=usage.cached_tokens,
+        output_tokens=usage.output_tokens,
+        usage=dict(zip(USAGE_KEYS, tokens, strict=True)),
+        latency_ms=production.latency_ms,
+        cost_usd=cost,
+        price_source=source,
+        refused=verdict.refused,
+        refusal_reason=verdict.reason,
+        refusal_kind=verdict.kind,
+        trace_id=production.trace_id,
+        tool_calls=calls or None,
+        origin="history",
+        checks=checks_of(prompt, text, calls, production),
+    )
 
 
 def _logged_usage_cost(
-    production: dict[str, Any], usage: Usage, model: str, prices: Prices, settings: Settings
+    production: Production, usage: Usage, model: str, prices: Prices, settings: Settings
 ) -> tuple[float | None, str]:
-    logged_model = production.get("model")
+    logged_model = production.model
     if logged_model:
-        found = cost_of(production.get("provider") or "", str(logged_model), usage)
+        found = cost_of(production.provider or "", str(logged_model), usage)
         if found.usd is not None:
             return found.usd, f"{found.source} ({logged_model}, logged usage)"
     cost, source = prices.cost(model, usage)
@@ -166,7 +151,7 @@ DRIFT_SEED = 20261203
 
 
 def overrides(
-    prompts: Iterable[dict[str, Any]], roles: Roles, settings: Settings
+    prompts: Iterable[Prompt], roles: Roles, settings: Settings
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Per model, the logged request fields its own settings overrode on ``prompts``, and
     those the gateway does not forward to its provider (one pass: ``prompts`` may be read
@@ -174,12 +159,12 @@ def overrides(
     found: dict[str, set[str]] = {m: set() for m in roles.models}
     missing: dict[str, set[str]] = {m: set() for m in roles.models}
     for prompt in prompts:
-        if not prompt.get("request"):
+        if not prompt.request:
             continue
         for model in roles.models:
             found[model] |= set(replay_for(prompt, model, settings)[1])
             lost = NOT_FORWARDED.get(roles.refs[model].provider, ())
-            missing[model] |= {k for k in lost if k in prompt["request"]}
+            missing[model] |= {k for k in lost if k in prompt.request}
     return (
         {m: sorted(keys) for m, keys in found.items() if keys},
         {m: sorted(keys) for m, keys in missing.items() if keys},

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from whichmodel.config import Settings
 from whichmodel.errors import ConfigError
+from whichmodel.records.runs import Prompt
 from whichmodel.tasks.roles import Prices, Roles
 from whichmodel.verdict.pricing import Usage
 
@@ -24,10 +24,10 @@ class Estimator:
         self.roles = roles
         self.prices = prices
 
-    def job(self, prompt: dict[str, Any], model: str) -> tuple[float, float]:
+    def job(self, prompt: Prompt, model: str) -> tuple[float, float]:
         """Upper-bound-style cost of one (prompt, model) job: (answer, judgment), in USD.
         Input tokens from the text length, output at the caps."""
-        text_tokens = len(json.dumps(prompt["messages"])) // CHARS_PER_TOKEN + 50
+        text_tokens = len(json.dumps(prompt.messages)) // CHARS_PER_TOKEN + 50
         cap = self.settings.model_settings(model).max_tokens or self.settings.max_tokens
         answer = self.prices.cost(model, Usage(text_tokens, 0, cap))[0]
         judge_in = text_tokens + cap + JUDGE_OVERHEAD_TOKENS
@@ -40,7 +40,7 @@ class Estimator:
             judgment = self.settings.judge_samples * (judgment or 0.0)
         return answer or 0.0, judgment
 
-    def run(self, prompts: Iterable[dict[str, Any]]) -> tuple[float, float]:
+    def run(self, prompts: Iterable[Prompt]) -> tuple[float, float]:
         """(candidates, judge) estimated cost of evaluating ``prompts`` (read once)."""
         answers = judgments = 0.0
         for prompt in prompts:

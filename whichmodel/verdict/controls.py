@@ -5,9 +5,10 @@ anything, and a run does not decide from them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from whichmodel.records.answers import ControlRecord
 from whichmodel.records.verdict import JudgeControls
 
 BAD = {
@@ -18,9 +19,9 @@ BAD = {
 }
 
 
-def _failure(row: Mapping[str, Any]) -> str:
-    kind = str(row["kind"])
-    good, other = row.get("good_score"), row.get("other_score")
+def _failure(control: ControlRecord) -> str:
+    kind = control.kind
+    good, other = control.good_score, control.other_score
 
     def fmt(value: Any) -> str:
         return "no score" if value is None else f"{value:.2f}"
@@ -34,17 +35,17 @@ def _failure(row: Mapping[str, Any]) -> str:
 
 
 def judge_controls(
-    rows: Sequence[Mapping[str, Any]], *, pass_share: float, skipped: bool = False
+    controls: Sequence[ControlRecord], *, pass_share: float, skipped: bool = False
 ) -> JudgeControls:
-    """The summary of a run's control rows; ``trusted`` is False when the judge passed
-    fewer than ``pass_share`` of them."""
+    """The summary of a run's controls; ``trusted`` is False when the judge passed fewer
+    than ``pass_share`` of them."""
     if skipped:
         return JudgeControls(skipped=True)
-    passed = sum(1 for r in rows if r["passed"])
-    total = len(rows)
+    passed = sum(1 for c in controls if c.passed)
+    total = len(controls)
     return JudgeControls(
         passed=passed,
         total=total,
-        failures=[_failure(r) for r in rows if not r["passed"]],
+        failures=[_failure(c) for c in controls if not c.passed],
         trusted=not total or passed >= pass_share * total - 1e-9,
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from whichmodel.config import JudgeMode
+from whichmodel.config import JudgeMode, Rule
 from whichmodel.records.verdict import (
     CategoryResult,
     Comparison,
@@ -47,12 +47,8 @@ def recommend(
     candidates: list[str],
     prices: Mapping[str, PriceInfo],
     prompts: int,
-    tolerance: float,
-    refusal_margin: float,
-    error_margin: float,
+    rule: Rule,
     judge_mode: JudgeMode,
-    check_margin: float,
-    max_p95_latency_ms: float | None,
     judge: str | None = None,
     judge_cost_usd: float | None = None,
     controls: JudgeControls | None = None,
@@ -84,18 +80,7 @@ def recommend(
 
     pairwise = judge_mode == "pairwise"
     comparisons = [
-        _compare(
-            cand,
-            by_model,
-            summaries,
-            baseline,
-            tolerance=tolerance,
-            refusal_margin=refusal_margin,
-            error_margin=error_margin,
-            check_margin=check_margin,
-            max_p95_latency_ms=max_p95_latency_ms,
-            pairwise=pairwise,
-        )
+        _compare(cand, by_model, summaries, baseline, rule, pairwise=pairwise)
         for cand in candidates
     ]
     judged = sum(c.wins + c.ties + c.losses for c in comparisons)
@@ -111,31 +96,17 @@ def recommend(
         run_id=run_id,
         baseline=baseline,
         judge=judge,
-        tolerance=tolerance,
-        refusal_margin=refusal_margin,
+        rule=rule,
         judge_cost_usd=judge_cost_usd,
         models=list(summaries.values()),
         comparisons=comparisons,
         length_score_correlation=correlation(chars[both], quality[both]),
-        categories=_categories(
-            by_model,
-            baseline,
-            candidates,
-            prices,
-            tolerance=tolerance,
-            refusal_margin=refusal_margin,
-            error_margin=error_margin,
-            check_margin=check_margin,
-            max_p95_latency_ms=max_p95_latency_ms,
-            pairwise=pairwise,
-        ),
+        categories=_categories(by_model, baseline, candidates, prices, rule, pairwise=pairwise),
         judge_mode=judge_mode,
-        check_margin=check_margin,
-        max_p95_latency_ms=max_p95_latency_ms,
         order_consistency=consistent / judged if pairwise and judged else None,
         warnings=warnings,
     )
-    decision, best, reasoning = _decide(comparisons, summaries, baseline, tolerance, pairwise)
+    decision, best, reasoning = _decide(comparisons, summaries, baseline, rule, pairwise)
     cause = cannot_compare(by_model, baseline, pairwise)
     if cause is None and controls is not None and not controls.trusted:
         cause = (
@@ -214,12 +185,8 @@ def _compare(
     by_model: Mapping[str, Answers],
     summaries: Mapping[str, ModelSummary],
     baseline: str,
+    rule: Rule,
     *,
-    tolerance: float,
-    refusal_margin: float,
-    error_margin: float,
-    check_margin: float,
-    max_p95_latency_ms: float | None = None,
     pairwise: bool = False,
 ) -> Comparison:
     """Paired intervals and the non-inferiority verdict of one candidate.
@@ -233,10 +200,12 @@ def _compare(
     pairs = pairs_of(base, mine, pairwise, base_s.price_known, cand_s.price_known)
     checked = [(b, c) for b, c in zip(base.checks, mine.checks, strict=True) if b and c]
     result = paired_comparison(pairs)
-    verdict = non_inferiority(result, pairs, tolerance=tolerance, refusal_margin=refusal_margin)
+    verdict = non_inferiority(
+        result, pairs, tolerance=rule.tolerance, refusal_margin=rule.refusal_margin
+    )
     reasons = list(verdict.reasons)
     status = verdict.status
-    changes, failed, open_checks = check_changes(checked, check_margin)
+    changes, failed, open_checks = check_changes(checked, rule.check_margin)
     if failed:
         status = "fails"
     elif open_checks and status == "qualifies":
@@ -244,6 +213,7 @@ def _compare(
     reasons += failed + open_checks
     latencies = answers.number("latency_ms")[answers.has("status", "ok")]
     latency = percentile_interval(latencies[~np.isnan(latencies) & (latencies != 0)])
+    max_p95_latency_ms = rule.max_p95_latency_ms
     if max_p95_latency_ms is not None and latency.estimate is None:
         # answers from a batch (or none at all) carry no latency: the limit cannot pass
         reasons.append(f"p95 latency not measured (the {max_p95_latency_ms:,.0f} ms limit)")
@@ -265,7 +235,7 @@ def _compare(
         elif latency.high > max_p95_latency_ms:
             reasons.append(f"{said} may be above {limit}")
             status = "undecided" if status == "qualifies" else status
-    if cand_s.error_rate > base_s.error_rate + error_margin + 1e-12:
+    if cand_s.error_rate > base_s.error_rate + rule.error_margin + 1e-12:
         reasons.append(f"error rate {cand_s.error_rate:.1%} vs {base_s.error_rate:.1%}")
         status = "fails"
     cost = result.cost_change_percent
@@ -302,7 +272,7 @@ def _decide(
     comparisons: list[Comparison],
     summaries: Mapping[str, ModelSummary],
     baseline: str,
-    tolerance: float,
+    rule: Rule,
     pairwise: bool = False,
 ) -> tuple[str, Comparison | None, str]:
     """(decision, the recommended comparison or None, the reasoning sentence)."""
@@ -327,7 +297,7 @@ def _decide(
             f"{best.cost_change.text(label='cost')}, {quality}, "
             f"refusals {best.refusal_change.text(' pts')} "
             f"({base.refusal_rate:.1%} -> {s.refusal_rate:.1%}), {best.scored_prompts} prompts; "
-            f"quality is non-inferior within the -{tolerance:.0%} tolerance"
+            f"quality is non-inferior within the -{rule.tolerance:.0%} tolerance"
             + (" (pairwise judge, both orders)." if pairwise else ".")
         )
         return "switch", best, reasoning
@@ -360,8 +330,8 @@ def _categories(
     baseline: str,
     candidates: list[str],
     prices: Mapping[str, PriceInfo],
+    rule: Rule,
     pairwise: bool = False,
-    **rule: float,
 ) -> list[CategoryResult]:
     """The same comparison and decision within each prompt category."""
     names = sorted({v for a in by_model.values() for v in a.distinct("category") if v})
@@ -371,9 +341,9 @@ def _categories(
         prompts = len(np.unique(np.concatenate([a.code("prompt_id") for a in subset.values()])))
         summaries = summaries_of(subset, baseline, prices, prompts)
         comparisons = [
-            _compare(c, subset, summaries, baseline, pairwise=pairwise, **rule) for c in candidates
+            _compare(c, subset, summaries, baseline, rule, pairwise=pairwise) for c in candidates
         ]
-        decision, best, _ = _decide(comparisons, summaries, baseline, rule["tolerance"], pairwise)
+        decision, best, _ = _decide(comparisons, summaries, baseline, rule, pairwise)
         results.append(
             CategoryResult(
                 category=name,

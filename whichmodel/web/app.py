@@ -268,24 +268,24 @@ def _add_api(app: FastAPI) -> None:
     def get_recommendation(run_id: str, store: StoreDep) -> dict[str, Any]:
         """The stored recommendation (written when the run completes)."""
         run = find_run(store, run_id)
-        rec = store.recommendation(run["id"])
+        rec = store.recommendation(run.id)
         if rec is not None:
-            return rec
+            return rec.model_dump(mode="json")
         info = run_info(store, run, runner)
-        if run["status"] == "running":
+        if run.status == "running":
             p = info.progress
             assert p is not None
             raise ApiError(
                 409,
-                f"Run {run['id']} is still running ({p.answers.done}/{p.answers.total} answers, "
+                f"Run {run.id} is still running ({p.answers.done}/{p.answers.total} answers, "
                 f"{p.judgments.done}/{p.judgments.total} judgments): ask again when it completes.",
                 info.model_dump(include={"status", "progress"}),
             )
         why = f": {info.error}" if info.error else ""
         raise ApiError(
             404,
-            f"Run {run['id']} has no recommendation (status {run['status']}{why}).",
-            {"status": run["status"]},
+            f"Run {run.id} has no recommendation (status {run.status}{why}).",
+            {"status": run.status},
         )
 
     @app.get(
@@ -313,9 +313,9 @@ def _add_api(app: FastAPI) -> None:
                 full = resolve_model(run, model)
             except NoDataError as exc:
                 raise ApiError(422, f"query.model: {exc}", {"field": "query.model"}) from None
-        total, rows = store.responses_page(run["id"], full, limit, offset)
+        total, rows = store.responses_page(run.id, full, limit, offset)
         return ResponsesPage(
-            run_id=run["id"], model=full, total=total, limit=limit, offset=offset, items=rows
+            run_id=run.id, model=full, total=total, limit=limit, offset=offset, items=rows
         )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from whichmodel.records.runs import Run
 from whichmodel.records.verdict import short
 from whichmodel.report.html import render_html
 from whichmodel.results.decide import run_verdict
@@ -166,12 +167,12 @@ def _inject(document: str, banner: str, refresh: bool) -> str:
     return document if n else banner + document
 
 
-def _partial_recommendation(store: Store, run: dict[str, Any]) -> dict[str, Any] | None:
+def _partial_recommendation(store: Store, run: Run) -> dict[str, Any] | None:
     """What the stored rows say so far; None when they say nothing yet."""
     try:
-        return run_verdict(store, run["id"]).model_dump(mode="json")
+        return run_verdict(store, run.id).model_dump(mode="json")
     except Exception:  # too few rows for any figure yet
-        log.debug("No partial recommendation for run %s", run["id"], exc_info=True)
+        log.debug("No partial recommendation for run %s", run.id, exc_info=True)
         return None
 
 
@@ -199,11 +200,12 @@ def run_page(run_id: str, request: Request, store: StoreDep) -> HTMLResponse:
             "No such run", f'<h1>{_e(exc.message)}</h1><p><a href="/">All runs</a></p>', status=404
         )
     info = run_info(store, run, request.app.state.runner)
-    running = run["status"] == "running"
-    rec = store.recommendation(run["id"]) or _partial_recommendation(store, run)
+    running = run.status == "running"
+    stored = store.recommendation(run.id)
+    rec = stored.model_dump(mode="json") if stored else _partial_recommendation(store, run)
     banner = _banner(info)
     progress_only = _page(
-        f"Run {run['id']}",
+        f"Run {run.id}",
         f"{banner}<p class='muted'>"
         + (
             "No answers stored yet: the report appears here as results arrive."
@@ -216,12 +218,12 @@ def run_page(run_id: str, request: Request, store: StoreDep) -> HTMLResponse:
     if rec is None and not (info.progress and info.progress.answers.done):
         return progress_only
     try:
-        document = render_html(run_report(store, run["id"], rec))
+        document = render_html(run_report(store, run.id, rec))
     except Exception:
-        log.warning("The HTML report of run %s failed", run["id"], exc_info=True)
+        log.warning("The HTML report of run %s failed", run.id, exc_info=True)
         if rec is None:
             return progress_only
-        return _page(f"Run {run['id']}", banner + _summary(rec), refresh=running)
+        return _page(f"Run {run.id}", banner + _summary(rec), refresh=running)
     return HTMLResponse(_inject(document, banner, running))
 
 

@@ -116,7 +116,7 @@ def _prepare(settings: Settings, prompt_ids: list[str] | None) -> tuple[Any, str
     try:
         if prompt_ids is not None:
             ids = list(dict.fromkeys(prompt_ids))
-            known = {p["id"] for p in store.prompts(ids)}
+            known = {p.id for p in store.prompts(ids)}
             unknown = [i for i in ids if i not in known]
             if unknown:
                 raise ApiError(
