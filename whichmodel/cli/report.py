@@ -157,14 +157,7 @@ def report_cmd(
         from whichmodel.results.routing import routing_policy
 
         policy = routing_policy(store, run["id"], route_by)
-        lines = deploy(
-            rec.model_dump(mode="json"),
-            settings,
-            portkey_configs,
-            canary_share,
-            policy.routes,
-            route_by,
-        )
+        lines = deploy(rec, settings, portkey_configs, canary_share, policy.routes, route_by)
         for line in [*lines, *routing_lines(policy)]:
             out.print(line, highlight=False, soft_wrap=True)
     if push_feedback:
