@@ -207,6 +207,7 @@ def main() -> None:
         f"{time.perf_counter() - start:.1f} s"
     )
 
+    from whichmodel.records.verdict import Recommendation
     from whichmodel.report import html as html_report  # noqa: E402  (timed below, matplotlib included)
     from whichmodel.report.chart import chart_png
     from whichmodel.results.run_report import chart_data, run_report
@@ -242,7 +243,8 @@ def main() -> None:
 
     if args.png:
         args.png.parent.mkdir(parents=True, exist_ok=True)
-        chart_png(chart_data(store.recommendation(run_id)), args.png)
+        rec = Recommendation.model_validate(store.recommendation(run_id))
+        chart_png(chart_data(rec), args.png)
         print(f"chart: {args.png}")
     store.close()
     if args.keep is None:

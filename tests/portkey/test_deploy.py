@@ -15,6 +15,7 @@ from whichmodel.cli import UsageError, app
 from whichmodel.config import ModelSettings, ProviderSettings, Settings
 from whichmodel.errors import ConfigError
 from whichmodel.portkey import deploy
+from whichmodel.records.verdict import Recommendation
 
 SECRET = "sk-FAKE-SECRET-d3adb33f"
 VK_SECRET = "vk-FAKE-SECRET-c0ffee"
@@ -32,14 +33,21 @@ def settings(**providers: ProviderSettings) -> Settings:
     return Settings(providers=providers)
 
 
-def switch(recommended: str = CAND, baseline: str = BASE, **extra) -> dict:
-    return {
-        "run_id": "run0001",
-        "decision": "switch",
-        "recommended_model": recommended,
-        "baseline": baseline,
-        **extra,
-    }
+def switch(recommended: str = CAND, baseline: str = BASE, decision: str = "switch"):
+    return Recommendation(
+        run_id="run0001",
+        decision=decision,
+        recommended_model=recommended,
+        baseline=baseline,
+        reasoning="",
+        cost_reduction_percent=0.0,
+        quality_impact_percent=None,
+        models_compared=2,
+        tolerance=0.05,
+        refusal_margin=0.01,
+        models=[],
+        comparisons=[],
+    )
 
 
 # ---------------------------------------------------------------- the JSON

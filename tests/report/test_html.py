@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from tests.fakes import BASE, CAND, JUDGE, add_pairwise_run, make_results_db
 from whichmodel.cli import app
+from whichmodel.records.verdict import Recommendation
 from whichmodel.report import html
 from whichmodel.report.chart import chart_png, chart_svg
 from whichmodel.results.run_report import chart_data, pareto, run_report
@@ -167,8 +168,8 @@ def test_everything_stored_is_escaped(results):
     store.save_response({**row, "text": "<script>alert(1)</script> & <b>bold</b>"})
     score = next(s for s in store.scores(run_id) if s.prompt_id == pid and s.model == CAND)
     store.save_score({**score, "rationale": '<img src=x onerror="alert(2)">'})
-    rec = store.recommendation(run_id)
-    rec["reasoning"] = "Switch </p><script>alert(3)</script>"
+    rec = Recommendation.model_validate(store.recommendation(run_id))
+    rec.reasoning = "Switch </p><script>alert(3)</script>"
 
     html = render_html(store, run_id, rec)
     page = parse(html)
@@ -198,10 +199,10 @@ def test_long_answers_fold_and_the_page_is_deterministic(results):
 
 def test_unknown_price_is_listed_not_plotted(results):
     store, run_id = results
-    rec = store.recommendation(run_id)
-    for m in rec["models"]:
-        if m["model"] == CAND:
-            m.update(cost_per_1k_prompts_usd=None, price_known=False, price_source="unknown")
+    rec = Recommendation.model_validate(store.recommendation(run_id))
+    for m in rec.models:
+        if m.model == CAND:
+            m.cost_per_1k_prompts_usd, m.price_known, m.price_source = None, False, "unknown"
     html = render_html(store, run_id, rec)
     page = parse(html)
     assert "Price unknown (not plotted): gemini-2.0-flash-lite" in page.all_text
@@ -255,7 +256,7 @@ def test_run_in_progress_without_recommendation(results):
     from whichmodel.results.decide import run_verdict
 
     partial = run_verdict(store, "run0002")
-    page = parse(render_html(store, "run0002", partial.model_dump(mode="json")))
+    page = parse(render_html(store, "run0002", partial))
     assert partial.reasoning in page.all_text
     assert "Nothing to plot yet." in page.all_text  # nothing scored
 
@@ -280,7 +281,7 @@ def test_pairwise_run(results):
 
 def test_chart_png_and_svg(results, tmp_path):
     store, run_id = results
-    rec = store.recommendation(run_id)
+    rec = Recommendation.model_validate(store.recommendation(run_id))
     path = chart_png(chart_data(rec), tmp_path / "chart.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = chart_svg(chart_data(rec))

@@ -35,7 +35,8 @@ def test_every_face_gives_the_stored_verdict(results):
     assert run_verdict(store, run_id).model_dump(mode="json") == stored
     assert recommend(store.path).model_dump(mode="json") == stored
     assert recommendation(store, run_id).model_dump(mode="json") == stored
-    assert run_report(store, run_id).rec == stored
+    report = run_report(store, run_id).rec
+    assert report is not None and report.model_dump(mode="json") == stored
     client = TestClient(create_app(load_settings(db=store.path)), base_url="http://127.0.0.1")
     assert client.get(f"/api/runs/{run_id}/recommendation").json() == stored
 

@@ -244,7 +244,7 @@ async def test_tools_and_schemas_replayed_checked_and_decided(gateway, judged_fa
     from whichmodel.report.terminal import print_recommendation
 
     console = Console(record=True, width=140)
-    print_recommendation(rec.model_dump(mode="json"), console)
+    print_recommendation(rec, console)
     text = console.export_text()
     (tmp_path / "report.txt").write_text(text)
     assert "JSON output fits the schema" in text and "0% [0%, 28%] 0/10" in text

@@ -289,7 +289,7 @@ def _finish(rec: Any, output: Path | None, db: Path) -> None:
                 f"Cannot write {output} ({exc.strerror or exc}); the run is stored in {db}: "
                 f"write it again with `whichmodel report {rec.run_id} --json > FILE`."
             ) from None
-    print_recommendation(data, console)
+    print_recommendation(rec, console)
     if output is not None:
         console.print(f"Recommendation written to {output}; results in {db}.")
     if rec.unmeasured:

@@ -108,7 +108,7 @@ def demo_cmd(
     output.write_text(json.dumps(data, indent=2) + "\n")
     from whichmodel.report.terminal import print_recommendation
 
-    print_recommendation(data, console)
+    print_recommendation(rec, console)
     console.print(f"Note: {WIRING_NOTE}")
     console.print("Prices of local models are illustrative (set in the demo config), not real.")
     console.print(

@@ -96,7 +96,7 @@ def report_cmd(
     """Show a run's per-model table and recommendation."""
     from whichmodel.config import Settings
     from whichmodel.errors import NoDataError
-    from whichmodel.results.decide import find_run, run_verdict
+    from whichmodel.results.decide import find_run, recommendation
 
     if canary_share is not None:
         if portkey_configs is None:
@@ -120,13 +120,7 @@ def report_cmd(
         print_runs(store, as_json)
         return
     run = find_run(store, run_id, "any")
-    rec = store.recommendation(run.id)
-    if rec is None:
-        raise NoDataError(f"Run {run.id} has no recommendation yet (status {run.status}).")
-    if tolerance is not None or refusal_margin is not None:
-        rec = run_verdict(
-            store, run.id, tolerance=tolerance, refusal_margin=refusal_margin
-        ).model_dump(mode="json")
+    rec = recommendation(store, run.id, tolerance=tolerance, refusal_margin=refusal_margin)
     if html_file is not None:
         from whichmodel.report.html import write_html
         from whichmodel.results.run_report import run_report
@@ -139,7 +133,7 @@ def report_cmd(
         )
     out = console
     if as_json:
-        sys.stdout.write(json.dumps(rec, indent=2) + "\n")
+        sys.stdout.write(json.dumps(rec.model_dump(mode="json"), indent=2) + "\n")
         out = err_console
     else:
         from whichmodel.report.terminal import print_recommendation

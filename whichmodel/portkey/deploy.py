@@ -37,6 +37,7 @@ from urllib.parse import urlparse
 from whichmodel.config import DEFAULT_CANARY_SHARE, SECRET_HINTS, Settings
 from whichmodel.errors import ConfigError
 from whichmodel.portkey.wire import STRICT_COMPLIANCE, configured_headers, parse_model
+from whichmodel.records.verdict import Recommendation
 
 FALLBACK_FILE = "fallback.json"
 CANARY_FILE = "canary.json"
@@ -59,25 +60,26 @@ _MAPPED = (_CUSTOM_HOST, _FORWARD_HEADERS, _REQUEST_TIMEOUT, _STRICT)
 # ---------------------------------------------------------------- which two models
 
 
-def switch_models(rec: Any) -> tuple[str, str]:
-    """``(recommended, baseline)`` from a ``Recommendation``, its stored dict, or a
-    ``(recommended, baseline)`` pair. A recommendation that is not a switch raises
-    ``ConfigError`` (there is nothing to deploy)."""
+Switch = Recommendation | tuple[str, str]
+"""A ``Recommendation``, or a ``(recommended, baseline)`` pair."""
+
+
+def switch_models(rec: Switch) -> tuple[str, str]:
+    """``(recommended, baseline)`` from a ``Recommendation`` or a ``(recommended,
+    baseline)`` pair. A recommendation that is not a switch raises ``ConfigError``
+    (there is nothing to deploy)."""
     if isinstance(rec, tuple | list):
         recommended, baseline = rec
         return str(recommended), str(baseline)
-    data = rec.model_dump() if hasattr(rec, "model_dump") else dict(rec)
-    if data.get("decision") != "switch":
+    if rec.decision != "switch":
         raise ConfigError(
-            f"Run {data.get('run_id', '?')} recommends keeping {data.get('baseline')}: "
-            "there is no switch to deploy."
+            f"Run {rec.run_id} recommends keeping {rec.baseline}: there is no switch to deploy."
         )
-    return str(data["recommended_model"]), str(data["baseline"])
+    return rec.recommended_model, rec.baseline
 
 
-def is_switch(rec: Any) -> bool:
-    data = rec.model_dump() if hasattr(rec, "model_dump") else dict(rec)
-    return data.get("decision") == "switch"
+def is_switch(rec: Recommendation) -> bool:
+    return rec.decision == "switch"
 
 
 # ---------------------------------------------------------------- targets
@@ -138,7 +140,7 @@ def target(model: str, settings: Settings) -> dict[str, Any]:
 
 
 def fallback_config(
-    rec: Any,
+    rec: Switch,
     settings: Settings,
     on_status_codes: Iterable[int] = FALLBACK_STATUS_CODES,
 ) -> dict[str, Any]:
@@ -166,7 +168,7 @@ def check_share(share: float) -> float:
 
 
 def canary_config(
-    rec: Any, settings: Settings, share: float = DEFAULT_CANARY_SHARE
+    rec: Switch, settings: Settings, share: float = DEFAULT_CANARY_SHARE
 ) -> dict[str, Any]:
     """``share`` of the requests to the recommended model, the rest to the baseline."""
     share = check_share(share)
@@ -182,7 +184,7 @@ def canary_config(
 
 def write_configs(
     directory: Path | str,
-    rec: Any,
+    rec: Switch,
     settings: Settings,
     share: float = DEFAULT_CANARY_SHARE,
 ) -> list[Path]:
@@ -288,7 +290,7 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> dict[
     return result
 
 
-def notes(rec: Any, settings: Settings) -> list[str]:
+def notes(rec: Switch, settings: Settings) -> list[str]:
     """What the person deploying should know: the variables to set, and settings of the
     evaluation that a gateway config cannot carry."""
     recommended, baseline = switch_models(rec)
@@ -321,7 +323,7 @@ def notes(rec: Any, settings: Settings) -> list[str]:
 
 
 def deploy(
-    rec: Mapping[str, Any],
+    rec: Recommendation,
     settings: Settings,
     folder: Path,
     share: float | None,
@@ -337,24 +339,24 @@ def deploy(
         share = DEFAULT_CANARY_SHARE if share is None else share
         fallback, canary = write_configs(folder, rec, settings, share)
         lines += [
-            f"Portkey configs written: {fallback} ({rec['recommended_model']} first, "
-            f"{rec['baseline']} on failure), {canary} ({share * 100:g}% to "
-            f"{rec['recommended_model']}).",
+            f"Portkey configs written: {fallback} ({rec.recommended_model} first, "
+            f"{rec.baseline} on failure), {canary} ({share * 100:g}% to "
+            f"{rec.recommended_model}).",
             *notes(rec, settings),
         ]
     else:
         lines.append(
-            f"Run {rec['run_id']} recommends keeping {rec['baseline']}: no fallback or canary "
+            f"Run {rec.run_id} recommends keeping {rec.baseline}: no fallback or canary "
             f"config written (nothing to deploy){_stale(folder, FALLBACK_FILE, CANARY_FILE)}."
         )
     if routes is None:
         return lines
     if routes:
-        path = write_conditional(folder, routes, rec["baseline"], settings, route_by)
+        path = write_conditional(folder, routes, rec.baseline, settings, route_by)
         sent = ", ".join(f"{value} -> {model}" for value, model in sorted(routes.items()))
         lines.append(
             f"Portkey routing config written: {path} (by metadata.{route_by}: {sent}; "
-            f"anything else -> {rec['baseline']})."
+            f"anything else -> {rec.baseline})."
         )
     else:
         lines.append(

@@ -58,8 +58,7 @@ def why(rec: Recommendation) -> str:
 def verdict_answer(rec: Recommendation) -> str:
     """The recommendation: decision, model, every change with its interval, the rule."""
     return "\n".join(
-        [headline(rec), f"{why(rec)} ({rule(rec)})", model_lines(rec)]
-        + run_notes(rec.model_dump(mode="json"))
+        [headline(rec), f"{why(rec)} ({rule(rec)})", model_lines(rec)] + run_notes(rec)
     )
 
 

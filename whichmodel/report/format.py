@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from whichmodel.records.verdict import CheckRate, Interval
 
 
 def money(value: float | None) -> str:
@@ -27,23 +26,20 @@ def seconds(value_ms: float | None) -> str:
     return "-" if value_ms is None else f"{value_ms / 1000:,.2f}"
 
 
-def interval(value: Mapping[str, Any] | None, unit: str = "%", *, bound_units: bool = True) -> str:
+def interval(value: Interval | None, unit: str = "%", *, bound_units: bool = True) -> str:
     """``+1.2% [-0.4%, +2.9%]`` (``bound_units=False``: ``+1.2% [-0.4, +2.9]``); an
     estimate without bounds alone; "unknown" without an estimate."""
-    if not value or value.get("estimate") is None:
+    if value is None or value.estimate is None:
         return "unknown"
-    head = f"{value['estimate']:+.1f}{unit}"
-    if value.get("low") is None or value.get("high") is None:
+    head = f"{value.estimate:+.1f}{unit}"
+    if value.low is None or value.high is None:
         return head
     tail = unit if bound_units else ""
-    return f"{head} [{value['low']:+.1f}{tail}, {value['high']:+.1f}{tail}]"
+    return f"{head} [{value.low:+.1f}{tail}, {value.high:+.1f}{tail}]"
 
 
-def check_rate(rate: Mapping[str, Any] | None) -> str:
+def check_rate(rate: CheckRate | None) -> str:
     """A check's pass rate with its interval and counts: ``95% [83%, 99%] 19/20``."""
-    if not rate:
+    if rate is None:
         return "-"
-    return (
-        f"{rate['rate']:.0%} [{rate['low']:.0%}, {rate['high']:.0%}] "
-        f"{rate['passed']}/{rate['total']}"
-    )
+    return f"{rate.rate:.0%} [{rate.low:.0%}, {rate.high:.0%}] {rate.passed}/{rate.total}"

@@ -53,18 +53,18 @@ def render_html(report: RunReport) -> str:
             f'<p class="note">This run is {esc(run.status)}: the figures are computed from '
             "what is stored so far and may change.</p>"
         )
-    if rec is not None and rec.get("warnings"):
+    if rec is not None and rec.warnings:
         parts.append(
-            '<ul class="warn">' + "".join(f"<li>{esc(w)}</li>" for w in rec["warnings"]) + "</ul>"
+            '<ul class="warn">' + "".join(f"<li>{esc(w)}</li>" for w in rec.warnings) + "</ul>"
         )
     parts.append(notes(rec))
     parts.append(overview(rec, run, len(answers)))
     if rec is not None and report.chart is not None:
         parts += ["<h2>Cost and quality</h2>", chart_section(report.chart)]
         parts += ["<h2>Models</h2>", models_table(rec), checks_table(rec)]
-        if rec.get("comparisons"):
+        if rec.comparisons:
             parts += [
-                f"<h2>Candidates vs {esc(short(rec['baseline']))}</h2>",
+                f"<h2>Candidates vs {esc(short(rec.baseline))}</h2>",
                 comparisons_table(rec),
             ]
         parts += ["<h2>By category</h2>", categories_table(rec)]

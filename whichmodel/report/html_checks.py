@@ -7,29 +7,28 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from whichmodel.config import default
 from whichmodel.records.runs import Production
-from whichmodel.records.verdict import short
+from whichmodel.records.verdict import Recommendation, short
 from whichmodel.report.format import check_rate
 from whichmodel.report.html_tables import esc, html_table
 from whichmodel.report.notes import run_notes
 from whichmodel.verdict.checks import CHECKS
 
 
-def checks_table(rec: Mapping[str, Any]) -> str:
+def checks_table(rec: Recommendation) -> str:
     """Pass rate of each check per model with its 95% interval ("" when no answer had
     a check)."""
-    names = sorted({n for m in rec["models"] for n in (m.get("checks") or {})})
+    names = sorted({n for m in rec.models for n in m.checks})
     if not names:
         return ""
     rows = []
     for name in names:
         row: list[Any] = [("l", esc(CHECKS.get(name, name)))]
-        row += [esc(check_rate((m.get("checks") or {}).get(name))) for m in rec["models"]]
+        row += [esc(check_rate(m.checks.get(name))) for m in rec.models]
         rows.append(row)
-    margin = rec.get("check_margin", default("check_margin"))
+    margin = rec.check_margin
     return "<h2>Checks</h2>" + html_table(
-        ["check", *[short(m["model"]) for m in rec["models"]]],
+        ["check", *[short(m.model) for m in rec.models]],
         rows,
         "Deterministic checks of structured output and tool calls, before any judge: pass "
         "rate [95% Wilson interval] over the answers each applies to. A candidate fails "
@@ -38,10 +37,10 @@ def checks_table(rec: Mapping[str, Any]) -> str:
     )
 
 
-def notes(rec: Mapping[str, Any] | None) -> str:
-    if not rec:
+def notes(rec: Recommendation | None) -> str:
+    if rec is None:
         return ""
-    lines = run_notes(dict(rec))
+    lines = run_notes(rec)
     return "".join(f'<p class="note">{esc(line)}</p>' for line in lines)
 
 

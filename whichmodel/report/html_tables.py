@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from whichmodel.config import default
-from whichmodel.records.verdict import short
+from whichmodel.records.runs import Run
+from whichmodel.records.verdict import Interval, Recommendation, short
 from whichmodel.report.chart import chart_svg
 from whichmodel.report.format import interval, money, num, pct, seconds
 from whichmodel.results.run_report import ChartData
@@ -18,13 +18,13 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _interval(value: Mapping[str, Any] | None, unit: str = "%") -> str:
+def _interval(value: Interval | None, unit: str = "%") -> str:
     # in tables the unit is in the column head: bounds without it
     return interval(value, unit, bound_units=False)
 
 
-def _pairwise(rec: Mapping[str, Any] | None) -> bool:
-    return bool(rec) and rec.get("judge_mode") == "pairwise"  # type: ignore[union-attr]
+def _pairwise(rec: Recommendation | None) -> bool:
+    return rec is not None and rec.judge_mode == "pairwise"
 
 
 def html_table(head: list[str], rows: list[list[Any]], caption: str = "") -> str:
@@ -45,31 +45,31 @@ def html_table(head: list[str], rows: list[list[Any]], caption: str = "") -> str
     return "".join(out)
 
 
-def _model_label(rec: Mapping[str, Any], model: str) -> str:
+def _model_label(rec: Recommendation, model: str) -> str:
     name = esc(short(model))
-    if model == rec["baseline"]:
+    if model == rec.baseline:
         return f'{name} <span class="tag">baseline</span>'
-    if rec.get("decision") == "switch" and model == rec.get("recommended_model"):
+    if rec.decision == "switch" and model == rec.recommended_model:
         return f'{name} <span class="tag">recommended</span>'
     return name
 
 
-def verdict(rec: Mapping[str, Any] | None, run: Mapping[str, Any]) -> str:
+def verdict(rec: Recommendation | None, run: Run) -> str:
     if rec is None:
         return (
             '<p class="verdict"><span class="badge b-none">no verdict</span>'
             f"Run {esc(run.id)} has no recommendation yet (status {esc(run.status)}): "
             "below is what is stored so far.</p>"
         )
-    decision = rec.get("decision", "keep")
+    decision = rec.decision
     cls = decision if decision in ("switch", "keep", "undecided") else "none"
     return (
         f'<p class="verdict"><span class="badge b-{cls}">{esc(decision)}</span>'
-        f"{esc(rec.get('reasoning', ''))}</p>"
+        f"{esc(rec.reasoning)}</p>"
     )
 
 
-def overview(rec: Mapping[str, Any] | None, run: Mapping[str, Any], stored: int) -> str:
+def overview(rec: Recommendation | None, run: Run, stored: int) -> str:
     expected = run.prompt_count * (1 + len(run.candidates))
     items = [
         ("run", f"{esc(run.id)} ({esc(run.status)})"),
@@ -80,36 +80,36 @@ def overview(rec: Mapping[str, Any] | None, run: Mapping[str, Any], stored: int)
         ("judge", esc(run.judge or "-")),
     ]
     if rec is not None:
-        items.append(("judge mode", esc(rec.get("judge_mode", default("judge_mode")))))
-        if rec.get("order_consistency") is not None:
-            items.append(("judge order consistency", pct(rec["order_consistency"])))
-        if rec.get("judge_cost_usd") is not None:
-            items.append(("judge cost of this evaluation", money(rec["judge_cost_usd"])))
-        if rec.get("prompts_needed"):
-            items.append(("prompts that would decide", f"about {rec['prompts_needed']:,}"))
-        if rec.get("length_score_correlation") is not None:
-            items.append(("length~score r (all)", f"{rec['length_score_correlation']:+.2f}"))
+        items.append(("judge mode", esc(rec.judge_mode)))
+        if rec.order_consistency is not None:
+            items.append(("judge order consistency", pct(rec.order_consistency)))
+        if rec.judge_cost_usd is not None:
+            items.append(("judge cost of this evaluation", money(rec.judge_cost_usd)))
+        if rec.prompts_needed:
+            items.append(("prompts that would decide", f"about {rec.prompts_needed:,}"))
+        if rec.length_score_correlation is not None:
+            items.append(("length~score r (all)", f"{rec.length_score_correlation:+.2f}"))
     return '<dl class="kv">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
 
 
-def models_table(rec: Mapping[str, Any]) -> str:
+def models_table(rec: Recommendation) -> str:
     pairwise = _pairwise(rec)
     head = ["model", "$/1k prompts", "quality", "refused", "errors", "p50 s", "p95 s"]
     head += ["scored", "price source"]
     rows = []
-    for m in rec["models"]:
-        quality = "n/a (pairwise)" if pairwise and m["quality"] is None else num(m["quality"])
+    for m in rec.models:
+        quality = "n/a (pairwise)" if pairwise and m.quality is None else num(m.quality)
         rows.append(
             [
-                _model_label(rec, m["model"]),
-                money(m["cost_per_1k_prompts_usd"]),
+                _model_label(rec, m.model),
+                money(m.cost_per_1k_prompts_usd),
                 quality,
-                pct(m["refusal_rate"]),
-                pct(m["error_rate"]),
-                seconds(m["latency_p50_ms"]),
-                seconds(m["latency_p95_ms"]),
-                f"{m['scored']}/{m['prompts']}",
-                ("l", esc(m["price_source"])),
+                pct(m.refusal_rate),
+                pct(m.error_rate),
+                seconds(m.latency_p50_ms),
+                seconds(m.latency_p95_ms),
+                f"{m.scored}/{m.prompts}",
+                ("l", esc(m.price_source)),
             ]
         )
     return html_table(
@@ -120,45 +120,40 @@ def models_table(rec: Mapping[str, Any]) -> str:
     )
 
 
-def comparisons_table(rec: Mapping[str, Any]) -> str:
+def _points(diff: Interval) -> Interval:
+    """A difference of 0-1 scores in points of 0-100."""
+    return Interval(
+        estimate=None if diff.estimate is None else diff.estimate * 100,
+        low=None if diff.low is None else diff.low * 100,
+        high=None if diff.high is None else diff.high * 100,
+    )
+
+
+def comparisons_table(rec: Recommendation) -> str:
     pairwise = _pairwise(rec)
     head = ["candidate", "cost change", "quality change" if not pairwise else "net preference"]
     head += ["wins/ties/losses", "order consistency"] if pairwise else ["quality diff (pts)"]
     head += ["refusals (pts)", "prompts", "verdict", "why"]
     rows = []
-    for c in rec.get("comparisons", []):
-        status = c.get("status", "qualifies" if c.get("eligible") else "fails")
+    for c in rec.comparisons:
+        status = c.status
         verdict = f'<span class="s-{esc(status)}">{esc(status)}</span>'
-        if status == "undecided" and c.get("prompts_needed"):
-            verdict += f" (~{c['prompts_needed']:,} prompts)"
-        row = [
-            _model_label(rec, c["model"]),
-            _interval(c.get("cost_change")),
-            _interval(c.get("quality_change"), " pts" if pairwise else "%"),
+        if status == "undecided" and c.prompts_needed:
+            verdict += f" (~{c.prompts_needed:,} prompts)"
+        row: list[Any] = [
+            _model_label(rec, c.model),
+            _interval(c.cost_change),
+            _interval(c.quality_change, " pts" if pairwise else "%"),
         ]
         if pairwise:
-            row += [
-                f"{c.get('wins', 0)}/{c.get('ties', 0)}/{c.get('losses', 0)}",
-                pct(c.get("order_consistency")),
-            ]
+            row += [f"{c.wins}/{c.ties}/{c.losses}", pct(c.order_consistency)]
         else:
-            diff = c.get("quality_difference")
-            row.append(
-                "unknown"
-                if not diff or diff.get("estimate") is None
-                else _interval(
-                    {k: (v * 100 if v is not None else None) for k, v in diff.items()}, ""
-                )
-            )
-        row += [
-            _interval(c.get("refusal_change"), ""),
-            f"{c.get('scored_prompts', c.get('paired_prompts', 0))}",
-            verdict,
-        ]
-        row.append(("why", esc("; ".join(c.get("reasons", [])) or "-")))
+            row.append(_interval(_points(c.quality_difference), ""))
+        row += [_interval(c.refusal_change, ""), f"{c.scored_prompts}", verdict]
+        row.append(("why", esc("; ".join(c.reasons) or "-")))
         rows.append(row)
-    tol = rec.get("tolerance", default("tolerance"))
-    margin = rec.get("refusal_margin", default("refusal_margin"))
+    tol = rec.tolerance
+    margin = rec.refusal_margin
     return html_table(
         head,
         rows,
@@ -169,29 +164,31 @@ def comparisons_table(rec: Mapping[str, Any]) -> str:
     )
 
 
-def categories_table(rec: Mapping[str, Any]) -> str:
+def categories_table(rec: Recommendation) -> str:
     pairwise = _pairwise(rec)
-    cats = rec.get("categories", [])
+    cats = rec.categories
     if not cats:
         return '<p class="mut">No prompt categories in this run.</p>'
     if pairwise:
-        models = [c["model"] for c in rec.get("comparisons", [])]
+        models = [c.model for c in rec.comparisons]
         head = ["category", "prompts"] + [f"{short(m)} net pref" for m in models] + ["decision"]
     else:
-        models = [m["model"] for m in rec["models"]]
+        models = [m.model for m in rec.models]
         head = ["category", "prompts"] + [short(m) for m in models] + ["decision"]
-    rows = []
+    rows: list[list[Any]] = []
     for cat in cats:
-        decision = cat["decision"]
+        decision = cat.decision
         text = f'<span class="d-{esc(decision)}">{esc(decision)}</span>'
         if decision == "switch":
-            text += f" to {esc(short(cat['recommended_model']))}"
+            text += f" to {esc(short(cat.recommended_model))}"
         if pairwise:
-            comps = {c["model"]: c for c in cat.get("comparisons", [])}
-            values = [_interval((comps.get(m) or {}).get("quality_change"), " pts") for m in models]
+            comps = {c.model: c for c in cat.comparisons}
+            values = [
+                _interval(comps[m].quality_change if m in comps else None, " pts") for m in models
+            ]
         else:
-            values = [num(cat["quality"].get(m)) for m in models]
-        rows.append([("l", esc(cat["category"])), str(cat["prompts"])])
+            values = [num(cat.quality.get(m)) for m in models]
+        rows.append([("l", esc(cat.category)), str(cat.prompts)])
         rows[-1] += values + [text]
     return html_table(
         head,
@@ -203,10 +200,10 @@ def categories_table(rec: Mapping[str, Any]) -> str:
     )
 
 
-def bias_table(rec: Mapping[str, Any]) -> str:
-    models = rec["models"]
-    labelled = any(m.get("over_refusal_rate") is not None for m in models)
-    sampled = any(m.get("judge_spread") is not None for m in models)
+def bias_table(rec: Recommendation) -> str:
+    models = rec.models
+    labelled = any(m.over_refusal_rate is not None for m in models)
+    sampled = any(m.judge_spread is not None for m in models)
     head = ["model", "mean chars", "length~score r", "partial refusals"]
     if labelled:
         head += ["over-refusal (safe prompts)", "under-refusal (unsafe prompts)"]
@@ -214,18 +211,18 @@ def bias_table(rec: Mapping[str, Any]) -> str:
         head.append("judge spread")
     rows = []
     for m in models:
-        corr = m.get("length_score_correlation")
-        chars = m.get("mean_answer_chars")
+        corr = m.length_score_correlation
+        chars = m.mean_answer_chars
         row = [
-            _model_label(rec, m["model"]),
+            _model_label(rec, m.model),
             "-" if chars is None else f"{chars:,.0f}",
             "-" if corr is None else f"{corr:+.2f}",
-            pct(m.get("partial_refusal_rate")),
+            pct(m.partial_refusal_rate),
         ]
         if labelled:
-            row += [pct(m.get("over_refusal_rate")), pct(m.get("under_refusal_rate"))]
+            row += [pct(m.over_refusal_rate), pct(m.under_refusal_rate)]
         if sampled:
-            row.append(num(m.get("judge_spread")))
+            row.append(num(m.judge_spread))
         rows.append(row)
     return html_table(
         head,
@@ -286,8 +283,8 @@ def chart_section(chart: ChartData) -> str:
     return "".join(out)
 
 
-def settings_section(run: Mapping[str, Any], rec: Mapping[str, Any] | None) -> str:
-    s = run.settings or {}
+def settings_section(run: Run, rec: Recommendation | None) -> str:
+    s = run.settings
     weights = s.get("weights") or {}
     items: list[tuple[str, str]] = [
         ("baseline", esc(run.baseline)),
@@ -333,7 +330,7 @@ def settings_section(run: Mapping[str, Any], rec: Mapping[str, Any] | None) -> s
     out.append("</dl>")
 
     overrides = s.get("prices") or {}
-    sources = {m["model"]: m["price_source"] for m in (rec or {}).get("models", [])}
+    sources = {m.model: m.price_source for m in rec.models} if rec is not None else {}
     names = list(dict.fromkeys([run.baseline, *run.candidates, run.judge or ""]))
     rows = []
     for name in [n for n in names if n]:

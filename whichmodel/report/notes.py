@@ -4,41 +4,38 @@ logged request fields a model's own settings replaced."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from whichmodel.records.verdict import JudgeControls, short
+from whichmodel.records.verdict import Recommendation, short
 from whichmodel.report.format import interval
 from whichmodel.verdict.routing import RoutingPolicy
 
 
-def run_notes(rec: dict[str, Any]) -> list[str]:
+def run_notes(rec: Recommendation) -> list[str]:
     """Which prompts, whose answers stood for the baseline, what settings overrode."""
     notes = []
-    if rec.get("sample"):
-        notes.append(f"Prompts: {rec['sample']}.")
-    if rec.get("baseline_source") == "history":
-        base = next((m for m in rec["models"] if m["role"] == "baseline"), None)
-        note = f" ({base['price_note']})" if base and base.get("price_note") else ""
+    if rec.sample:
+        notes.append(f"Prompts: {rec.sample}.")
+    if rec.baseline_source == "history":
+        base = next((m for m in rec.models if m.role == "baseline"), None)
+        note = f" ({base.price_note})" if base and base.price_note else ""
         notes.append(f"Baseline: the answers production gave, from history{note}.")
-    drift = rec.get("drift")
-    if drift:
+    drift = rec.drift
+    if drift is not None:
         notes.append(
-            f"Drift check: {short(rec['baseline'])} answered again on {drift['prompts']} "
-            f"prompts; {drift['within']} scored within the tolerance of the stored answer; "
-            f"quality {interval(drift.get('quality_change'))}"
-            + ("; the history looks stale." if drift.get("stale") else ".")
+            f"Drift check: {short(rec.baseline)} answered again on {drift.prompts} "
+            f"prompts; {drift.within} scored within the tolerance of the stored answer; "
+            f"quality {interval(drift.quality_change)}"
+            + ("; the history looks stale." if drift.stale else ".")
         )
-    for model, fields in (rec.get("overrides") or {}).items():
+    for model, fields in rec.overrides.items():
         fields_text = ", ".join(fields)
         notes.append(f"{short(model)}: its settings overrode the logged {fields_text}.")
-    for model, fields in (rec.get("not_forwarded") or {}).items():
+    for model, fields in rec.not_forwarded.items():
         notes.append(
             f"{short(model)}: the gateway does not send {', '.join(fields)} to its provider, "
             "so the prompts that logged it reached the model without it."
         )
-    if rec.get("judge_controls"):
-        controls = JudgeControls.model_validate(rec["judge_controls"])
-        line = controls.text()
+    if rec.judge_controls is not None:
+        line = rec.judge_controls.text()
         notes.append(line[:1].upper() + line[1:] + ".")
     return notes
 

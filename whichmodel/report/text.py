@@ -23,7 +23,7 @@ def recommendation_text(rec: Recommendation, requests_per_day: float | None = No
             f"quality {'-' if m.quality is None else f'{m.quality:.3f}'}, refusals "
             f"{m.refusal_rate:.1%}, errors {m.error_rate:.1%}, scored {m.scored}/{m.prompts}"
         )
-    lines += run_notes(rec.model_dump(mode="json"))
+    lines += run_notes(rec)
     if requests_per_day:
         s = monthly_savings(rec, requests_per_day)
         lines.append(

@@ -29,7 +29,7 @@ class ChartData:
 @dataclass
 class RunReport:
     run: Run
-    rec: dict[str, Any] | None
+    rec: Recommendation | None
     pairwise: bool
     models: list[str]
     """Baseline first, then the candidates."""
@@ -46,53 +46,52 @@ class RunReport:
 
 
 def _points(
-    rec: Mapping[str, Any], pairwise: bool
+    rec: Recommendation, pairwise: bool
 ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """One point per plottable model, and the models left out (price unknown, not scored)."""
-    base_name = rec["baseline"]
-    comps = {c["model"]: c for c in rec.get("comparisons", [])}
-    base = next((m for m in rec["models"] if m["model"] == base_name), None)
-    base_cost = base["cost_per_1k_prompts_usd"] if base else None
-    base_q = 0.0 if pairwise else (base["quality"] if base else None)
+    base_name = rec.baseline
+    comps = {c.model: c for c in rec.comparisons}
+    base = next((m for m in rec.models if m.model == base_name), None)
+    base_cost = base.cost_per_1k_prompts_usd if base else None
+    base_q = 0.0 if pairwise else (base.quality if base else None)
     points, no_price, no_score = [], [], []
-    for m in rec["models"]:
-        is_base = m["model"] == base_name
-        comp = comps.get(m["model"])
-        cost = m["cost_per_1k_prompts_usd"]
+    for m in rec.models:
+        is_base = m.model == base_name
+        comp = comps.get(m.model)
+        cost = m.cost_per_1k_prompts_usd
         if pairwise:
-            y = 0.0 if is_base else (comp or {}).get("quality_change", {}).get("estimate")
+            y = 0.0 if is_base else (comp.quality_change.estimate if comp else None)
         else:
-            y = m["quality"]
+            y = m.quality
         if cost is None or cost <= 0:
-            no_price.append(m["model"])
+            no_price.append(m.model)
             continue
         if y is None:
-            no_score.append(m["model"])
+            no_score.append(m.model)
             continue
-        point = {
-            "model": m["model"],
+        point: dict[str, Any] = {
+            "model": m.model,
             "baseline": is_base,
             "x": cost,
             "y": y,
-            "refusal": m["refusal_rate"],
+            "refusal": m.refusal_rate,
             "xerr": None,
             "yerr": None,
         }
         if comp and not is_base:
-            qc = comp.get("quality_change") or {}
-            if qc.get("low") is not None and qc.get("high") is not None:
+            qc = comp.quality_change
+            if qc.low is not None and qc.high is not None:
+                bounds: tuple[float, float] | None = None
                 if pairwise:
-                    lo, hi = qc["low"], qc["high"]
+                    bounds = (qc.low, qc.high)
                 elif base_q is not None:
-                    lo = base_q * (1 + qc["low"] / 100)
-                    hi = base_q * (1 + qc["high"] / 100)
-                else:
-                    lo = hi = None
-                if lo is not None:
+                    bounds = (base_q * (1 + qc.low / 100), base_q * (1 + qc.high / 100))
+                if bounds is not None:
+                    lo, hi = bounds
                     point["yerr"] = (max(0.0, y - lo), max(0.0, hi - y))
-            cc = comp.get("cost_change") or {}
-            if base_cost and cc.get("low") is not None and cc.get("high") is not None:
-                lo, hi = base_cost * (1 + cc["low"] / 100), base_cost * (1 + cc["high"] / 100)
+            cc = comp.cost_change
+            if base_cost and cc.low is not None and cc.high is not None:
+                lo, hi = base_cost * (1 + cc.low / 100), base_cost * (1 + cc.high / 100)
                 point["xerr"] = (max(0.0, cost - max(lo, cost * 1e-3)), max(0.0, hi - cost))
         points.append(point)
     return points, no_price, no_score
@@ -108,8 +107,8 @@ def pareto(points: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return frontier
 
 
-def chart_data(rec: Mapping[str, Any]) -> ChartData:
-    pairwise = rec.get("judge_mode") == "pairwise"
+def chart_data(rec: Recommendation) -> ChartData:
+    pairwise = rec.judge_mode == "pairwise"
     points, no_price, no_score = _points(rec, pairwise)
     return ChartData(
         points=points,
@@ -117,7 +116,7 @@ def chart_data(rec: Mapping[str, Any]) -> ChartData:
         no_score=no_score,
         frontier=pareto(points),
         pairwise=pairwise,
-        recommended=rec.get("recommended_model") if rec.get("decision") == "switch" else None,
+        recommended=rec.recommended_model if rec.decision == "switch" else None,
     )
 
 
@@ -144,18 +143,13 @@ def _stored_summary(
     return out
 
 
-def run_report(
-    store: Store, run_id: str, rec: Recommendation | Mapping[str, Any] | None = None
-) -> RunReport:
+def run_report(store: Store, run_id: str, rec: Recommendation | None = None) -> RunReport:
     """Everything the report of ``run_id`` shows; ``rec``: the verdict to show (default:
     the stored one; the dashboard passes one computed from what is stored so far)."""
     run = find_run(store, run_id, "any")
-    if isinstance(rec, Recommendation):
-        rec = rec.model_dump(mode="json")
-    if rec is None and (stored := store.recommendation(run.id)) is not None:
-        rec = stored.model_dump(mode="json")
-    data = dict(rec) if rec is not None else None
-    pairwise = (data or {}).get("judge_mode") == "pairwise" or run.settings.get(
+    if rec is None:
+        rec = store.recommendation(run.id)
+    pairwise = (rec is not None and rec.judge_mode == "pairwise") or run.setting(
         "judge_mode"
     ) == "pairwise"
     answers = {(r["prompt_id"], r["model"]): r for r in answer_rows(store, run.id)}
@@ -163,13 +157,13 @@ def run_report(
     ids = store.run_prompt_ids(run.id)
     return RunReport(
         run=run,
-        rec=data,
+        rec=rec,
         pairwise=pairwise,
         models=models,
         answers=answers,
         prompts=store.prompts(ids),
         stored=_stored_summary([run.baseline, *run.candidates], answers, run.prompt_count),
-        chart=chart_data(data) if data is not None else None,
+        chart=chart_data(rec) if rec is not None else None,
         production=store.productions(ids),
         judge_check=next(iter(store.judge_checks(run.judge)), None) if run.judge else None,
     )

@@ -10,9 +10,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 
 from whichmodel.records.runs import Run
-from whichmodel.records.verdict import short
+from whichmodel.records.verdict import Recommendation, short
 from whichmodel.report.html import render_html
 from whichmodel.results.decide import run_verdict
 from whichmodel.results.run_report import run_report
@@ -167,26 +168,37 @@ def _inject(document: str, banner: str, refresh: bool) -> str:
     return document if n else banner + document
 
 
-def _partial_recommendation(store: Store, run: Run) -> dict[str, Any] | None:
+def _partial_recommendation(store: Store, run: Run) -> Recommendation | None:
     """What the stored rows say so far; None when they say nothing yet."""
     try:
-        return run_verdict(store, run.id).model_dump(mode="json")
+        return run_verdict(store, run.id)
     except Exception:  # too few rows for any figure yet
         log.debug("No partial recommendation for run %s", run.id, exc_info=True)
         return None
 
 
-def _summary(rec: dict[str, Any]) -> str:
+def _recommendation(store: Store, run: Run) -> Recommendation | None:
+    """The stored verdict; else (none stored, or one that does not read as a
+    ``Recommendation``) what the stored rows say so far."""
+    try:
+        stored = store.recommendation(run.id)
+    except ValidationError:
+        log.warning("The stored recommendation of run %s does not read", run.id)
+        stored = None
+    return stored or _partial_recommendation(store, run)
+
+
+def _summary(rec: Recommendation) -> str:
     """A plain table, used when the full report cannot be drawn."""
     rows = "".join(
-        f"<tr><td>{_e(short(m.get('model', '')))}</td><td>{_e(m.get('role'))}</td>"
-        f"<td>{_e(m.get('quality'))}</td><td>{_e(m.get('cost_per_1k_prompts_usd'))}</td>"
-        f"<td>{_e(m.get('refusal_rate'))}</td></tr>"
-        for m in rec.get("models", [])
+        f"<tr><td>{_e(short(m.model))}</td><td>{_e(m.role)}</td>"
+        f"<td>{_e(m.quality)}</td><td>{_e(m.cost_per_1k_prompts_usd)}</td>"
+        f"<td>{_e(m.refusal_rate)}</td></tr>"
+        for m in rec.models
     )
     return (
-        f"<h1>Run {_e(rec.get('run_id'))}: {_e(rec.get('decision'))}</h1>"
-        f"<p>{_e(rec.get('reasoning'))}</p><table><tr><th>Model</th><th>Role</th>"
+        f"<h1>Run {_e(rec.run_id)}: {_e(rec.decision)}</h1>"
+        f"<p>{_e(rec.reasoning)}</p><table><tr><th>Model</th><th>Role</th>"
         f"<th>Quality</th><th>Cost / 1k prompts (USD)</th><th>Refusal rate</th></tr>{rows}</table>"
     )
 
@@ -201,8 +213,7 @@ def run_page(run_id: str, request: Request, store: StoreDep) -> HTMLResponse:
         )
     info = run_info(store, run, request.app.state.runner)
     running = run.status == "running"
-    stored = store.recommendation(run.id)
-    rec = stored.model_dump(mode="json") if stored else _partial_recommendation(store, run)
+    rec = _recommendation(store, run)
     banner = _banner(info)
     progress_only = _page(
         f"Run {run.id}",
