@@ -96,10 +96,10 @@ def write_log(path: Path, prompts: int) -> None:
 
 
 def one(prompts: int) -> None:
-    from whichmodel.run_sync import run
     from whichmodel.config import load_settings
     from whichmodel.history.importer import import_history
     from whichmodel.local.gateway import running_gateway
+    from whichmodel.run_sync import run
     from whichmodel.store import Store
     from whichmodel.tasks.evaluation import evaluate_async
 

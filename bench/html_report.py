@@ -27,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from whichmodel.config import load_settings  # noqa: E402
 from whichmodel.config import redacted as redacted_settings
+from whichmodel.records.answers import AnswerRecord, ScoreRecord
+from whichmodel.records.runs import Run
 from whichmodel.results.decide import run_verdict  # noqa: E402
 from whichmodel.store import Store  # noqa: E402
 
@@ -91,13 +93,13 @@ def build(path: Path, prompts: int, seed: int = 7) -> tuple[Store, str]:
     )
     run_id = "bench-html"
     store.create_run(
-        {
-            "id": run_id,
-            "baseline": BASE,
-            "candidates": settings.candidates,
-            "judge": JUDGE,
-            "settings": redacted_settings(settings),
-            "prices": {
+        Run(
+            id=run_id,
+            baseline=BASE,
+            candidates=settings.candidates,
+            judge=JUDGE,
+            settings=redacted_settings(settings),
+            prices={
                 m: {
                     "known": m in prices or cost is not None,
                     "source": "config: illustrative"
@@ -108,7 +110,7 @@ def build(path: Path, prompts: int, seed: int = 7) -> tuple[Store, str]:
                 }
                 for m, cost, *_ in MODELS
             },
-        },
+        ),
         ids,
     )
     for pid in ids:
@@ -122,48 +124,48 @@ def build(path: Path, prompts: int, seed: int = 7) -> tuple[Store, str]:
                 else paragraph(rng, int(rng.gauss(600, 150)))
             )
             store.save_response(
-                {
-                    "run_id": run_id,
-                    "prompt_id": pid,
-                    "model": model,
-                    "status": "error" if failed else "ok",
-                    "text": None if failed else text,
-                    "error": "HTTP 503: upstream overloaded (after 3 attempts)" if failed else None,
-                    "finish_reason": None if failed else "stop",
-                    "cost_usd": None if failed or cost is None else cost * rng.uniform(0.7, 1.3),
-                    "price_source": "unknown"
+                AnswerRecord(
+                    run_id=run_id,
+                    prompt_id=pid,
+                    model=model,
+                    status="error" if failed else "ok",
+                    text=None if failed else text,
+                    error="HTTP 503: upstream overloaded (after 3 attempts)" if failed else None,
+                    finish_reason=None if failed else "stop",
+                    cost_usd=None if failed or cost is None else cost * rng.uniform(0.7, 1.3),
+                    price_source="unknown"
                     if cost is None
                     else ("config: illustrative" if model in prices else "genai-prices"),
-                    "refused": int(refused),
-                    "refusal_reason": "pattern: can't help" if refused else None,
-                    "refusal_kind": "full" if refused else None,
-                    "latency_ms": None if failed else latency * rng.lognormvariate(0, 0.35),
-                    "output_tokens": None if failed else len(text) // 4,
-                    "input_tokens": 80,
-                }
+                    refused=int(refused),
+                    refusal_reason="pattern: can't help" if refused else None,
+                    refusal_kind="full" if refused else None,
+                    latency_ms=None if failed else latency * rng.lognormvariate(0, 0.35),
+                    output_tokens=None if failed else len(text) // 4,
+                    input_tokens=80,
+                )
             )
             if failed:
                 continue
             q = max(0.0, min(1.0, (0.1 if refused else quality) + difficulty + rng.gauss(0, 0.06)))
             store.save_score(
-                {
-                    "run_id": run_id,
-                    "prompt_id": pid,
-                    "model": model,
-                    "judge": JUDGE,
-                    "status": "scored",
-                    "quality": q,
-                    "accuracy": q,
-                    "relevance": min(1.0, q + 0.05),
-                    "clarity": max(0.0, q - 0.05),
-                    "refused": int(refused),
-                    "rationale": sentence(rng, 20),
-                    "cost_usd": 0.0009,
-                    "price_source": "genai-prices",
-                }
+                ScoreRecord(
+                    run_id=run_id,
+                    prompt_id=pid,
+                    model=model,
+                    judge=JUDGE,
+                    status="scored",
+                    quality=q,
+                    accuracy=q,
+                    relevance=min(1.0, q + 0.05),
+                    clarity=max(0.0, q - 0.05),
+                    refused=int(refused),
+                    rationale=sentence(rng, 20),
+                    cost_usd=0.0009,
+                    price_source="genai-prices",
+                )
             )
     rec = run_verdict(store, run_id)
-    store.save_recommendation(run_id, rec.model_dump(mode="json"))
+    store.save_recommendation(rec)
     store.finish_run(run_id, "completed")
     return store, run_id
 

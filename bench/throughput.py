@@ -26,9 +26,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import fake_provider, through_gateway  # noqa: E402
-from whichmodel.run_sync import run  # noqa: E402
 from whichmodel.config import load_settings  # noqa: E402
 from whichmodel.local.gateway import running_gateway  # noqa: E402
+from whichmodel.run_sync import run  # noqa: E402
 from whichmodel.store import Store  # noqa: E402
 from whichmodel.tasks.evaluation import evaluate_async  # noqa: E402
 

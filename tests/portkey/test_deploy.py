@@ -292,7 +292,8 @@ def test_report_keep_writes_nothing(tmp_path, monkeypatch):
     db = tmp_path / "w.db"
     store, run_id = make_results_db(db)
     rec = store.recommendation(run_id)
-    store.save_recommendation(run_id, {**rec, "decision": "keep", "recommended_model": BASE})
+    keep = rec.model_copy(update={"decision": "keep", "recommended_model": BASE})
+    store.save_recommendation(keep)
     out = tmp_path / "deploy"
     result = runner.invoke(app, ["report", "--db", str(db), "--portkey-configs", str(out)])
     assert result.exit_code == 0, result.output

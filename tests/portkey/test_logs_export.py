@@ -80,7 +80,7 @@ def test_export_with_filters_is_downloaded_and_imported(tmp_path):
     assert "Portkey export: in_progress" in out.stderr
     store = Store(tmp_path / "w.db")
     (prompt,) = store.prompts()
-    (answer,) = store.production_rows()
+    (answer,) = store.productions().values()
     assert answer.model == "gpt-4o-mini" and answer.trace_id == "trace-log-1"
     assert answer.cost_usd == pytest.approx(0.0123 / 100)  # Portkey's cost is in cents
     assert prompt.metadata["env"] == "prod"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
@@ -11,6 +12,8 @@ from typer.testing import CliRunner
 
 from tests.fakes import BASE, CAND, JUDGE, add_pairwise_run, make_results_db
 from whichmodel.cli import app
+from whichmodel.records.answers import AnswerRecord
+from whichmodel.records.runs import Run
 from whichmodel.records.verdict import Recommendation
 from whichmodel.report import html
 from whichmodel.report.chart import chart_png, chart_svg
@@ -115,8 +118,8 @@ def test_report_has_verdict_chart_tables_prompts_and_settings(results):
     assert "http://" not in html and "https://" not in html  # no base URLs in this run
 
     # 1. the verdict, with its decision as a badge
-    assert rec["decision"] == "switch"
-    assert " ".join(rec["reasoning"].split()) in text
+    assert rec.decision == "switch"
+    assert " ".join(rec.reasoning.split()) in text
     assert ("span", {"class": "badge b-switch"}) in page.tags
 
     # 2. one inline chart, with the models and the baseline labelled, as text
@@ -129,9 +132,9 @@ def test_report_has_verdict_chart_tables_prompts_and_settings(results):
 
     # 3. tables: per model, candidates vs baseline with intervals, per category, bias
     assert "$10.00" in text and "$4.00" in text  # cost per 1k prompts
-    cand = next(c for c in rec["comparisons"] if c.model == CAND)
+    cand = next(c for c in rec.comparisons if c.model == CAND)
     q = cand.quality_change
-    assert f"{q['estimate']:+.1f}% [{q['low']:+.1f}, {q['high']:+.1f}]" in text
+    assert f"{q.estimate:+.1f}% [{q.low:+.1f}, {q.high:+.1f}]" in text
     assert "qualifies" in text
     for category in ("math", "writing"):
         assert ("section", {"class": "cat", "data-cat": category}) in page.tags
@@ -165,9 +168,9 @@ def test_everything_stored_is_escaped(results):
     store, run_id = results
     pid = store.run_prompt_ids(run_id)[0]
     row = next(r for r in store.responses(run_id, CAND) if r.prompt_id == pid)
-    store.save_response({**row, "text": "<script>alert(1)</script> & <b>bold</b>"})
+    store.save_response(replace(row, text="<script>alert(1)</script> & <b>bold</b>"))
     score = next(s for s in store.scores(run_id) if s.prompt_id == pid and s.model == CAND)
-    store.save_score({**score, "rationale": '<img src=x onerror="alert(2)">'})
+    store.save_score(replace(score, rationale='<img src=x onerror="alert(2)">'))
     rec = Recommendation.model_validate(store.recommendation(run_id))
     rec.reasoning = "Switch </p><script>alert(3)</script>"
 
@@ -189,7 +192,7 @@ def test_long_answers_fold_and_the_page_is_deterministic(results):
     pid = store.run_prompt_ids(run_id)[3]
     row = next(r for r in store.responses(run_id, BASE) if r.prompt_id == pid)
     long = "start " + "x" * 5000 + " THE-END"
-    store.save_response({**row, "text": long})
+    store.save_response(replace(row, text=long))
     html = render_html(store, run_id)
     page = parse(html)
     assert "THE-END" in page.all_text  # the whole answer is there ...
@@ -218,28 +221,28 @@ def test_pareto_frontier():
         {"x": 3.0, "y": 0.75},  # dominated: same cost, worse
         {"x": 5.0, "y": 0.9},
     ]
-    assert [(p.x, p.y) for p in pareto(points)] == [(1.0, 0.7), (3.0, 0.8), (5.0, 0.9)]
+    assert [(p["x"], p["y"]) for p in pareto(points)] == [(1.0, 0.7), (3.0, 0.8), (5.0, 0.9)]
 
 
 def test_run_in_progress_without_recommendation(results):
     store, _ = results
     ids = store.run_prompt_ids("run0001")[:6]
     store.create_run(
-        {"id": "run0002", "baseline": BASE, "candidates": [CAND], "judge": JUDGE, "settings": {}},
+        Run(id="run0002", baseline=BASE, candidates=[CAND], judge=JUDGE, settings={}),
         ids,
     )
     for pid in ids[:4]:  # some answers, no scores yet
         store.save_response(
-            {"run_id": "run0002", "prompt_id": pid, "model": BASE, "status": "ok", "text": "hi"}
+            AnswerRecord(run_id="run0002", prompt_id=pid, model=BASE, status="ok", text="hi")
         )
     store.save_response(
-        {
-            "run_id": "run0002",
-            "prompt_id": ids[0],
-            "model": CAND,
-            "status": "error",
-            "error": "HTTP 503 upstream",
-        }
+        AnswerRecord(
+            run_id="run0002",
+            prompt_id=ids[0],
+            model=CAND,
+            status="error",
+            error="HTTP 503 upstream",
+        )
     )
     html = render_html(store, "run0002")
     page = parse(html)
@@ -264,7 +267,7 @@ def test_run_in_progress_without_recommendation(results):
 def test_pairwise_run(results):
     store, _ = results
     rec = add_pairwise_run(store, "pair01")
-    assert rec["judge_mode"] == "pairwise"
+    assert rec["judge_mode"] == "pairwise"  # the JSON as stored
 
     html = render_html(store, "pair01")
     page = parse(html)

@@ -9,8 +9,9 @@ from starlette.testclient import TestClient
 
 from tests.fakes import BASE, CAND, JUDGE, add_pairwise_run, make_results_db
 from whichmodel import recommend
-from whichmodel.config import load_settings
+from whichmodel.config import Rule, load_settings
 from whichmodel.errors import NoDataError
+from whichmodel.records.answers import ScoreRecord
 from whichmodel.refusal.detect import stored_verdict
 from whichmodel.results import questions
 from whichmodel.results.decide import (
@@ -31,7 +32,7 @@ def results(tmp_path):
 
 def test_every_face_gives_the_stored_verdict(results):
     store, run_id = results
-    stored = store.recommendation(run_id)
+    stored = store.recommendation(run_id).model_dump(mode="json")
     assert run_verdict(store, run_id).model_dump(mode="json") == stored
     assert recommend(store.path).model_dump(mode="json") == stored
     assert recommendation(store, run_id).model_dump(mode="json") == stored
@@ -45,7 +46,7 @@ def test_another_tolerance_is_decided_by_the_same_rule(results):
     store, run_id = results
     strict = recommend(store.path, tolerance=0.0)
     assert strict.tolerance == 0.0 and strict.decision == "keep"
-    assert run_verdict(store, run_id, tolerance=0.0) == strict
+    assert run_verdict(store, run_id, rule=Rule(tolerance=0.0)) == strict
 
 
 def test_a_pairwise_run_stays_pairwise_when_re_decided(results):
@@ -80,15 +81,15 @@ def test_compare_counts_the_judges_refusals_too(results):
     store, run_id = results
     pid = store.run_prompt_ids(run_id)[0]
     store.save_score(
-        {
-            "run_id": run_id,
-            "prompt_id": pid,
-            "model": CAND,
-            "judge": JUDGE,
-            "status": "scored",
-            "quality": 0.1,
-            "refused": 1,
-        }
+        ScoreRecord(
+            run_id=run_id,
+            prompt_id=pid,
+            model=CAND,
+            judge=JUDGE,
+            status="scored",
+            quality=0.1,
+            refused=1,
+        )
     )
     result = questions.compare(store, BASE, CAND, run_id)
     assert result["overall"][CAND]["refusal_rate"] == pytest.approx(1 / 40)
@@ -113,8 +114,8 @@ def test_compare_counts_the_judges_refusals_too(results):
 
 def test_finding_runs(results):
     store, run_id = results
-    assert find_run(store)["id"] == run_id
-    assert find_run(store, run_id[:4])["id"] == run_id
+    assert find_run(store).id == run_id
+    assert find_run(store, run_id[:4]).id == run_id
     with pytest.raises(NoDataError, match="No run 'nope'"):
         find_run(store, "nope")
     with pytest.raises(NoDataError, match="No interrupted run"):

@@ -11,6 +11,7 @@ from whichmodel.agents.candidate import make_candidate
 from whichmodel.agents.judge import make_judge
 from whichmodel.config import load_settings
 from whichmodel.errors import ConfigError, NoDataError
+from whichmodel.records.answers import AnswerRecord
 from whichmodel.store import Store
 from whichmodel.tasks.evaluation import Evaluation, evaluate_async
 
@@ -65,14 +66,14 @@ async def test_every_prompt_and_model_is_answered_judged_and_stored(store):
     base_scores = list(
         store.db.query("select quality, status, raw from scores where model = ?", [BASE])
     )
-    assert all(r.status == "scored" for r in base_scores)
+    assert all(r["status"] == "scored" for r in base_scores)
     # quality = 0.40 a + 0.35 r + 0.25 c with a=0.9, r=c=0.8
     assert base_scores[0]["quality"] == pytest.approx(0.4 * 0.9 + 0.35 * 0.8 + 0.25 * 0.8)
     assert json.loads(base_scores[0]["raw"])["request"] == "score"
     assert rec.decision == "keep"  # the candidate is much worse
     stored = store.recommendation(rec.run_id)
-    assert stored["recommended_model"] == BASE
-    assert [m["model"] for m in stored["models"]] == [BASE, CAND]
+    assert stored.recommended_model == BASE
+    assert [m.model for m in stored.models] == [BASE, CAND]
 
 
 async def test_failed_calls_are_error_rows_and_unscored_judgments_are_kept(store):
@@ -93,8 +94,8 @@ async def test_failed_calls_are_error_rows_and_unscored_judgments_are_kept(store
     assert "HTTP 500" in errors[0]["error"]
     unscored = list(store.db.query("select * from scores where status = 'unscored'"))
     assert len(unscored) == 2  # both models' answers to question 2
-    assert all(r.quality is None and r.accuracy is None for r in unscored)
-    assert all(r.raw == "no tool here" for r in unscored)
+    assert all(r["quality"] is None and r["accuracy"] is None for r in unscored)
+    assert all(r["raw"] == "no tool here" for r in unscored)
     cand = next(m for m in rec.models if m.model == CAND)
     assert cand.error_rate == pytest.approx(1 / 6)
     assert cand.unscored == 1
@@ -112,7 +113,7 @@ async def test_refusals_from_signals_and_from_the_judge(store):
     rows = list(
         store.db.query("select refused, refusal_reason from responses where model = ?", [CAND])
     )
-    assert all(r.refused == 1 and r.refusal_reason == "phrase" for r in rows)
+    assert all(r["refused"] == 1 and r["refusal_reason"] == "phrase" for r in rows)
     by_model = {m.model: m for m in rec.models}
     assert by_model[CAND].refusal_rate == 1.0
     assert by_model[BASE].refusal_rate == 0.0
@@ -132,17 +133,17 @@ async def test_resume_skips_work_already_stored(store):
     # pretend a previous process stored two answers (and one score) before dying
     for pid in store.run_prompt_ids(run_id)[:2]:
         store.save_response(
-            {
-                "run_id": run_id,
-                "prompt_id": pid,
-                "model": BASE,
-                "status": "ok",
-                "text": "stored before",
-                "cost_usd": 0.001,
-                "refused": 0,
-                "latency_ms": 5.0,
-                "output_tokens": 3,
-            }
+            AnswerRecord(
+                run_id=run_id,
+                prompt_id=pid,
+                model=BASE,
+                status="ok",
+                text="stored before",
+                cost_usd=0.001,
+                refused=0,
+                latency_ms=5.0,
+                output_tokens=3,
+            )
         )
     await evaluation.run(run_id)
     assert answers["n"] == 12 - 2
@@ -168,12 +169,12 @@ async def test_a_run_over_several_pages_of_prompts_resumes_where_it_stopped(stor
     ids = store.run_prompt_ids(run_id)
     for pid in (ids[1], ids[5]):  # one on each page, stored by an earlier session
         store.save_response(
-            {"run_id": run_id, "prompt_id": pid, "model": CAND, "status": "ok", "text": "before"}
+            AnswerRecord(run_id=run_id, prompt_id=pid, model=CAND, status="ok", text="before")
         )
     rec = await evaluation.run(run_id)
     expected = Counter({f"question {i}": 2 for i in range(6)})
     for pid in (ids[1], ids[5]):
-        expected[store.prompt(pid)["messages"][0]["content"]] -= 1
+        expected[store.prompt(pid).messages[0]["content"]] -= 1
     assert Counter(asked) == expected and sum(expected.values()) == 12 - 2
     stored = store.db.execute("select count(*), count(distinct prompt_id) from scores")
     assert stored.fetchone() == (12, 6)
@@ -215,7 +216,7 @@ async def test_repeated_judging_stores_the_mean_and_the_spread(store):
     rows = store.scores(rec.run_id)
     assert len(rows) == 12  # one row per answer, however many samples
     for row in rows:
-        samples = json.loads(row.samples)
+        samples = row.samples
         assert sorted(samples) == pytest.approx([0.6, 0.8, 1.0])
         assert row.quality == pytest.approx(0.8)
         assert row.spread == pytest.approx(0.2)

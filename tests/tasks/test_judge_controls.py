@@ -13,6 +13,7 @@ from whichmodel.agents.candidate import make_candidate
 from whichmodel.agents.judge import make_judge, make_pairwise_judge
 from whichmodel.config import load_settings
 from whichmodel.errors import NoDataError
+from whichmodel.records.runs import Prompt
 from whichmodel.report.answers import verdict_answer
 from whichmodel.report.html import render_html
 from whichmodel.results.run_report import run_report
@@ -165,10 +166,11 @@ async def test_pairwise_controls_compare_good_and_bad_in_both_orders(store):
 
 
 async def test_control_items_use_the_reference_and_skip_what_cannot_be_made_worse():
+    hello = [{"role": "user", "content": "hello"}]
     prompts = [
-        {"id": "a", "reference": "Paris is the capital of France, on the Seine river banks."},
-        {"id": "b", "reference": "Yes."},
-        {"id": "c"},
+        Prompt("a", hello, reference="Paris is the capital of France, on the Seine river banks."),
+        Prompt("b", hello, reference="Yes."),
+        Prompt("c", hello),
     ]
 
     async def no_answer(prompt_id):

@@ -44,7 +44,7 @@ def render_html(report: RunReport) -> str:
         f"<style>{CSS}</style></head><body>",
         f"<h1>whichmodel: run {esc(run.id)}</h1>",
         f'<p class="mut">Baseline {esc(run.baseline)} against '
-        f"{', '.join(esc(c) for c in run.candidates)}; judge {esc(run.get('judge') or '-')}."
+        f"{', '.join(esc(c) for c in run.candidates)}; judge {esc(run.judge or '-')}."
         "</p>",
         verdict(rec, run),
     ]
