@@ -87,7 +87,7 @@ from pathlib import Path
 import pytest
 import sqlglot
 from sqlglot import exp
-from sqlglot.tokens import Token
+from sqlglot.tokens import Token, TokenType
 
 PACKAGE = "whichmodel"
 ROOT = Path(__file__).resolve().parents[1] / PACKAGE
@@ -159,7 +159,7 @@ FUNCTION_WORDS = {
     "me", "to", "of", "for", "by", "with", "in", "on", "at", "is", "are", "be", "and",
     "or", "not", "no", "then", "than", "there", "here",
 }  # fmt: skip
-"""English words sqlglot would read as a table, column or alias of a sentence."""
+"""English words that, next to another bare name, make a sentence of a statement."""
 TRANSACTION_WORDS = {"BEGIN", "DEFERRED", "IMMEDIATE", "EXCLUSIVE", "TRANSACTION", "WORK"}
 PLACEHOLDER = "_x_"
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}|%\([^)]*\)[sdfr]|%[sdfr]")
@@ -203,7 +203,9 @@ IO_CALLS = {
     "numpy.savez_compressed", "numpy.savetxt", "numpy.loadtxt", "numpy.genfromtxt",
     "numpy.fromfile", "numpy.fromregex", "numpy.memmap", "numpy.lib.format.open_memmap",
     "sys.stdin", "sys.stdout", "sys.stderr", "sys.argv", "sys.exit", "sys.__stdout__",
-    "sys.__stderr__", "sys.__stdin__",
+    "sys.__stderr__", "sys.__stdin__", "asyncio.open_connection", "asyncio.start_server",
+    "asyncio.open_unix_connection", "asyncio.create_subprocess_exec",
+    "asyncio.create_subprocess_shell", "asyncio.to_thread",
 }  # fmt: skip
 IO_PREFIXES = ("pandas.read_", "polars.read_", "polars.scan_")
 FILE_METHODS = {
@@ -224,14 +226,22 @@ COMMAND_DECORATORS = {"command", "callback"}
 
 ENVIRONMENT = {
     "os.environ", "os.environb", "os.getenv", "os.getenvb", "os.putenv", "os.unsetenv",
-    "posix.environ", "nt.environ",
+    "posix.environ", "nt.environ", "dotenv.load_dotenv", "dotenv.dotenv_values",
+    "environs.Env", "decouple.config",
 }  # fmt: skip
+SETTINGS_BASES = ("BaseSettings", "EnvSettingsSource")
+"""A class built on these reads the environment (pydantic-settings)."""
 FALLBACK_METHODS = {"get", "setdefault", "pop"}
 DEFAULT_WORDS = {"default", "defaults", "fallback"}
 
 # ---------------------------------------------------------------- rule 7: attributes
 
-ATTRIBUTE_CALLS = {"getattr", "hasattr", "setattr", "delattr", "operator.attrgetter"}
+ATTRIBUTE_CALLS = {
+    "getattr", "hasattr", "setattr", "delattr", "inspect.getattr_static",
+    "object.__getattribute__", "object.__setattr__", "object.__delattr__",
+}  # fmt: skip
+"""Calls ``(obj, "name", ...)`` that reach an attribute by its name; also
+``operator.attrgetter("a.b")`` and ``vars(obj)["name"]`` / ``obj.__dict__["name"]``."""
 
 
 def _common_attributes() -> set[str]:
@@ -301,6 +311,21 @@ def _qualname(node: ast.AST, aliases: dict[str, str]) -> str | None:
     if isinstance(node, ast.Attribute):
         base = _qualname(node.value, aliases)
         return f"{base}.{node.attr}".removeprefix("builtins.") if base else None
+    literal = None
+    if isinstance(node, ast.Subscript) and _qualname(node.value, aliases) == "sys.modules":
+        literal = node.slice
+    elif (
+        isinstance(node, ast.Call)
+        and node.args
+        and _qualname(node.func, aliases)
+        in (
+            "importlib.import_module",
+            "__import__",
+        )
+    ):
+        literal = node.args[0]
+    if isinstance(literal, ast.Constant) and isinstance(literal.value, str):
+        return literal.value  # sys.modules["os"], importlib.import_module("os")
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
@@ -310,7 +335,7 @@ def _qualname(node: ast.AST, aliases: dict[str, str]) -> str | None:
         and isinstance(node.args[1].value, str)
     ):
         base = _qualname(node.args[0], aliases)
-        return f"{base}.{node.args[1].value}" if base else None
+        return f"{base}.{node.args[1].value}".removeprefix("builtins.") if base else None
     return None
 
 
@@ -378,6 +403,8 @@ def _text(node: ast.AST | None, module: Module, fields: bool = False) -> str | N
     f-string (without fields, or with ``fields`` each field as a placeholder), a
     constant's value."""
     if isinstance(node, ast.Constant):
+        if isinstance(node.value, bytes):
+            return node.value.decode("latin-1")
         return node.value if isinstance(node.value, str) else None
     if isinstance(node, ast.Name):
         value = module.constants.get(node.id)
@@ -385,13 +412,48 @@ def _text(node: ast.AST | None, module: Module, fields: bool = False) -> str | N
     if isinstance(node, ast.JoinedStr):
         parts = []
         for value in node.values:
+            inner = (
+                _text(value.value, module)
+                if isinstance(value, ast.FormattedValue) and value.format_spec is None
+                else None
+            )
             if isinstance(value, ast.Constant):
                 parts.append(str(value.value))
+            elif inner is not None:
+                parts.append(inner)
             elif fields:
                 parts.append(PLACEHOLDER)
             else:
                 return None
         return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        template = _text(node.left, module, fields)
+        items = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        values = [_text(i, module) for i in items]
+        if template is None:
+            return None
+        if all(v is not None for v in values):
+            try:
+                return template % tuple(values)
+            except (TypeError, ValueError, KeyError):
+                return None
+        return template if fields else None
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+    ):
+        template = _text(node.func.value, module, fields)
+        args = [_text(a, module) for a in node.args]
+        kwargs = {k.arg: _text(k.value, module) for k in node.keywords if k.arg}
+        if template is None:
+            return None
+        if all(a is not None for a in args) and all(v is not None for v in kwargs.values()):
+            try:
+                return template.format(*args, **kwargs)
+            except (IndexError, KeyError, ValueError):
+                return None
+        return template if fields else None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _text(node.left, module, fields), _text(node.right, module, fields)
         if left is None and right is None:
@@ -463,6 +525,28 @@ def _dynamic_imports(module: Module) -> Iterator[tuple[str, int]]:
         yield name, node.lineno
 
 
+def _code_in_strings(module: Module) -> list[ast.AST]:
+    """The nodes of code handed to ``exec``/``eval``/``compile`` as a literal: code too
+    (``exec("import whichmodel.cli")`` imports)."""
+    out: list[ast.AST] = []
+    for node in module.nodes:
+        if (
+            isinstance(node, ast.Call)
+            and _qualname(node.func, {}) in ("exec", "eval", "compile")
+            and node.args
+            and (code := _text(node.args[0], module)) is not None
+        ):
+            try:
+                tree = ast.parse(textwrap.dedent(code))
+            except SyntaxError:
+                continue
+            for sub in ast.walk(tree):  # every line of the code is the call's line
+                if hasattr(sub, "lineno"):
+                    sub.lineno = node.lineno  # type: ignore[attr-defined]
+            out += list(ast.walk(tree))[1:]
+    return out
+
+
 def _load(root: Path) -> dict[str, Module]:
     modules: dict[str, Module] = {}
     for path in sorted(root.rglob("*.py")):
@@ -474,8 +558,9 @@ def _load(root: Path) -> dict[str, Module]:
         tree = ast.parse(path.read_text(), str(path))
         modules[name] = Module(name, path, tree, nodes=list(ast.walk(tree)))
     for module in modules.values():
-        module.aliases = _aliases(module)
         module.constants = _constants(module.tree)
+        module.nodes += _code_in_strings(module)
+        module.aliases = _aliases(module)
 
         def note(dotted: str, line: int, module: Module = module) -> None:
             if dotted == PACKAGE or dotted.startswith(PACKAGE + "."):
@@ -601,16 +686,40 @@ def _strings(module: Module) -> Iterator[tuple[ast.AST, str]]:
         if not isinstance(node, ast.Constant):
             inside.update(id(n) for n in ast.walk(node) if n is not node)
         yield node, text
+    # a string grown in steps: `sql = "select *"` then `sql += " from runs"`
+    grown: dict[str, str] = {}
+    steps = [
+        n
+        for n in module.nodes
+        if isinstance(n, ast.Assign | ast.AugAssign)
+        and isinstance(n.targets[0] if isinstance(n, ast.Assign) else n.target, ast.Name)
+    ]
+    for node in sorted(steps, key=lambda n: (n.lineno, n.col_offset)):
+        target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+        assert isinstance(target, ast.Name)
+        text = _text(node.value, module, fields=True)
+        if isinstance(node, ast.Assign):
+            grown.pop(target.id, None)
+            if text is not None:
+                grown[target.id] = text
+        elif isinstance(node.op, ast.Add) and target.id in grown:
+            grown[target.id] += text if text is not None else PLACEHOLDER
+            yield node, grown[target.id]
 
 
 def _words_only(tokens: list[Token]) -> bool:
     return all(re.fullmatch(r"[A-Za-z_][\w]*", t.text) for t in tokens)
 
 
-def _reads_as_a_sentence(tokens: list[Token], statements: list[exp.Expression]) -> bool:
-    names = {i.name.lower() for s in statements for i in s.find_all(exp.Identifier) if i.name}
-    if names & FUNCTION_WORDS:
-        return True
+def _reads_as_a_sentence(tokens: list[Token]) -> bool:
+    """Two bare names in a row, the first an English function word ("a run", "the
+    list": sqlglot reads a name and its alias, where SQL writes ``runs a``), or sentence
+    case with words only."""
+    for left, right in zip(tokens, tokens[1:], strict=False):
+        if left.token_type == right.token_type == TokenType.VAR and (
+            left.text.lower() in FUNCTION_WORDS
+        ):
+            return True
     first = tokens[0].text
     return first[:1].isupper() and first[1:].islower() and _words_only(tokens)
 
@@ -622,6 +731,8 @@ def _sql_shaped(statement: exp.Expression, tokens: list[Token], text: str) -> bo
         rest = text[tokens[0].end + 1 :]
         if keyword == "REPLACE":
             return _is_sql("INSERT OR REPLACE " + rest, nested=True)
+        if keyword in ("CREATE", "DROP") and re.match(r"\s*(temp\w*\s+)?trigger\b", rest, re.I):
+            return True
         if keyword == "EXPLAIN":
             return _is_sql(re.sub(r"^\s*query\s+plan\b", "", rest, flags=re.I), nested=True)
         return False
@@ -653,9 +764,9 @@ def _is_sql(text: str, nested: bool = False) -> bool:
         statements = [s for s in sqlglot.parse(text, read="sqlite") if s is not None]
     except Exception:
         return False
-    if not statements or _reads_as_a_sentence(tokens, statements):
+    if not statements or _reads_as_a_sentence(tokens):
         return False
-    return all(_sql_shaped(s, tokens, text) for s in statements)
+    return any(_sql_shaped(s, tokens, text) for s in statements)
 
 
 def sql_in(text: str) -> bool:
@@ -788,12 +899,41 @@ def _store_names(module: Module) -> set[str]:
     return names
 
 
-def _store_like(node: ast.AST, stores: set[str]) -> bool:
+def _store_like(node: ast.AST | None, stores: set[str]) -> bool:
+    """A name or attribute that says store, a name bound to one, ``Store(...)`` itself;
+    an object unknown (``attrgetter("db")``) is taken as one."""
+    if node is None:
+        return True
     if isinstance(node, ast.Name):
         return "store" in node.id.lower() or node.id in stores
     if isinstance(node, ast.Attribute):
         return "store" in node.attr.lower()
+    if isinstance(node, ast.Call):
+        return _store_like(node.func, stores) or (
+            isinstance(node.func, ast.Name) and "store" in node.func.id.lower()
+        )
     return False
+
+
+def _attribute_reads(node: ast.AST, module: Module) -> list[tuple[ast.AST | None, str]]:
+    """(object, name) of each attribute ``node`` reaches by a literal name: the getattr
+    family, ``operator.attrgetter`` (object unknown: None), ``vars(x)["name"]`` and
+    ``x.__dict__["name"]``."""
+    if isinstance(node, ast.Call):
+        callee = _qualname(node.func, module.aliases)
+        if callee in ATTRIBUTE_CALLS and len(node.args) >= 2:
+            name = _text(node.args[1], module)
+            return [(node.args[0], name)] if name else []
+        if callee == "operator.attrgetter":
+            names = [_text(a, module) or "" for a in node.args]
+            return [(None, part) for name in names for part in name.split(".") if part]
+    if isinstance(node, ast.Subscript) and (name := _text(node.slice, module)):
+        table = node.value
+        if isinstance(table, ast.Call) and _qualname(table.func, module.aliases) == "vars":
+            return [(table.args[0] if table.args else None, name)]
+        if isinstance(table, ast.Attribute) and table.attr == "__dict__":
+            return [(table.value, name)]
+    return []
 
 
 def check_database(modules: dict[str, Module]) -> list[Violation]:
@@ -814,20 +954,14 @@ def check_database(modules: dict[str, Module]) -> list[Violation]:
                 and node.func.attr in DB_METHODS
             ):
                 out.append(Violation("database", module.at(node), f"calls .{node.func.attr}(...)"))
-            reached = None
-            if isinstance(node, ast.Attribute) and node.attr in connection:
-                reached = node.value, node.attr
-            elif (
-                isinstance(node, ast.Call)
-                and _qualname(node.func, module.aliases) in ATTRIBUTE_CALLS
-                and len(node.args) >= 2
-                and _text(node.args[1], module) in connection
-            ):
-                reached = node.args[0], _text(node.args[1], module)
-            if reached and _store_like(reached[0], stores):
-                out.append(
-                    Violation("database", module.at(node), f"reaches the store's .{reached[1]}")
-                )
+            reads = _attribute_reads(node, module)
+            if isinstance(node, ast.Attribute):
+                reads.append((node.value, node.attr))
+            for owner, name in reads:
+                if name in connection and _store_like(owner, stores):
+                    out.append(
+                        Violation("database", module.at(node), f"reaches the store's .{name}")
+                    )
     return out
 
 
@@ -864,9 +998,36 @@ def check_pure(modules: dict[str, Module]) -> list[Violation]:
                 dotted = _qualname(node, module.aliases) or ""
                 if dotted in IO_CALLS:
                     what = f"uses {dotted}"
+            elif (
+                isinstance(node, ast.Name)
+                and isinstance(node.ctx, ast.Load)
+                and node.id in IO_BUILTINS
+                and node.id not in _bound(module)
+            ):
+                what = f"hands on {node.id}"  # map(open, paths), opener = open
             if what:
                 out.append(Violation("pure", module.at(node), what))
-    return out
+    return _once(out)
+
+
+@cache
+def _bound_names(tree: ast.Module) -> frozenset[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return frozenset(names)
+
+
+def _bound(module: Module) -> frozenset[str]:
+    """Names the module binds itself (a parameter called ``input`` is not the builtin)."""
+    return _bound_names(module.tree)
 
 
 # ---------------------------------------------------------------- rule 5
@@ -886,12 +1047,29 @@ def _option_calls(module: Module, node: ast.AST) -> list[ast.Call]:
     ]
 
 
-def _is_command(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def _is_command(function: ast.FunctionDef | ast.AsyncFunctionDef, registered: set[str]) -> bool:
+    """Decorated with ``@app.command()``/``@app.callback()``, or registered as
+    ``app.command()(function)``."""
+    if function.name in registered:
+        return True
     for decorator in function.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         if isinstance(target, ast.Attribute) and target.attr in COMMAND_DECORATORS:
             return True
     return False
+
+
+def _registered(module: Module) -> set[str]:
+    return {
+        node.args[0].id
+        for node in module.nodes
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Call)
+        and isinstance(node.func.func, ast.Attribute)
+        and node.func.func.attr in COMMAND_DECORATORS
+        and node.args
+        and isinstance(node.args[0], ast.Name)
+    }
 
 
 def check_cli(modules: dict[str, Module]) -> list[Violation]:
@@ -907,6 +1085,7 @@ def check_cli(modules: dict[str, Module]) -> list[Violation]:
             for t in node.targets
             if isinstance(t, ast.Name)
         }
+        registered = _registered(module)
         in_annotation: set[int] = set()
         for node in module.nodes:
             if isinstance(node, ast.Subscript) and "Annotated" in ast.unparse(node.value):
@@ -934,7 +1113,7 @@ def check_cli(modules: dict[str, Module]) -> list[Violation]:
                 for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
                 if d is not None
             ]
-            command = _is_command(node)
+            command = _is_command(node, registered)
             for arg, value in pairs:
                 option = arg.annotation is not None and (
                     _option_calls(module, arg.annotation)
@@ -959,7 +1138,7 @@ def check_cli(modules: dict[str, Module]) -> list[Violation]:
 def _field_default(value: ast.AST | None, constants: dict[str, object]) -> object:
     """The literal default of a field: ``= 0.05``, ``= Field(default=0.05)``,
     ``= Field(0.05)``, ``= DEFAULT`` (a constant); ``NotImplemented`` when none."""
-    if isinstance(value, ast.Call) and ast.unparse(value.func).split(".")[-1] == "Field":
+    if isinstance(value, ast.Call) and ast.unparse(value.func).split(".")[-1].lower() == "field":
         keywords = {k.arg: k.value for k in value.keywords}
         value = keywords.get("default", value.args[0] if value.args else None)
     if isinstance(value, ast.Name) and value.id in constants:
@@ -1063,7 +1242,9 @@ def check_defaults(modules: dict[str, Module], defaults: dict[str, object]) -> l
                 name = node.target.id
                 if name in defaults and node.value is not None:
                     value = node.value
-                    if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("Field"):
+                    if isinstance(value, ast.Call) and (
+                        ast.unparse(value.func).lower().endswith("field")
+                    ):
                         keywords = {k.arg: k.value for k in value.keywords}
                         value = keywords.get("default", value.args[0] if value.args else None)
                     if given(value):
@@ -1082,14 +1263,16 @@ def check_defaults(modules: dict[str, Module], defaults: dict[str, object]) -> l
                     for key, value in zip(keys, node.values, strict=True):
                         if key in defaults and _same(_value(value, module, modules), defaults[key]):
                             flag(node, f"{{{key!r}: {ast.unparse(value)}}}")
+            elif isinstance(node, ast.BoolOp | ast.IfExp):
+                for setting in _fallback(node, module, defaults):
+                    flag(node, f"fallback to the default of {setting}")
             elif isinstance(node, ast.Call):
                 callee = _qualname(node.func, module.aliases)
-                if callee == "dict" and _settings_mapping([k.arg for k in node.keywords], defaults):
-                    for keyword in node.keywords:
-                        if keyword.arg in defaults and _same(
-                            _value(keyword.value, module, modules), defaults[keyword.arg]
-                        ):
-                            flag(node, f"dict({keyword.arg}={ast.unparse(keyword.value)})")
+                for keyword in node.keywords:  # dict(tolerance=0.05), partial(f, tolerance=0.05)
+                    if keyword.arg in defaults and _same(
+                        _value(keyword.value, module, modules), defaults[keyword.arg]
+                    ):
+                        flag(node, f"{callee}({keyword.arg}={ast.unparse(keyword.value)})")
                 fallback = None
                 if callee == "getattr" and len(node.args) == 3:
                     fallback = node.args[1], node.args[2]
@@ -1102,6 +1285,56 @@ def check_defaults(modules: dict[str, Module], defaults: dict[str, object]) -> l
                 if fallback and _text(fallback[0], module) in defaults and given(fallback[1]):
                     flag(node, f"fallback for {_text(fallback[0], module)!r}")
     return out
+
+
+def _fallback(
+    node: ast.BoolOp | ast.IfExp, module: Module, defaults: dict[str, object]
+) -> list[str]:
+    """Settings an expression falls back to their default for, as a literal:
+    ``s.tolerance or 0.05``, ``t if t is not None else 0.05`` (``tolerance`` in ``t``'s
+    place)."""
+    modules = {module.name: module}
+    if isinstance(node, ast.BoolOp):
+        if not isinstance(node.op, ast.Or):
+            return []
+        named = [_names_setting(v, module, defaults) for v in node.values]
+        values = [_value(v, module, modules) for v in node.values]
+        return [
+            setting
+            for i, setting in enumerate(named)
+            if setting and any(_same(v, defaults[setting]) for v in values[i + 1 :])
+        ]
+    out = []
+    tested = {_names_setting(n, module, defaults) for n in ast.walk(node.test)}
+    for branch, other in ((node.body, node.orelse), (node.orelse, node.body)):
+        setting = _names_setting(branch, module, defaults)
+        if (
+            setting
+            and setting in tested
+            and _same(_value(other, module, modules), defaults[setting])
+        ):
+            out.append(setting)
+    return out
+
+
+def _names_setting(node: ast.AST, module: Module, defaults: dict[str, object]) -> str | None:
+    """The setting an expression reads: ``tolerance``, ``s.tolerance``,
+    ``s.get("tolerance")``, ``s["tolerance"]``."""
+    name = None
+    if isinstance(node, ast.Name):
+        name = node.id
+    elif isinstance(node, ast.Attribute):
+        name = node.attr
+    elif isinstance(node, ast.Subscript):
+        name = _text(node.slice, module)
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in FALLBACK_METHODS
+        and node.args
+    ):
+        name = _text(node.args[0], module)
+    return name if name in defaults else None
 
 
 def _settings_mapping(keys: list[str | None], defaults: dict[str, object]) -> bool:
@@ -1139,6 +1372,13 @@ def check_environment(modules: dict[str, Module]) -> list[Violation]:
         if module.name == CONFIG_MODULE:
             continue
         for node in module.nodes:
+            if isinstance(node, ast.ClassDef):
+                for base in node.bases:
+                    dotted = _qualname(base, module.aliases) or ""
+                    if dotted.split(".")[-1] in SETTINGS_BASES:
+                        out.append(
+                            Violation("environment", module.at(node), f"{node.name} is a {dotted}")
+                        )
             if isinstance(node, ast.Attribute | ast.Name | ast.Call):
                 dotted = _qualname(node, module.aliases)
                 if dotted in ENVIRONMENT:
@@ -1239,30 +1479,25 @@ def check_attributes(modules: dict[str, Module]) -> list[Violation]:
             continue
         theirs: set[str] = set()
         for node in module.nodes:
-            if not isinstance(node, ast.Call):
-                continue
-            callee = _qualname(node.func, module.aliases)
-            if callee not in ATTRIBUTE_CALLS:
-                continue
-            literals = node.args if callee == "operator.attrgetter" else node.args[1:2]
-            for literal in literals:
-                for name in (_text(literal, module) or "").split("."):
-                    if not name or name in common or name.startswith("__"):
-                        continue
-                    owners = {r for r, names in defined.items() if name in names}
-                    reachable = {r for r in owners if r == module.room or (_rank(r) or 0) < mine}
-                    if owners and not reachable and not theirs:
-                        theirs = set().union(*(_library_attributes(d) for d, _ in module.external))
-                        theirs.add("")  # looked up once per module
-                    if owners and not reachable and name not in theirs:
-                        out.append(
-                            Violation(
-                                "attributes",
-                                module.at(node),
-                                f"{callee}(..., {name!r}): {name} belongs to "
-                                f"{', '.join(sorted(owners))}, not below {module.room}",
-                            )
+            for _, name in _attribute_reads(node, module):
+                if not name or name in common or name.startswith("__"):
+                    continue
+                owners = {r for r, names in defined.items() if name in names}
+                reachable = {r for r in owners if r == module.room or (_rank(r) or 0) < mine}
+                if not owners or reachable:
+                    continue
+                if not theirs:
+                    theirs = set().union(*(_library_attributes(d) for d, _ in module.external))
+                    theirs.add("")  # looked up once per module
+                if name not in theirs:
+                    out.append(
+                        Violation(
+                            "attributes",
+                            module.at(node),
+                            f"reaches {name!r} by name: it belongs to "
+                            f"{', '.join(sorted(owners))}, not below {module.room}",
                         )
+                    )
     return out
 
 
@@ -1438,6 +1673,12 @@ def api_token() -> str | None:
 
         def quality(pair: Pair) -> float:
             return getattr(pair, "quality", 0.0)
+
+
+        def shown(run: dict, settings: Settings, pairwise: bool, t: float | None) -> str:
+            samples = 1 if pairwise else settings.judge_samples
+            tolerance = t if t is not None else settings.tolerance
+            return f"{run.get('judge') or '-'} {samples} {tolerance} {settings.max_tokens or 1}"
         """,
     "portkey/__init__.py": """\
         import logging
@@ -1599,6 +1840,42 @@ CLIMBS = [
         },
         "circle",
     ),
+    ({"verdict/a.py": "exec('import whichmodel.cli')\n"}, "layers"),
+    ({"verdict/a.py": "def f():\n    eval(\"__import__('whichmodel.cli')\")\n"}, "layers"),
+    (
+        {"verdict/a.py": "import importlib\nimportlib.import_module(f\"whichmodel.{'cli'}\")\n"},
+        "layers",
+    ),
+    (
+        {"verdict/a.py": "import importlib\nimportlib.import_module('whichmodel.%s' % 'cli')\n"},
+        "layers",
+    ),
+    (
+        {
+            "verdict/a.py": "import importlib\n"
+            "importlib.import_module('whichmodel.{}'.format('cli'))\n"
+        },
+        "layers",
+    ),
+    (
+        {
+            "verdict/a.py": "import importlib\n"
+            "getattr(importlib, 'import_module')('whichmodel.cli')\n"
+        },
+        "layers",
+    ),
+    (
+        {"verdict/a.py": "import importlib\nimportlib.import_module(name='whichmodel.cli')\n"},
+        "layers",
+    ),
+    ({"verdict/a.py": "import sys\ncli = sys.modules.get('whichmodel.cli')\n"}, "layers"),
+    (
+        {
+            "verdict/a.py": "from importlib import import_module\n"
+            "import_module('.cli', 'whichmodel')\n"
+        },
+        "layers",
+    ),
 ]
 
 SQL_CASES = [
@@ -1634,6 +1911,17 @@ SQL_SPELLINGS = [
 ]
 
 SQL_ASSEMBLED = [
+    'def f(t):\n    sql = "select id "\n    sql += "from " + t\n'
+    '    sql += " where x = ?"\n    return sql\n',
+    'Q = b"delete from runs where id = ?"\n',
+    'Q = "create trigger t after insert on runs begin select 1; end"\n',
+    'Q = "select a from the_table"\n',
+    'Q = "select * from runs a join scores b on a.id = b.run_id"\n',
+    'Q = "select id from runs; delete from runs"\n',
+    'Q = "insert into t values (1) on conflict (id) do update set x = excluded.x"\n',
+    'Q = "with recursive c(x) as (select 1 union all select x + 1 from c) select x from c"\n',
+    'Q = "SeLeCt * FrOm runs"\n',
+    "def f(store):\n    exec(\"store.run('drop table runs')\")\n",
     'def f(cols):\n    return f"select {cols} from responses where run_id = ?"\n',
     'Q = "select * from {table} where id = ?".format(table="runs")\n',
     'Q = "select id from %s where x = 1" % "runs"\n',
@@ -1645,6 +1933,13 @@ SQL_ASSEMBLED = [
 ]
 
 DATABASE = [
+    ({"web/a.py": "from whichmodel.store import Store\nconn = Store('p').db\n"}),
+    ({"web/a.py": "def f(store):\n    return vars(store)['db']\n"}),
+    ({"web/a.py": "def f(store):\n    return store.__dict__['conn']\n"}),
+    ({"web/a.py": "import operator\nconnection_of = operator.attrgetter('db')\n"}),
+    ({"web/a.py": "lite = __import__('sqlite3')\n"}),
+    ({"web/a.py": "exec('import sqlite3')\n"}),
+    ({"web/a.py": "def f(s):\n    handle = s.whichmodel_store\n    return handle.db.query('x')\n"}),
     ({"portkey/a.py": "import sqlite3\ndef f(p):\n    return sqlite3.connect(p)\n"}),
     ({"portkey/a.py": "from sqlite3 import connect\n"}),
     ({"portkey/a.py": "import sqlite3 as lite\n"}),
@@ -1679,6 +1974,13 @@ DATABASE = [
 ]
 
 PURE = [
+    "opener = open\ndef f(p):\n    return opener(p)\n",
+    "def f(paths):\n    return list(map(open, paths))\n",
+    "import asyncio\nasync def f():\n    return await asyncio.open_connection('h', 1)\n",
+    "import builtins\ndef f(p):\n    return builtins.open(p)\n",
+    "import codecs\ndef f(p):\n    return codecs.open(p)\n",
+    "import builtins\ndef f(p):\n    return getattr(builtins, 'open')(p)\n",
+    "def f(p):\n    exec('print(p)')\n",
     "def f(path):\n    return open(path).read()\n",
     "from pathlib import Path\ndef f(p):\n    return Path(p).read_text()\n",
     "def f(p):\n    return p.exists()\n",
@@ -1711,6 +2013,10 @@ PURE = [
 ]
 
 CLI = [
+    "import typer\napp = typer.Typer()\ndef ev(tolerance: float = 0.05):\n    pass\n"
+    "app.command()(ev)\n",
+    "import click\n@click.option('--tolerance', default=0.05)\ndef ev(tolerance):\n    pass\n",
+    "import typer\nTOL = 0.05\ndef ev(tolerance: float = typer.Option(TOL)):\n    pass\n",
     "import typer\ndef ev(tolerance: float = typer.Option(0.05, '--tolerance')):\n    pass\n",
     "import typer\ndef ev(tolerance: float = typer.Option(default=0.05)):\n    pass\n",
     "from typing import Annotated\nimport typer\n"
@@ -1732,6 +2038,51 @@ CLI = [
 ]
 
 DEFAULTS = [
+    (
+        {
+            "results/a.py": "import functools\ndef f(tolerance):\n    pass\n"
+            "g = functools.partial(f, tolerance=0.05)\n"
+        },
+        "defaults",
+    ),
+    ({"results/a.py": "def f(s):\n    return s.tolerance or 0.05\n"}, "defaults"),
+    (
+        {
+            "results/a.py": "def f(t=None):\n    tolerance = t\n"
+            "    return tolerance if tolerance is not None else 0.05\n"
+        },
+        "defaults",
+    ),
+    ({"results/a.py": "def f(s):\n    return s.get('max_tokens') or 1024\n"}, "defaults"),
+    (
+        {
+            "results/a.py": "from dataclasses import dataclass, field\n@dataclass\nclass A:\n"
+            "    tolerance: float = field(default=0.05)\n"
+        },
+        "defaults",
+    ),
+    (
+        {
+            "results/a.py": "def f(settings):\n"
+            "    return settings.model_copy(update={'tolerance': 0.05})\n"
+        },
+        "defaults",
+    ),
+    (
+        {
+            "portkey/a.py": "from pydantic_settings import BaseSettings\nclass Env(BaseSettings):\n"
+            "    portkey_api_key: str = ''\n"
+        },
+        "environment",
+    ),
+    ({"portkey/a.py": "import sys\nURL = sys.modules['os'].environ['X']\n"}, "environment"),
+    (
+        {"portkey/a.py": "import importlib\nURL = importlib.import_module('os').environ['X']\n"},
+        "environment",
+    ),
+    ({"portkey/a.py": "URL = __import__('os').getenv('X')\n"}, "environment"),
+    ({"portkey/a.py": "from dotenv import load_dotenv\nload_dotenv()\n"}, "environment"),
+    ({"portkey/a.py": "exec('import os; os.environ.get(\"X\")')\n"}, "environment"),
     ({"results/a.py": "DEFAULT_TOLERANCE = 0.05\n"}, "defaults"),
     ({"results/a.py": "DEFAULT_TOLERANCE = 0.03\n"}, "defaults"),
     (
@@ -1781,6 +2132,28 @@ DEFAULTS = [
 ]
 
 ATTRIBUTES = [
+    {
+        "tools/a.py": "def f(agent):\n    return vars(agent)['facts']\n",
+        "agents/a.py": "class Advisor:\n    facts: dict = {}\n",
+    },
+    {
+        "tools/a.py": "def f(agent):\n"
+        "    return agent.__dict__.get('x') or agent.__dict__['facts']\n",
+        "agents/a.py": "class Advisor:\n    facts: dict = {}\n",
+    },
+    {
+        "tools/a.py": "import inspect\n"
+        "def f(agent):\n    return inspect.getattr_static(agent, 'facts')\n",
+        "agents/a.py": "class Advisor:\n    facts: dict = {}\n",
+    },
+    {
+        "tools/a.py": "def f(agent):\n    return object.__getattribute__(agent, 'runs_cited')\n",
+        "agents/a.py": "class Advisor:\n    def __init__(self):\n        self.runs_cited = []\n",
+    },
+    {
+        "tools/a.py": "def f(agent):\n    return getattr(agent, 'run' + 's_cited')\n",
+        "agents/a.py": "class Advisor:\n    def __init__(self):\n        self.runs_cited = []\n",
+    },
     {
         "tools/a.py": "def f(agent):\n    return getattr(agent, 'runs_cited', None)\n",
         "agents/a.py": "class Advisor:\n    def __init__(self):\n        self.runs_cited = []\n",
