@@ -16,16 +16,15 @@ import tempfile
 from importlib.util import find_spec
 from pathlib import Path
 
+from whichmodel.config import tiktoken_cache_env
+
 CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
 
 
 def tiktoken_cache_dir() -> Path:
     """The folder tiktoken reads its cached encodings from (same rules as tiktoken)."""
-    for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
-        if os.environ.get(var):
-            return Path(os.environ[var])
-    return Path(tempfile.gettempdir()) / "data-gym-cache"
+    return tiktoken_cache_env() or Path(tempfile.gettempdir()) / "data-gym-cache"
 
 
 def bundled_cl100k() -> Path | None:

@@ -88,7 +88,7 @@ def main() -> None:
         # The advisor side: an agent that handles RecommendModelTool from the database.
         advisor = lr.ChatAgent(lr.ChatAgentConfig(name="whichmodel", llm=None))
         advisor.enable_message(RecommendModelTool, use=False, handle=True)
-        store_of(advisor)  # reads WHICHMODEL_DB
+        store_of(advisor)  # the configured database: WHICHMODEL_DB, set above
         advisor_task = lr.Task(advisor, interactive=False, single_round=True, config=quiet)
 
         task = lr.Task(main_agent, interactive=False, config=quiet)

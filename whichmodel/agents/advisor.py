@@ -17,7 +17,6 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from langroid.agent.chat_agent import ChatAgent
 from langroid.agent.chat_document import ChatDocument
@@ -32,7 +31,8 @@ from whichmodel.records.runs import Run
 from whichmodel.results.decide import HOW_TO_MAKE_A_RUN, find_run
 from whichmodel.results.intent import Ask, read_question
 from whichmodel.store import Store
-from whichmodel.tools.advisor import ADVISOR_TOOLS, EvaluateModelsTool, note_run
+from whichmodel.tools.advisor import ADVISOR_TOOLS, EvaluateModelsTool
+from whichmodel.tools.context import ToolContext
 
 Evaluator = Callable[[EvaluateModelsTool], Awaitable[tuple[str, str | None]]]
 """Runs an evaluation for the advisor: (text for the LLM, the new run id or None).
@@ -124,11 +124,10 @@ class AdvisorAgent(ChatAgent):
             harden_llm(self.llm, config.retries)
         for tool in ADVISOR_TOOLS:
             self.enable_message(tool)
-        self.whichmodel_store = store
+        # what the tools read (the store) and leave (runs cited, typed results)
+        self.tool_context = ToolContext(store)
         self.evaluator = evaluator
-        self.runs_cited: list[str] = []
         self.tools_used: list[str] = []
-        self.facts: dict[str, Any] = {}
         self.last_ask: Ask | None = None
         self._names: list[str] = []
         self._results: list[str] = []
@@ -139,14 +138,14 @@ class AdvisorAgent(ChatAgent):
             return "This advisor cannot start evaluations: run `whichmodel eval` instead."
         reply, run_id = await self.evaluator(msg)
         if run_id is not None:
-            note_run(self, run_id)
-        self.facts["evaluation"] = reply
+            self.tool_context.cite(run_id)
+        self.tool_context.remember("evaluation", reply)
         return reply
 
     # -- one question
 
     def _read(self, question: str) -> tuple[Ask, Run | None]:
-        store = self.whichmodel_store
+        store = self.tool_context.store
         try:
             run = find_run(store)
         except NoDataError:
@@ -197,7 +196,8 @@ class AdvisorAgent(ChatAgent):
     async def ask(self, question: str) -> AdvisorReply:
         """Answer one question; the conversation so far is kept (a follow-up such as "and
         at 2%?" changes only what it states)."""
-        self.runs_cited, self.tools_used, self.facts, self._results = [], [], {}, []
+        self.tool_context = self.tool_context.fresh()
+        self.tools_used, self._results = [], []
         ask, run = self._read(question)
         self.last_ask = ask
         sources = [question]
@@ -210,7 +210,8 @@ class AdvisorAgent(ChatAgent):
         for tool in plan(ask, run):
             if tool.request not in done:
                 await self._run(tool, sources)
-        facts = compose(ask, self.facts, str(self.whichmodel_store.path))
+        context = self.tool_context
+        facts = compose(ask, context.facts, str(context.store.path))
         sources.append(facts)
         if self.config.constrained and ask.kind != "outside":
             wording = await self._wording(question, facts)
@@ -233,13 +234,14 @@ class AdvisorAgent(ChatAgent):
                 text += f"\n\n{wording}"
         else:
             wording = ""
-        missing = [r for r in self.runs_cited if r not in text]
+        cited = self.tool_context.runs_cited
+        missing = [r for r in cited if r not in text]
         if missing:
             text += f"\n(Source: run {', '.join(missing)}.)"
         return AdvisorReply(
             text=text,
             tools_used=list(self.tools_used),
-            runs_cited=list(self.runs_cited),
+            runs_cited=list(cited),
             unverified=unverified,
             facts=facts,
             wording=wording or None,

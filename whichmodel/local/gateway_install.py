@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -14,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from whichmodel.config import whichmodel_home
 from whichmodel.errors import GatewayError
 
 try:  # POSIX only; without it concurrent starts are not serialised.
@@ -33,11 +33,7 @@ ENTRY = Path("node_modules") / GATEWAY_PACKAGE / "build" / "start-server.js"
 def gateway_home() -> Path:
     """The install folder: ``$WHICHMODEL_HOME/gateway``, else ``~/.cache/whichmodel/gateway``
     (``$XDG_CACHE_HOME`` honoured)."""
-    home = os.environ.get("WHICHMODEL_HOME")
-    if home:
-        return Path(home).expanduser() / "gateway"
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache).expanduser() / "whichmodel" / "gateway"
+    return whichmodel_home() / "gateway"
 
 
 def package_json() -> dict[str, Any]:

@@ -3,7 +3,6 @@ through a local Portkey gateway, so they are candidates like any other model."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from whichmodel.config import ModelSettings, Settings
+from whichmodel.config import ModelSettings, Settings, configured_portkey_url
 from whichmodel.errors import ConfigError
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -25,7 +24,7 @@ class LocalStack:
 
 def local_gateway_from_env() -> str | None:
     """``PORTKEY_BASE_URL`` when it already points at a gateway on this machine."""
-    url = os.environ.get("PORTKEY_BASE_URL")
+    url = configured_portkey_url()
     if url and urlparse(url).hostname in LOOPBACK:
         return url.rstrip("/")
     return None

@@ -9,17 +9,16 @@ what needs what.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from whichmodel.config import HOSTED_PORTKEY_URL
+from whichmodel.config import portkey_base_url
 from whichmodel.errors import GatewayError
 
 
 def api_url() -> str:
     """Portkey's API (``PORTKEY_BASE_URL`` when set, else the hosted one), with /v1."""
-    base = os.environ.get("PORTKEY_BASE_URL", HOSTED_PORTKEY_URL).rstrip("/")
+    base = portkey_base_url()
     return base if base.endswith("/v1") else f"{base}/v1"
 
 

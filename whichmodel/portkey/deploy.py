@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from whichmodel.config import DEFAULT_CANARY_SHARE, SECRET_HINTS, Settings
+from whichmodel.config import DEFAULT_CANARY_SHARE, SECRET_HINTS, Settings, provider_key
 from whichmodel.errors import ConfigError
 from whichmodel.portkey.wire import STRICT_COMPLIANCE, configured_headers, parse_model
 from whichmodel.records.verdict import Recommendation
@@ -263,7 +262,8 @@ def placeholders(config: Any) -> list[str]:
 def resolve(config: Any, env: Mapping[str, str] | None = None) -> Any:
     """``config`` with every ``${VAR}`` replaced from ``env`` (default: the environment);
     ``ConfigError`` names the variables that are not set."""
-    env = os.environ if env is None else env
+    if env is None:
+        env = {name: value for name in placeholders(config) if (value := provider_key(name))}
     missing = [name for name in placeholders(config) if not env.get(name)]
     if missing:
         raise ConfigError(

@@ -9,14 +9,13 @@ Either way the user gets one line that says so.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whichmodel.config import default
+from whichmodel.config import default, portkey_api_key
 from whichmodel.errors import ConfigError, GatewayError
 from whichmodel.portkey.control import api_errors, api_url
 
@@ -85,7 +84,7 @@ def export_logs(
     export id)."""
     from portkey_ai import Portkey
 
-    api_key = api_key or os.environ.get("PORTKEY_API_KEY")
+    api_key = api_key or portkey_api_key()
     if not api_key:
         raise ConfigError(
             "PORTKEY_API_KEY is not set: --from-portkey needs your Portkey API key "

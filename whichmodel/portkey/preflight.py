@@ -4,11 +4,16 @@ instead of as hundreds of error rows: keys present, gateway reachable."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 from urllib.parse import urlparse
 
-from whichmodel.config import HOSTED_PORTKEY_URL, Settings
+from whichmodel.config import (
+    HOSTED_PORTKEY_URL,
+    Settings,
+    portkey_api_key,
+    portkey_custom_headers,
+    provider_key,
+)
 from whichmodel.errors import ConfigError, GatewayError
 from whichmodel.portkey.wire import ModelRef, configured_headers, gateway_url, parse_model
 
@@ -17,7 +22,7 @@ def check_portkey_env() -> None:
     """Langroid parses PORTKEY_CUSTOM_HEADERS while it is being imported and fails with
     a traceback when it is not JSON: say it in one line first."""
 
-    raw = os.environ.get("PORTKEY_CUSTOM_HEADERS")
+    raw = portkey_custom_headers()
     if not raw:
         return
     try:
@@ -39,7 +44,7 @@ def check_keys(models: list[str | ModelRef], settings: Settings) -> None:
         if gateway_url(ref, settings) != HOSTED_PORTKEY_URL:
             continue  # a self-hosted gateway decides what it needs
         headers = configured_headers(ref, settings)
-        if not os.environ.get("PORTKEY_API_KEY") and "x-portkey-api-key" not in headers:
+        if not portkey_api_key() and "x-portkey-api-key" not in headers:
             raise ConfigError(
                 "PORTKEY_API_KEY is not set: export your Portkey API key, or point "
                 "PORTKEY_BASE_URL at a self-hosted gateway (whichmodel gateway start)."
@@ -54,7 +59,7 @@ def check_keys(models: list[str | ModelRef], settings: Settings) -> None:
             if provider and provider.api_key_env
             else f"{ref.provider.upper().replace('-', '_')}_API_KEY"
         )
-        if not os.environ.get(var):
+        if not provider_key(var):
             raise ConfigError(
                 f"{var} is not set (needed for {model}): export it, or give "
                 f"[providers.{ref.provider}] a virtual_key in whichmodel.toml."

@@ -9,13 +9,19 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import re
 import ssl
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from whichmodel.config import DEFAULT_CONTEXT_LENGTH, HOSTED_PORTKEY_URL, Settings
+from whichmodel.config import (
+    DEFAULT_CONTEXT_LENGTH,
+    Settings,
+    debug_enabled,
+    portkey_base_url,
+    portkey_custom_headers,
+    provider_key,
+)
 from whichmodel.errors import ConfigError
 from whichmodel.portkey.context import current_call, read_reply, request_tags
 from whichmodel.portkey.exchange import exchange_transport
@@ -172,7 +178,7 @@ def gateway_url(ref: ModelRef, settings: Settings) -> str:
     provider = settings.providers.get(ref.provider)
     if provider and provider.base_url:
         return provider.base_url.rstrip("/")
-    return os.environ.get("PORTKEY_BASE_URL", HOSTED_PORTKEY_URL).rstrip("/")
+    return portkey_base_url()
 
 
 def configured_headers(ref: ModelRef, settings: Settings) -> dict[str, str]:
@@ -181,7 +187,7 @@ def configured_headers(ref: ModelRef, settings: Settings) -> dict[str, str]:
     (each wins over the one before). The one place these are merged."""
     headers: dict[str, str] = {}
     try:
-        env = json.loads(os.environ.get("PORTKEY_CUSTOM_HEADERS") or "{}")
+        env = json.loads(portkey_custom_headers() or "{}")
     except ValueError:
         env = {}  # said in one line by preflight.check_portkey_env before any call
     if isinstance(env, dict):
@@ -261,7 +267,7 @@ def llm_config(
 
     api_key = None
     if provider and provider.api_key_env:
-        api_key = os.environ.get(provider.api_key_env)
+        api_key = provider_key(provider.api_key_env)
 
     extra = {**per_model.params, **(extra_body or {})}
     call_params = OpenAICallParams(extra_body=extra) if extra else None
@@ -294,7 +300,7 @@ def _quiet_model_info() -> None:
     """Langroid warns "Unknown model info ... using fallback defaults" once for every model
     it does not know (local and most gateway names): the context length is set here, so
     the warning only fills the terminal. Shown with WHICHMODEL_DEBUG."""
-    if not os.environ.get("WHICHMODEL_DEBUG"):
+    if not debug_enabled():
         logging.getLogger("langroid.language_models.model_info").setLevel(logging.ERROR)
 
 

@@ -5,10 +5,10 @@ answers and updates changed values)."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from typing import Any
 
+from whichmodel.config import portkey_api_key
 from whichmodel.errors import NoDataError
 from whichmodel.portkey.control import api_url
 from whichmodel.portkey.feedback import Feedback, PushResult, feedback_value, push
@@ -120,7 +120,7 @@ def push_feedback(
         items,
         stored=store.feedback_sent(run.id),
         url=url,
-        api_key=api_key or os.environ.get("PORTKEY_API_KEY"),
+        api_key=api_key or portkey_api_key(),
         on_sent=save,
     )
     return FeedbackReport(run.id, result, cached, unjudged, url)

@@ -22,6 +22,7 @@ from whichmodel.results.decide import find_run
 from whichmodel.store import Store
 from whichmodel.tasks.evaluation import evaluate_async
 from whichmodel.tools.advisor import EvaluateModelsTool
+from whichmodel.tools.context import ToolContext
 
 __all__ = [
     "EvaluateModelsTool",
@@ -64,7 +65,7 @@ class EvaluatorAgent(ChatAgent):
 
     def __init__(self, store: Store, settings: Settings, name: str = "evaluator"):
         super().__init__(ChatAgentConfig(name=name, llm=None))
-        self.whichmodel_store = store
+        self.tool_context = ToolContext(store)
         self.evaluations = Evaluations(store, settings)
         self.enable_message(EvaluateModelsTool, use=False, handle=True)
 

@@ -1,8 +1,8 @@
 """Tools over stored results: the advisor's, and ``RecommendModelTool`` for any Langroid agent.
 
-Handlers take the agent (``response(self, agent)``) and read its ``whichmodel_store``
-(the advisor sets one); an agent without one uses ``$WHICHMODEL_DB`` or
-``./whichmodel.db``. Every result names its run. Errors go back to the LLM as text
+Handlers take the agent (``response(self, agent)``) and use the ``ToolContext`` it holds
+(``whichmodel.tools.context``: the advisor gives one over its store); an agent without
+one reads the configured database. Every result names its run. Errors go back to the LLM as text
 it can act on (for example "no run exists yet: ...").
 
 ``EvaluateModelsTool`` is only the message: the agent that receives it runs the
@@ -11,13 +11,11 @@ evaluation (``whichmodel.tasks.orchestrator``).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from langroid.agent.tool_message import ToolMessage
 from pydantic import Field
 
-from whichmodel.config import DEFAULT_DB
 from whichmodel.errors import WhichmodelError
 from whichmodel.records.verdict import Recommendation
 from whichmodel.report import answers, text
@@ -25,39 +23,24 @@ from whichmodel.results import questions
 from whichmodel.results.decide import recommendation
 from whichmodel.store import Store
 from whichmodel.tools.base import Tool
+from whichmodel.tools.context import context_of
 
 
 def store_of(agent: Any) -> Store:
-    store = getattr(agent, "whichmodel_store", None)
-    if store is None:
-        store = Store(os.environ.get("WHICHMODEL_DB") or DEFAULT_DB)
-        agent.whichmodel_store = store
-    return store
-
-
-def note_run(agent: Any, run_id: str) -> None:
-    cited = getattr(agent, "runs_cited", None)
-    if isinstance(cited, list) and run_id not in cited:
-        cited.append(run_id)
-
-
-def remember(agent: Any, kind: str, value: Any) -> None:
-    """Keep a tool's typed result on the agent (the advisor composes its answer from them)."""
-    facts = getattr(agent, "facts", None)
-    if isinstance(facts, dict):
-        facts[kind] = value
+    """The database ``agent``'s tools read."""
+    return context_of(agent).store
 
 
 def _answer(agent: Any, kind: str, query: Any, render: Any) -> str:
     """Run ``query(store)``; its run is cited; a problem the user can fix becomes the reply."""
+    context = context_of(agent)
     try:
-        result = query(store_of(agent))
+        result = query(context.store)
     except WhichmodelError as exc:
-        remember(agent, "problem", str(exc))
+        context.remember("problem", str(exc))
         return str(exc)
-    run_id = result["run_id"] if isinstance(result, dict) else result.run_id
-    note_run(agent, run_id)
-    remember(agent, kind, result)
+    context.cite(result["run_id"] if isinstance(result, dict) else result.run_id)
+    context.remember(kind, result)
     return str(render(result))
 
 
@@ -66,11 +49,11 @@ class ListRunsTool(Tool):
     purpose: str = "To list the stored evaluation runs with their ids, models and verdicts."
 
     def response(self, agent: Any) -> str:
-        store = store_of(agent)
-        runs = questions.run_lines(store)
+        context = context_of(agent)
+        runs = questions.run_lines(context.store)
         for run in runs[:3]:
-            note_run(agent, run.id)
-        remember(agent, "runs", runs)
+            context.cite(run.id)
+        context.remember("runs", runs)
         return text.runs_text(runs)
 
 

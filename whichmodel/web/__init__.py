@@ -6,14 +6,13 @@ from whichmodel.web import serve        # uvicorn on 127.0.0.1 (or beyond, with 
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Callable
 
-from whichmodel.config import Settings
+from whichmodel.config import Settings, api_token
 from whichmodel.errors import ConfigError
 from whichmodel.web.app import create_app
-from whichmodel.web.auth import TOKEN_ENV, check_bind
+from whichmodel.web.auth import check_bind
 
 __all__ = ["create_app", "serve"]
 
@@ -31,7 +30,7 @@ def serve(
     once the checks pass, before uvicorn starts."""
     import uvicorn
 
-    token = token if token is not None else os.environ.get(TOKEN_ENV) or None
+    token = token if token is not None else api_token()
     check_bind(host, token)
     _check_port_free(host, port)
     app = create_app(settings, token=token)

@@ -21,9 +21,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from whichmodel.config import API_TOKEN_ENV
 from whichmodel.errors import ConfigError
 
-TOKEN_ENV = "WHICHMODEL_API_TOKEN"
+TOKEN_ENV = API_TOKEN_ENV
 COOKIE = "whichmodel_session"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 MIN_TOKEN_LENGTH = 32
