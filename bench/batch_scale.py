@@ -101,7 +101,7 @@ def one(prompts: int) -> None:
     from whichmodel.local.gateway import running_gateway
     from whichmodel.run_sync import run
     from whichmodel.store import Store
-    from whichmodel.tasks.evaluation import evaluate_async
+    from whichmodel.tasks.evaluation import run_evaluation
 
     with (
         fake_provider(_configure) as (_, fake_url),
@@ -129,7 +129,7 @@ def one(prompts: int) -> None:
         imported = time.perf_counter() - start
         start = time.perf_counter()
         peaks.stage = "start"
-        rec = run(evaluate_async(store, settings, progress=peaks.progress))
+        rec = run(run_evaluation(store, settings, progress=peaks.progress))
         wall = time.perf_counter() - start
         peaks.stop()
         answers = store.db["responses"].count

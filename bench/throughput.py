@@ -30,7 +30,7 @@ from whichmodel.config import load_settings  # noqa: E402
 from whichmodel.local.gateway import running_gateway  # noqa: E402
 from whichmodel.run_sync import run  # noqa: E402
 from whichmodel.store import Store  # noqa: E402
-from whichmodel.tasks.evaluation import evaluate_async  # noqa: E402
+from whichmodel.tasks.evaluation import run_evaluation  # noqa: E402
 
 SCORE = json.dumps(
     {
@@ -89,7 +89,7 @@ def main() -> None:
         pids = {"evaluator": os.getpid(), "gateway": gateway.pid, "provider": provider_pid}
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         start = time.perf_counter()
-        rec = run(evaluate_async(store, settings))
+        rec = run(run_evaluation(store, settings))
         wall = time.perf_counter() - start
         cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         calls = store.db["responses"].count + store.db["scores"].count

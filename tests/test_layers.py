@@ -62,7 +62,7 @@ rule. An expression's dotted name is followed through aliases (``import os as o`
    ``Annotated[..., typer.Option()] = 0.05``, an ``Annotated`` alias, a plain
    parameter of a command, decorated or registered with ``app.command()(f)``): the
    value comes from ``Settings``.
-6. ``defaults``: a default value of a setting is written only in ``config.py``. No
+6. ``defaults``: a default value of a setting is written only in ``config/``. No
    literal as the default of a parameter or field named after a setting (also
    ``Field(default=...)``/``field(default=...)``, and through a constant of the
    module or one it imports: ``TOL = 0.05`` then ``tolerance=TOL``); no fallback
@@ -73,11 +73,11 @@ rule. An expression's dotted name is followed through aliases (``import os as o`
    setting given its default as a keyword (``dict(tolerance=0.05)``,
    ``partial(f, tolerance=0.05)``) or in a dict of settings (``{"tolerance": 0.05}``;
    a dict whose keys are mostly not settings, such as a request body, is not one).
-   ``environment``: the environment is read only in ``config.py``: any use of
+   ``environment``: the environment is read only in ``config/``: any use of
    ``os.environ`` / ``os.getenv`` / ``os.putenv`` / ``os.unsetenv`` (also ``from os
    import environ``, ``environ.copy()``, ``dict(os.environ)``), ``dotenv``, or a
    pydantic-settings ``BaseSettings`` class elsewhere is a violation, with no
-   exception for copies handed to a child process: config.py gives each value a
+   exception for copies handed to a child process: config/ gives each value a
    typed accessor. (A typer ``envvar=`` is typer's reading, not ours.)
 7. ``attributes``: the getattr family (``getattr``, ``hasattr``, ``setattr``,
    ``delattr``, ``inspect.getattr_static``, ``object.__getattribute__``),
@@ -1244,10 +1244,10 @@ def _same(value: object, default: object) -> bool:
 
 
 def check_defaults(modules: dict[str, Module], defaults: dict[str, object]) -> list[Violation]:
-    """A setting's default written outside config.py (see rule 6 above)."""
+    """A setting's default written outside config/ (see rule 6 above)."""
     out = []
     for module in modules.values():
-        if module.name == CONFIG_MODULE:
+        if module.room == CONFIG_MODULE:
             continue
 
         def flag(node: ast.AST, what: str, module: Module = module) -> None:
@@ -1406,7 +1406,7 @@ def _constant_named_after(
 def check_environment(modules: dict[str, Module]) -> list[Violation]:
     out = []
     for module in modules.values():
-        if module.name == CONFIG_MODULE:
+        if module.room == CONFIG_MODULE:
             continue
         for node in module.nodes:
             if isinstance(node, ast.ClassDef):
@@ -1421,7 +1421,7 @@ def check_environment(modules: dict[str, Module]) -> list[Violation]:
                 if dotted in ENVIRONMENT:
                     out.append(
                         Violation(
-                            "environment", module.at(node), f"reads {dotted} (config.py only)"
+                            "environment", module.at(node), f"reads {dotted} (config/ only)"
                         )
                     )
     return _once(out)

@@ -47,7 +47,10 @@ def test_ctrl_c_during_an_import_exits_130_and_stores_nothing(tmp_path):
             fh.write(json.dumps({"prompt": f"question {i} about something ordinary"}) + "\n")
     db = tmp_path / "w.db"
     proc = start(["import", str(history), "--db", str(db)])
-    time.sleep(2.0)
+    deadline = time.monotonic() + 60  # the database exists once the import has begun
+    while not db.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.5)
     assert proc.poll() is None, "the import ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
@@ -83,7 +86,7 @@ def test_ctrl_c_during_eval_exits_130_with_the_resume_hint(gateway, fake_provide
     assert "Traceback" not in err
     run = Store(db).runs()[0]
     assert run.status == "interrupted"
-    assert f"whichmodel eval --resume {run['id']}" in err
+    assert f"whichmodel eval --resume {run.id}" in err
 
 
 def test_exit_codes_of_typer_exits(tmp_path):

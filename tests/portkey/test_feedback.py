@@ -14,7 +14,7 @@ from whichmodel.cli import app
 from whichmodel.config import load_settings
 from whichmodel.portkey.feedback import feedback_value
 from whichmodel.store import Store
-from whichmodel.tasks.evaluation import evaluate_async
+from whichmodel.tasks.evaluation import run_evaluation
 
 BASE = "portkey/openai/fake-base"
 CAND = "portkey/openai/fake-cand"
@@ -46,7 +46,7 @@ async def judged_run(gateway, fake_provider, tmp_path):
         cache=False,
         providers={"openai": {"base_url": gateway.url, "custom_headers": host}},
     )
-    rec = await evaluate_async(store, settings)
+    rec = await run_evaluation(store, settings)
     return store, rec.run_id
 
 

@@ -8,7 +8,7 @@ from tests.fakes import score_json
 from whichmodel.config import load_settings
 from whichmodel.portkey.context import TRACE_ID_LIMIT, traced
 from whichmodel.store import Store
-from whichmodel.tasks.evaluation import evaluate_async
+from whichmodel.tasks.evaluation import run_evaluation
 
 BASE = "portkey/openai/fake-base"
 CAND = "portkey/openai/fake-cand"
@@ -42,7 +42,7 @@ async def test_user_tags_are_merged_with_whichmodel_tags_on_every_call(
     store.add_prompts(
         [{"messages": [{"role": "user", "content": f"question {i}"}]} for i in range(3)]
     )
-    rec = await evaluate_async(
+    rec = await run_evaluation(
         store, settings(gateway, fake_provider, portkey_metadata={"environment": "staging"})
     )
 
@@ -69,12 +69,12 @@ async def test_trace_prefix_setting_wins_and_no_prefix_leaves_the_id_alone(
     fake_provider.set("judge", responder=lambda b, p, h: score_json(0.8, 0.8, 0.8))
     store = Store(tmp_path / "w.db")
     store.add_prompts([{"messages": [{"role": "user", "content": "question"}]}])
-    rec = await evaluate_async(store, settings(gateway, fake_provider, trace_prefix="app-x"))
+    rec = await run_evaluation(store, settings(gateway, fake_provider, trace_prefix="app-x"))
     traces = [r.headers["x-portkey-trace-id"] for r in fake_provider.requests]
     assert traces and all(t.startswith(f"app-x-wm-{rec.run_id}") for t in traces)
 
     fake_provider.clear()
-    rec = await evaluate_async(store, settings(gateway, fake_provider))
+    rec = await run_evaluation(store, settings(gateway, fake_provider))
     traces = [r.headers["x-portkey-trace-id"] for r in fake_provider.requests]
     assert traces and all(t.startswith(f"wm-{rec.run_id}") for t in traces)
 

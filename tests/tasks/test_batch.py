@@ -14,8 +14,9 @@ import pytest
 from tests.fakes import score_json, wire_env
 from whichmodel.config import load_settings
 from whichmodel.errors import BudgetError
+from whichmodel.records.answers import ScoreRecord
 from whichmodel.store import Store
-from whichmodel.tasks.evaluation import evaluate_async
+from whichmodel.tasks.evaluation import run_evaluation
 
 BASE = "portkey/openai/fake-base"
 CAND = "portkey/anthropic/fake-cand"
@@ -85,7 +86,7 @@ async def test_openai_models_go_in_batches_the_rest_online(gateway, fake_provide
     fake_provider.set("judge", responder=judge)
     fake_provider.set("fake-cand", text="the candidate's answer")
     fake_provider.batch_polls = 2
-    rec = await evaluate_async(store, settings(gateway, fake_provider))
+    rec = await run_evaluation(store, settings(gateway, fake_provider))
 
     created = [b.info for b in fake_provider.batches.values()]
     assert len(created) == 2  # the baseline's answers, then the judge's scores
@@ -98,7 +99,7 @@ async def test_openai_models_go_in_batches_the_rest_online(gateway, fake_provide
     ]
     assert sorted(online) == ["fake-cand"] * 6
 
-    rows = {(r.prompt_id, r.model): r for r in store.db.query("select * from responses")}
+    rows = {(r.prompt_id, r.model): r for r in store.responses(rec.run_id)}
     base = [r for (p, m), r in rows.items() if m == BASE]
     assert len(base) == 6 and all(r.origin == "batch" for r in base)
     assert all(r.latency_ms is None and r.trace_id is None for r in base)
@@ -110,7 +111,7 @@ async def test_openai_models_go_in_batches_the_rest_online(gateway, fake_provide
     full = (one.input_tokens * 1.0 + one.output_tokens * 2.0) / 1e6
     assert one.cost_usd == pytest.approx(full * 0.5)
 
-    scores = list(store.db.query("select * from scores"))
+    scores = list(ScoreRecord.from_row(r) for r in store.db.query("select * from scores"))
     assert len(scores) == 12 and all(s.status == "scored" for s in scores)
     judge_lines = [line for line in batch_lines(fake_provider) if line["body"]["model"] == "judge"]
     assert len(judge_lines) == 12  # every answer, the online candidate's too
@@ -129,7 +130,7 @@ async def test_openai_models_go_in_batches_the_rest_online(gateway, fake_provide
     live = Store(tmp_path / "live.db")
     live.add_prompts(prompts())
     fake_provider.set("judge", responder=judge)
-    await evaluate_async(live, settings(gateway, fake_provider, batch=False))
+    await run_evaluation(live, settings(gateway, fake_provider, batch=False))
     sent = next(
         r.body for r in fake_provider.requests if r.model == "fake-base" and r.body.get("tools")
     )
@@ -146,10 +147,10 @@ async def test_a_failed_batch_is_sent_again_once_then_each_item_is_an_error(
     fake_provider.set("judge", responder=judge)
     fake_provider.batch_outcome = "failed"
     fake_provider.batch_outcome_times = 1
-    await evaluate_async(store, settings(gateway, fake_provider))
+    rec = await run_evaluation(store, settings(gateway, fake_provider))
     statuses = sorted(b.status for b in fake_provider.batches.values())
     assert statuses.count("failed") == 1 and statuses.count("completed") == 2
-    rows = list(store.db.query("select * from responses where model = ?", [BASE]))
+    rows = store.responses(rec.run_id, BASE)
     assert len(rows) == 6 and all(r.status == "ok" for r in rows)
 
     # failing twice: every undone item is stored as an error that says so
@@ -159,8 +160,8 @@ async def test_a_failed_batch_is_sent_again_once_then_each_item_is_an_error(
     fake_provider.set("judge", responder=judge)
     fake_provider.batch_outcome = "failed"
     fake_provider.batch_outcome_times = 2
-    rec = await evaluate_async(fresh, settings(gateway, fake_provider))
-    rows = list(fresh.db.query("select * from responses where model = ?", [BASE]))
+    rec = await run_evaluation(fresh, settings(gateway, fake_provider))
+    rows = fresh.responses(rec.run_id, BASE)
     assert len(rows) == 6 and all(r.status == "error" for r in rows)
     assert all("ended failed" in r.error and "twice" in r.error for r in rows)
     assert rec.decision == "undecided" and "baseline" in (rec.unmeasured or "")
@@ -169,7 +170,7 @@ async def test_a_failed_batch_is_sent_again_once_then_each_item_is_an_error(
 async def test_max_cost_is_checked_before_a_batch_is_sent(gateway, fake_provider, store):
     fake_provider.set("judge", responder=judge)
     with pytest.raises(BudgetError):
-        await evaluate_async(store, settings(gateway, fake_provider, max_cost=0.000001))
+        await run_evaluation(store, settings(gateway, fake_provider, max_cost=0.000001))
     assert not fake_provider.batches and not fake_provider.files
     run = next(iter(store.db.query("select * from runs")))
     assert run["status"] == "stopped"
@@ -230,7 +231,7 @@ def test_kill_9_while_a_batch_runs_then_resume_sends_no_batch_twice(
     created = fake_provider.count(path="/v1/batches", method="POST")
     assert created == 2  # the answers' batch (created once, polled again) and the judge's
     store = Store(db)
-    rows = list(store.db.query("select * from responses where model = ?", [BASE]))
+    rows = store.responses(store.runs()[0].id, BASE)
     assert len(rows) == 6 and all(r.origin == "batch" for r in rows)
     assert store.db.execute("select count(*) from scores").fetchone()[0] == 12
     batches = list(store.db.query("select * from batches order by created_at"))
@@ -243,7 +244,7 @@ async def test_a_batch_created_just_before_a_crash_is_found_by_its_metadata(
     """The process dies after the provider created the batch but before its id was stored:
     the resumed run finds it by the key in its metadata and does not send it again."""
     from whichmodel.store.database import Store as StoreClass
-    from whichmodel.tasks.evaluation import resume_async
+    from whichmodel.tasks.evaluation import resume_run
 
     fake_provider.set("judge", responder=judge)
     fake_provider.set("fake-cand", text="the candidate's answer")
@@ -256,12 +257,12 @@ async def test_a_batch_created_just_before_a_crash_is_found_by_its_metadata(
 
     monkeypatch.setattr(StoreClass, "update_batch", crash_when_the_id_is_stored)
     with pytest.raises(KeyboardInterrupt):
-        await evaluate_async(store, settings(gateway, fake_provider))
+        await run_evaluation(store, settings(gateway, fake_provider))
     (row,) = store.db.query("select * from batches")
-    assert row.batch_id is None and len(fake_provider.batches) == 1
+    assert row["batch_id"] is None and len(fake_provider.batches) == 1
 
     monkeypatch.setattr(StoreClass, "update_batch", real_update)
-    rec = await resume_async(store, settings(gateway, fake_provider))
+    rec = await resume_run(store, settings(gateway, fake_provider))
     assert fake_provider.count(path="/v1/batches", method="POST") == 2  # answers, judge
     (found,) = [b for b in store.db.query("select * from batches") if b["part"] == "answers"]
     assert found["batch_id"] == next(iter(fake_provider.batches)) and found["status"] == "ingested"
@@ -276,7 +277,7 @@ async def test_a_batch_stored_but_never_sent_is_given_up_and_sent_anew(
     batch up (the provider never had it) and sends its jobs in a new batch at once. Items
     are stored as they are captured, a page at a time (pages of 2 here)."""
     from whichmodel.portkey.batches import BatchAPI
-    from whichmodel.tasks.evaluation import resume_async
+    from whichmodel.tasks.evaluation import resume_run
 
     monkeypatch.setattr("whichmodel.store.worklist.PAGE", 2)
     fake_provider.set("judge", responder=judge)
@@ -288,12 +289,12 @@ async def test_a_batch_stored_but_never_sent_is_given_up_and_sent_anew(
     with monkeypatch.context() as m:
         m.setattr(BatchAPI, "upload", dies)
         with pytest.raises(KeyboardInterrupt):
-            await evaluate_async(store, settings(gateway, fake_provider))
+            await run_evaluation(store, settings(gateway, fake_provider))
     (stuck,) = store.db.query("select * from batches")
     assert stuck["status"] == "preparing" and stuck["batch_id"] is None
     assert store.db["batch_items"].count == 6 and not fake_provider.batches
 
-    rec = await resume_async(store, settings(gateway, fake_provider))
+    rec = await resume_run(store, settings(gateway, fake_provider))
     rows = {b["key"]: b for b in store.db.query("select * from batches")}
     assert rows[stuck["key"]]["status"] == "given_up"
     assert rows[stuck["key"]]["error"] == "never sent"

@@ -75,10 +75,10 @@ async def test_orchestrator_as_a_sub_task(gateway, fake_provider, tmp_path):
     main.add_sub_task(evaluation_task(store, settings))
     await main.run_async("Which of our candidate models should we use?", turns=3)
     runs = store.runs()
-    assert len(runs) == 1 and runs[0]["candidates"] == [CAND]
-    assert store.recommendation(runs[0]["id"]) is not None
+    assert len(runs) == 1 and runs[0].candidates == [CAND]
+    assert store.recommendation(runs[0].id) is not None
     # the sub-task's result (the recommendation) came back to the main agent's LLM
-    assert f"Run {runs[0]['id']}" in seen[1]
+    assert f"Run {runs[0].id}" in seen[1]
 
 
 async def test_advisor_starts_an_evaluation(gateway, fake_provider, tmp_path):

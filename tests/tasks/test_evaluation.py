@@ -13,7 +13,7 @@ from whichmodel.config import load_settings
 from whichmodel.errors import ConfigError, NoDataError
 from whichmodel.records.answers import AnswerRecord
 from whichmodel.store import Store
-from whichmodel.tasks.evaluation import Evaluation, evaluate_async
+from whichmodel.tasks.evaluation import Evaluation, run_evaluation
 
 BASE = "portkey/openai/gpt-4o-mini"
 CAND = "portkey/google/gemini-2.0-flash-lite"
@@ -52,7 +52,7 @@ async def test_every_prompt_and_model_is_answered_judged_and_stored(store):
         calls["judge"] += 1
         return score_json(0.9) if "baseline says" in msg else score_json(0.5)
 
-    rec = await evaluate_async(
+    rec = await run_evaluation(
         store, settings(), candidates=cands, judge=make_judge(MockLMConfig(response_fn=respond))
     )
     assert store.db["responses"].count == 12
@@ -88,7 +88,7 @@ async def test_failed_calls_are_error_rows_and_unscored_judgments_are_kept(store
     }
     # question 2's judgments never use the tool (and neither does the retry after the nudge)
     judge = judge_by_answer({"question 2": "no tool here", "did not use": "no tool here"})
-    rec = await evaluate_async(store, settings(), candidates=cands, judge=judge)
+    rec = await run_evaluation(store, settings(), candidates=cands, judge=judge)
     errors = list(store.db.query("select * from responses where status = 'error'"))
     assert len(errors) == 1 and errors[0]["model"] == CAND
     assert "HTTP 500" in errors[0]["error"]
@@ -109,7 +109,7 @@ async def test_refusals_from_signals_and_from_the_judge(store):
         ),
     }
     judge = judge_by_answer({"here you go": score_json(refused=False)})
-    rec = await evaluate_async(store, settings(), candidates=cands, judge=judge)
+    rec = await run_evaluation(store, settings(), candidates=cands, judge=judge)
     rows = list(
         store.db.query("select refused, refusal_reason from responses where model = ?", [CAND])
     )
@@ -193,7 +193,7 @@ def test_bad_model_strings_fail_before_any_work(store):
 
 async def test_no_prompts_is_a_clear_error(tmp_path):
     with pytest.raises(NoDataError, match="whichmodel import"):
-        await evaluate_async(
+        await run_evaluation(
             Store(tmp_path / "empty.db"),
             settings(),
             candidates={BASE: make_candidate(MockLMConfig()), CAND: make_candidate(MockLMConfig())},
@@ -205,7 +205,7 @@ async def test_repeated_judging_stores_the_mean_and_the_spread(store):
     replies = iter([score_json(q, q, q) for q in (0.6, 0.8, 1.0)] * 100)
     judge = make_judge(MockLMConfig(response_fn=lambda msg: next(replies)))
     cands = {m: make_candidate(MockLMConfig(default_response=f"hi from {m}")) for m in (BASE, CAND)}
-    rec = await evaluate_async(
+    rec = await run_evaluation(
         store,
         load_settings(
             baseline=BASE, candidates=[CAND], judge=JUDGE, judge_samples=3, concurrency=1

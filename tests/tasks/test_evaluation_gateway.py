@@ -11,7 +11,7 @@ from tests.fake_provider import Reply
 from tests.fakes import wire_env
 from whichmodel.config import load_settings
 from whichmodel.store import Store
-from whichmodel.tasks.evaluation import evaluate_async
+from whichmodel.tasks.evaluation import run_evaluation
 
 BASE = "portkey/openai/fake-base"
 CAND = "portkey/anthropic/fake-cand"
@@ -99,7 +99,7 @@ def store(tmp_path):
 
 async def test_evaluation_through_the_real_gateway(gateway, scripted_fake, store):
     fake = scripted_fake
-    rec = await evaluate_async(store, settings_for(gateway, fake))
+    rec = await run_evaluation(store, settings_for(gateway, fake))
     run_id = rec.run_id
 
     # --- what the provider received
@@ -123,14 +123,14 @@ async def test_evaluation_through_the_real_gateway(gateway, scripted_fake, store
     for r in rows.values():
         gw = r.gateway
         assert gw["x-portkey-trace-id"] == r.trace_id
-        assert r.trace_id.startswith(f"wm-{run_id}-{r['prompt_id']}-")
+        assert r.trace_id.startswith(f"wm-{run_id}-{r.prompt_id}-")
     ok = [r for r in rows.values() if r.model in (BASE, CAND)]
     assert all(r.status == "ok" and r.input_tokens > 0 and r.output_tokens > 0 for r in ok)
     assert all(r.cost_usd > 0 and r.price_source == "config: test price" for r in ok)
     cand_rows = [r for r in ok if r.model == CAND]
     # Anthropic input excludes cache reads; stored input counts them
     assert all(r.cached_tokens == 2 for r in cand_rows)
-    assert all(json.loads(r.usage)["prompt_tokens"] + 2 == r.input_tokens for r in cand_rows)
+    assert all(r.usage["prompt_tokens"] + 2 == r.input_tokens for r in cand_rows)
     filtered = [r for r in rows.values() if r.model == FILTERED]
     assert all(
         r.refused == 1 and r.refusal_reason == "provider:content_filter" for r in filtered
@@ -145,8 +145,7 @@ async def test_evaluation_through_the_real_gateway(gateway, scripted_fake, store
     assert store.run(run_id).status == "completed"
 
     # --- the recommendation matches the rows
-    stored = store.recommendation(run_id)
-    assert stored == rec.model_dump(mode="json")
+    assert store.recommendation(run_id) == rec
     # two prompts cannot show non-inferiority: keep the baseline for now, and say how many
     # prompts would decide (the candidate is cheaper and scored about as well)
     assert rec.recommended_model == BASE and rec.decision == "undecided"
@@ -165,7 +164,7 @@ async def test_evaluation_through_the_real_gateway(gateway, scripted_fake, store
 async def test_a_priced_judge_reports_its_cost_with_its_controls(gateway, scripted_fake, store):
     """The judge's controls (ordering and repeat) are judge calls like any: each control
     row carries its own calls' cost, so a priced judge's cost is known and counted."""
-    rec = await evaluate_async(
+    rec = await run_evaluation(
         store, settings_for(gateway, scripted_fake, candidates=[CAND], judge_controls=2)
     )
     controls = store.judge_controls(rec.run_id)
@@ -259,7 +258,7 @@ def test_cli_eval_with_langroid_portkey_env_vars(gateway, scripted_fake, tmp_pat
             assert key in m
     assert "Switching from fake-base to fake-cand" in out.stdout or "Keep" in out.stdout
     store = Store(tmp_path / "w.db")
-    assert store.recommendation(data["run_id"]) == data
+    assert store.recommendation(data["run_id"]).model_dump(mode="json") == data
     assert len(store.responses(data["run_id"])) == 6
     report = subprocess.run(
         [*cmd, "report", "--json"],
@@ -346,23 +345,23 @@ def test_api_keys_never_reach_files_logs_or_reports(gateway, scripted_fake, tmp_
 async def test_same_prompts_again_cost_nothing_unless_no_cache(gateway, scripted_fake, store):
     fake = scripted_fake
     settings = settings_for(gateway, fake).model_copy(update={"candidates": [CAND]})
-    first = await evaluate_async(store, settings)
+    first = await run_evaluation(store, settings)
     calls = len(fake.requests)
     assert calls > 0
-    second = await evaluate_async(store, settings)  # a new run, same prompts and models
+    second = await run_evaluation(store, settings)  # a new run, same prompts and models
     assert len(fake.requests) == calls  # no provider call at all
     rows = store.responses(second.run_id)
     assert len(rows) == 4 and all(r.cache_hit == 1 for r in rows)
     assert all(s.cache_hit == 1 and s.cost_usd == 0 for s in store.scores(second.run_id))
     assert [m.quality for m in second.models] == [m.quality for m in first.models]
     assert [m.cost_usd for m in second.models] == [m.cost_usd for m in first.models]
-    await evaluate_async(store, settings.model_copy(update={"cache": False}))
+    await run_evaluation(store, settings.model_copy(update={"cache": False}))
     assert len(fake.requests) == 2 * calls
 
 
 async def test_spending_limit_stops_cleanly_and_resumes(gateway, scripted_fake, tmp_path):
     from whichmodel.errors import BudgetError
-    from whichmodel.tasks.evaluation import Evaluation, resume_async
+    from whichmodel.tasks.evaluation import Evaluation, resume_run
 
     store = Store(tmp_path / "w.db")
     store.add_prompts([{"messages": [{"role": "user", "content": f"q{i}"}]} for i in range(8)])
@@ -374,7 +373,7 @@ async def test_spending_limit_stops_cleanly_and_resumes(gateway, scripted_fake, 
     assert answers_est > 0 and judge_est > 0
     limit = (answers_est + judge_est) / 3
     with pytest.raises(BudgetError, match=r"Stopped before the \$.*whichmodel eval --resume"):
-        await evaluate_async(store, settings.model_copy(update={"max_cost": limit}))
+        await run_evaluation(store, settings.model_copy(update={"max_cost": limit}))
     run = store.runs()[0]
     assert run.status == "stopped"
     spent = sum(r.cost_usd for r in store.responses(run.id)) + sum(
@@ -382,7 +381,7 @@ async def test_spending_limit_stops_cleanly_and_resumes(gateway, scripted_fake, 
     )
     assert 0 < spent <= limit  # never past the limit
     assert 0 < len(store.scores(run.id)) < 16
-    rec = await resume_async(store, settings.model_copy(update={"max_cost": 10.0}), run.id)
+    rec = await resume_run(store, settings.model_copy(update={"max_cost": 10.0}), run.id)
     assert len(store.scores(rec.run_id)) == 16 and store.run(run.id).status == "completed"
 
 
@@ -393,7 +392,7 @@ async def test_spending_limit_needs_known_prices(gateway, scripted_fake, store):
         update={"candidates": [CAND], "prices": {}, "max_cost": 1.0}
     )
     with pytest.raises(ConfigError, match="--max-cost needs a price for every model"):
-        await evaluate_async(store, settings)
+        await run_evaluation(store, settings)
 
 
 async def test_anthropic_refusal_stop_reason_reaches_the_detector(gateway, scripted_fake, store):
@@ -401,7 +400,7 @@ async def test_anthropic_refusal_stop_reason_reaches_the_detector(gateway, scrip
     settings = settings_for(gateway, scripted_fake).model_copy(
         update={"candidates": [refusing], "prices": {}}
     )
-    rec = await evaluate_async(store, settings)
+    rec = await run_evaluation(store, settings)
     rows = [r for r in store.responses(rec.run_id) if r.model == refusing]
     assert rows and all(r.refused == 1 for r in rows)
     assert all(r.refusal_reason.startswith("provider:") for r in rows)

@@ -8,7 +8,7 @@ import pytest
 from tests.tasks.test_evaluation_gateway import judge_responder
 from whichmodel.config import load_settings
 from whichmodel.store import Store
-from whichmodel.tasks.evaluation import evaluate_async
+from whichmodel.tasks.evaluation import run_evaluation
 
 BASE = "portkey/openai/fake-base"
 CAND = "portkey/openai/fake-cand"
@@ -47,7 +47,7 @@ def fake(fake_provider):
 async def test_retry_after_from_the_provider_is_honoured(gateway, fake, store):
     fake.set("fake-cand", times=1, status=429, retry_after=2)
     start = time.monotonic()
-    rec = await evaluate_async(store, settings_for(gateway, fake, retries=2))
+    rec = await run_evaluation(store, settings_for(gateway, fake, retries=2))
     elapsed = time.monotonic() - start
     rows = {r.model: r for r in store.responses(rec.run_id)}
     assert rows[CAND].status == "ok"
@@ -59,7 +59,7 @@ async def test_retry_after_from_the_provider_is_honoured(gateway, fake, store):
 async def test_server_errors_are_retried_with_backoff_then_succeed(gateway, fake, store):
     fake.set("fake-cand", times=2, status=503)
     start = time.monotonic()
-    rec = await evaluate_async(store, settings_for(gateway, fake, retries=2))
+    rec = await run_evaluation(store, settings_for(gateway, fake, retries=2))
     elapsed = time.monotonic() - start
     assert {r.model: r.status for r in store.responses(rec.run_id)}[CAND] == "ok"
     assert fake.count(model="fake-cand") == 3
@@ -69,7 +69,7 @@ async def test_server_errors_are_retried_with_backoff_then_succeed(gateway, fake
 
 async def test_a_provider_that_keeps_failing_ends_as_error_rows(gateway, fake, store):
     fake.set("fake-cand", status=500)
-    rec = await evaluate_async(store, settings_for(gateway, fake, retries=1))
+    rec = await run_evaluation(store, settings_for(gateway, fake, retries=1))
     rows = {r.model: r for r in store.responses(rec.run_id)}
     assert rows[BASE].status == "ok"
     assert rows[CAND].status == "error"
@@ -82,7 +82,7 @@ async def test_a_provider_that_keeps_failing_ends_as_error_rows(gateway, fake, s
 async def test_a_call_that_hangs_times_out_as_an_error_row(gateway, fake, store):
     fake.set("fake-cand", delay_ms=5000)
     start = time.monotonic()
-    rec = await evaluate_async(store, settings_for(gateway, fake, retries=1, timeout=1))
+    rec = await run_evaluation(store, settings_for(gateway, fake, retries=1, timeout=1))
     elapsed = time.monotonic() - start
     rows = {r.model: r for r in store.responses(rec.run_id)}
     assert rows[CAND].status == "error"

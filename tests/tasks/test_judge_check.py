@@ -163,7 +163,7 @@ async def test_the_report_of_a_run_with_that_judge_shows_the_check(tmp_path):
     from tests.tasks.test_judge_controls import BASE, CAND, candidates, good_judge
     from whichmodel.report.html import render_html
     from whichmodel.results.run_report import run_report
-    from whichmodel.tasks.evaluation import evaluate_async
+    from whichmodel.tasks.evaluation import run_evaluation
 
     store = Store(tmp_path / "w.db")
     store.add_prompts(
@@ -176,7 +176,7 @@ async def test_the_report_of_a_run_with_that_judge_shows_the_check(tmp_path):
     judge = make_judge(MockLMConfig(response_fn=good_judge), attempts=1)
     settings = load_settings(baseline=BASE, candidates=[CAND], judge=JUDGE)
     check = await judge_check(store, settings, labels, judge)
-    rec = await evaluate_async(store, settings, candidates=candidates(), judge=judge)
+    rec = await run_evaluation(store, settings, candidates=candidates(), judge=judge)
     page = render_html(run_report(store, rec.run_id))
     assert "<h2>The judge against people</h2>" in page
     assert f"whichmodel judge-check {check['id']} of {JUDGE}" in page

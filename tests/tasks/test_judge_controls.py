@@ -19,7 +19,7 @@ from whichmodel.report.html import render_html
 from whichmodel.results.run_report import run_report
 from whichmodel.store import Store
 from whichmodel.tasks.controls import control_items
-from whichmodel.tasks.evaluation import evaluate_async
+from whichmodel.tasks.evaluation import run_evaluation
 from whichmodel.tasks.feedback import push_feedback
 
 BASE = "portkey/openai/gpt-4o-mini"
@@ -81,7 +81,7 @@ def judge_of(fn):
 
 
 async def test_a_good_judge_passes_its_controls_and_they_are_stored_and_priced(store):
-    rec = await evaluate_async(
+    rec = await run_evaluation(
         store, settings(), candidates=candidates(), judge=judge_of(good_judge)
     )
     controls = store.judge_controls(rec.run_id)
@@ -102,7 +102,7 @@ async def test_a_good_judge_passes_its_controls_and_they_are_stored_and_priced(s
 
 
 async def test_a_constant_judge_fails_its_controls_and_decides_nothing(store):
-    rec = await evaluate_async(
+    rec = await run_evaluation(
         store,
         settings(),
         candidates=candidates(),
@@ -122,7 +122,7 @@ async def test_a_constant_judge_fails_its_controls_and_decides_nothing(store):
 
 
 async def test_a_judge_that_prefers_the_bad_answer_decides_nothing(store):
-    rec = await evaluate_async(
+    rec = await run_evaluation(
         store, settings(), candidates=candidates(), judge=judge_of(prefers_bad)
     )
     assert rec.decision == "undecided"
@@ -138,7 +138,7 @@ async def test_no_judge_controls_skips_them_and_says_so(store):
         calls.append(message)
         return good_judge(message)
 
-    rec = await evaluate_async(
+    rec = await run_evaluation(
         store, settings(judge_controls=0), candidates=candidates(), judge=judge_of(counting)
     )
     assert len(calls) == 2 * PROMPTS and not store.judge_controls(rec.run_id)
@@ -157,7 +157,7 @@ async def test_pairwise_controls_compare_good_and_bad_in_both_orders(store):
         return json.dumps({"request": "compare", "winner": winner, "rationale": "x"})
 
     judge = make_pairwise_judge(MockLMConfig(response_fn=pairwise), attempts=1)
-    rec = await evaluate_async(
+    rec = await run_evaluation(
         store, settings(judge_mode="pairwise"), candidates=candidates(), judge=judge
     )
     controls = store.judge_controls(rec.run_id)

@@ -8,7 +8,7 @@ import pytest
 
 from whichmodel.config import load_settings
 from whichmodel.store import Store
-from whichmodel.tasks.evaluation import evaluate_async
+from whichmodel.tasks.evaluation import run_evaluation
 
 BASE = "portkey/openai/fake-base"
 BETTER = "portkey/openai/fake-better"
@@ -59,7 +59,7 @@ async def test_pairwise_mode_judges_both_orders_and_a_flip_is_a_tie(gateway, fak
         providers={"openai": {"base_url": gateway.url, "custom_headers": host}},
         prices={BASE: PRICE, BETTER: {**PRICE, "output_mtok": 1.0}, SAME: PRICE, JUDGE: PRICE},
     )
-    rec = await evaluate_async(store, settings)
+    rec = await run_evaluation(store, settings)
 
     # the judge saw every pair twice, once in each order
     shown = [
@@ -70,7 +70,7 @@ async def test_pairwise_mode_judges_both_orders_and_a_flip_is_a_tie(gateway, fak
     assert shown.count({"A": "better answer", "B": "plain answer"}) == PROMPTS
     assert shown.count({"A": "plain answer", "B": "plain answer"}) == 2 * PROMPTS
 
-    rows = {(r.prompt_id, r.model): r for r in store.db["pairwise"].rows}
+    rows = {(r.prompt_id, r.model): r for r in store.pairwise(rec.run_id)}
     assert len(rows) == 2 * PROMPTS  # one row per (prompt, candidate), none for the baseline
     better = [r for (_, m), r in rows.items() if m == BETTER]
     same = [r for (_, m), r in rows.items() if m == SAME]

@@ -14,7 +14,7 @@ from whichmodel.report.answers import verdict_answer
 from whichmodel.report.html import render_html
 from whichmodel.results.run_report import run_report
 from whichmodel.store import Store
-from whichmodel.tasks.evaluation import evaluate_async
+from whichmodel.tasks.evaluation import run_evaluation
 
 BASE = "portkey/openai/fake-tools-json-base"
 FAITHFUL = "portkey/openai/fake-tools-json"  # calls tools, keeps to schemas
@@ -163,7 +163,7 @@ async def test_tools_and_schemas_replayed_checked_and_decided(gateway, judged_fa
     write_history(tmp_path / "history.jsonl")
     imported = import_history(store, tmp_path / "history.jsonl")
     assert imported.new == N + 1
-    rec = await evaluate_async(store, settings_for(gateway, fake, [FAITHFUL, NO_SCHEMA, ANTHROPIC]))
+    rec = await run_evaluation(store, settings_for(gateway, fake, [FAITHFUL, NO_SCHEMA, ANTHROPIC]))
 
     # --- what each route received: the logged tools, format and parameters
     openai_calls = [
@@ -202,16 +202,16 @@ async def test_tools_and_schemas_replayed_checked_and_decided(gateway, judged_fa
         task = int(re.search(r"Task (\d+)", json.dumps(p.messages)).group(1))
         by_task[task] = p.id
     tool_row = rows[(by_task[0], ANTHROPIC)]
-    calls = json.loads(tool_row["tool_calls"])
+    calls = tool_row.tool_calls
     assert calls[0]["name"] == "get_weather"
     assert json.loads(calls[0]["arguments"]) == instance_of(WEATHER["function"]["parameters"])
     assert calls[0]["id"]
-    assert json.loads(tool_row["checks"]) == {"tool_arguments": True, "tool_offered": True}
-    assert json.loads(rows[(by_task[1], FAITHFUL)]["checks"]) == {
+    assert tool_row.checks == {"tool_arguments": True, "tool_offered": True}
+    assert rows[(by_task[1], FAITHFUL)].checks == {
         "json_schema": True,
         "json_valid": True,
     }
-    assert json.loads(rows[(by_task[1], NO_SCHEMA)]["checks"]) == {
+    assert rows[(by_task[1], NO_SCHEMA)].checks == {
         "json_schema": False,
         "json_valid": False,
     }
@@ -268,18 +268,18 @@ def production_answers(store, run_id):
         row = next(
             r for r in store.responses(run_id) if r.prompt_id == p.id and r.model == BASE
         )
-        calls = json.loads(row.tool_calls or "[]")
+        calls = row.tool_calls or []
         message = {"role": "assistant", "content": row.text or None}
         if calls:
             message["tool_calls"] = [
                 {
-                    "id": c.id,
+                    "id": c["id"],
                     "type": "function",
-                    "function": {"name": c.name, "arguments": c.arguments},
+                    "function": {"name": c["name"], "arguments": c["arguments"]},
                 }
                 for c in calls
             ]
-        usage = json.loads(row.usage)
+        usage = row.usage
         out[task] = {
             "response": {
                 "object": "chat.completion",
@@ -307,7 +307,7 @@ async def test_baseline_from_history_calls_no_baseline_and_decides_the_same(
     first = Store(tmp_path / "first.db")
     write_history(tmp_path / "requests.jsonl")
     import_history(first, tmp_path / "requests.jsonl")
-    seed = await evaluate_async(first, settings_for(gateway, fake, [FAITHFUL]))
+    seed = await run_evaluation(first, settings_for(gateway, fake, [FAITHFUL]))
     write_history(tmp_path / "history.jsonl", production_answers(first, seed.run_id))
 
     store = Store(tmp_path / "w.db")
@@ -315,10 +315,10 @@ async def test_baseline_from_history_calls_no_baseline_and_decides_the_same(
     assert imported.answers == N + 1
     candidates = [FAITHFUL, NO_SCHEMA]
     fake.clear()
-    called = await evaluate_async(store, settings_for(gateway, fake, candidates, cache=False))
+    called = await run_evaluation(store, settings_for(gateway, fake, candidates, cache=False))
     assert fake.count(model="fake-tools-json-base") == N + 1
     fake.clear()
-    history = await evaluate_async(
+    history = await run_evaluation(
         store, settings_for(gateway, fake, candidates, baseline_from_history=True, cache=False)
     )
     assert fake.count(model="fake-tools-json-base") == 0  # production already answered
@@ -390,7 +390,7 @@ async def test_drift_check_recalls_some_and_reports_stale_history(gateway, judge
         )
 
     fake.set("judge", responder=judge)
-    rec = await evaluate_async(
+    rec = await run_evaluation(
         store,
         settings_for(gateway, fake, [FAITHFUL], baseline_from_history=True, drift_check=5),
     )

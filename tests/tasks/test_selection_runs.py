@@ -14,7 +14,7 @@ from whichmodel.config import load_settings
 from whichmodel.history.importer import import_history
 from whichmodel.history.selection import Selection
 from whichmodel.store import Store
-from whichmodel.tasks.evaluation import Evaluation, resume_async
+from whichmodel.tasks.evaluation import Evaluation, resume_run
 
 BASE = "portkey/openai/fake-base"
 CAND = "portkey/openai/fake-cand"
@@ -79,7 +79,7 @@ def test_cli_eval_on_a_stratified_filtered_sample(gateway, fake_provider, tmp_pa
     assert rec["sample"] == description
     store = Store(tmp_path / "w.db")
     run_row = store.run(rec["run_id"])
-    assert run_row["selection"]["seed"] == 3 and run_row["selection"]["where"] == {"team": "a"}
+    assert run_row.selection["seed"] == 3 and run_row.selection["where"] == {"team": "a"}
     # the report of the stored run says how its prompts were chosen
     out = subprocess.run([*cmd, "report", rec["run_id"]], **run)
     assert f"Prompts: {description}." in out.stdout
@@ -107,7 +107,7 @@ async def test_a_resumed_run_evaluates_the_prompts_it_started_with(
     more.write_text("".join(json.dumps(log_line(i)) + "\n" for i in range(60, 90)))
     import_history(store, more)
     store.finish_run(run_id, "interrupted", "test")
-    rec = await resume_async(store, settings, run_id)
+    rec = await resume_run(store, settings, run_id)
     assert rec.sample.startswith("7 of 60 prompts")
     expected = {p.messages[-1]["content"] for p in store.prompts(chosen)}
     assert asked(fake_provider, "fake-cand") == expected

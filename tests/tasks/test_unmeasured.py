@@ -15,7 +15,7 @@ from tests.fakes import score_json, varied_judge, wire_env
 from whichmodel.config import load_settings
 from whichmodel.errors import GatewayError
 from whichmodel.store import Store
-from whichmodel.tasks.evaluation import evaluate_async
+from whichmodel.tasks.evaluation import run_evaluation
 
 BASE = "portkey/openai/fake-base"
 CAND = "portkey/openai/fake-cand"
@@ -82,7 +82,7 @@ async def test_a_judge_that_fails_every_call_decides_nothing(gateway, answering,
     script, cause = JUDGE_FAILURES[how]
     answering.set("judge", **script)
     store = store_with_prompts(tmp_path)
-    rec = await evaluate_async(store, settings(gateway, answering))
+    rec = await run_evaluation(store, settings(gateway, answering))
     assert rec.decision == "undecided" and rec.recommended_model == BASE
     assert rec.unmeasured and "the judge gave no valid score for any of the 24 answers" in (
         rec.unmeasured
@@ -98,7 +98,7 @@ async def test_a_baseline_that_fails_every_call_decides_nothing(gateway, answeri
     answering.set("fake-base", status=500)
     answering.set("judge", responder=varied_judge)
     store = store_with_prompts(tmp_path)
-    rec = await evaluate_async(store, settings(gateway, answering))
+    rec = await run_evaluation(store, settings(gateway, answering))
     assert rec.decision == "undecided"
     assert rec.unmeasured.startswith("the baseline fake-base failed on all 12 calls")
     assert "500" in rec.unmeasured
@@ -110,7 +110,7 @@ async def test_a_judge_that_gives_one_score_to_everything_has_not_judged(
 ):
     answering.set("judge", responder=lambda b, p, h: score_json(0.0, 0.0, 0.0))
     store = store_with_prompts(tmp_path)
-    rec = await evaluate_async(store, settings(gateway, answering))
+    rec = await run_evaluation(store, settings(gateway, answering))
     assert rec.decision == "undecided" and "non-inferior" not in rec.reasoning
     assert "the same score (0.00)" in rec.unmeasured
 
@@ -126,7 +126,7 @@ async def test_empty_choices_or_null_content_are_errors_not_refusals(gateway, an
     answering.set("judge", responder=varied_judge)
     store = store_with_prompts(tmp_path)
     null = "portkey/openai/fake-null"
-    rec = await evaluate_async(
+    rec = await run_evaluation(
         store, settings(gateway, answering, candidates=[CAND, null], prices={})
     )
     rows = {r.model: r for r in store.responses(rec.run_id)}
@@ -147,7 +147,7 @@ async def test_a_server_that_is_not_a_gateway_is_refused_before_any_call(fake_pr
         providers={"openai": {"base_url": fake_provider.url}},
     )
     with pytest.raises(GatewayError, match="not as a Portkey gateway"):
-        await evaluate_async(store, wrong)
+        await run_evaluation(store, wrong)
     assert store.runs() == []
 
 

@@ -22,7 +22,8 @@ from pydantic import ValidationError
 
 from whichmodel.agents.base import AgentConfig, LLMCall, StatelessAgent
 from whichmodel.agents.judge_material import Material, judge_prompt, pairwise_prompt
-from whichmodel.config import default
+from whichmodel.config import SAMPLED_JUDGE_TEMPERATURE, Settings, default
+from whichmodel.portkey.wire import ModelRef, llm_config, parse_model
 from whichmodel.tools.base import Tool
 from whichmodel.tools.pairwise import CompareTool
 from whichmodel.tools.score import ScoreTool
@@ -261,4 +262,24 @@ def make_pairwise_judge(
 ) -> PairwiseJudgeAgent:
     return PairwiseJudgeAgent(
         PairwiseConfig(llm=llm, json_schema=json_schema, **_options(attempts, retries))
+    )
+
+
+def judge_for(settings: Settings, model: str | ModelRef, *, pairwise: bool) -> JudgeAgent:
+    """The judge of ``settings`` for ``model``: pointwise (a ``ScoreTool`` per answer) or
+    pairwise. The one factory every judge comes from (a run, its controls, judge-check).
+    When each answer is judged several times and the judge model sets no temperature,
+    it judges at ``SAMPLED_JUDGE_TEMPERATURE``: identical samples would measure nothing."""
+    ref = parse_model(model, settings)
+    per_model = settings.model_settings(ref.full)
+    samples = 1 if pairwise else settings.judge_samples
+    temperature = per_model.temperature
+    if temperature is None and samples > 1:
+        temperature = SAMPLED_JUDGE_TEMPERATURE
+    make = make_pairwise_judge if pairwise else make_judge
+    return make(
+        llm_config(ref, settings, max_tokens=settings.judge_max_tokens, temperature=temperature),
+        attempts=settings.judge_attempts,
+        json_schema=per_model.json_schema,
+        retries=settings.retries,
     )

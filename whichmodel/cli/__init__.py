@@ -10,7 +10,6 @@ yet (undecided: more prompts would decide); 4 ``eval`` could not compare the mod
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer
@@ -21,19 +20,42 @@ except ImportError:  # pragma: no cover - older typer
     from click import ClickException
 from rich.text import Text
 
-from whichmodel.cli import (  # noqa: F401  (they register commands)
-    chat,
-    evaluate,
-    history,
-    judge,
-    local,
-    report,
-    runs,
-)
+from whichmodel.cli import chat, evaluate, history, judge, local, report, runs
 from whichmodel.cli.common import EXIT_INTERRUPTED, UsageError, app, err_console, interrupted
+from whichmodel.config import debug_enabled
 from whichmodel.errors import WhichmodelError
 
 __all__ = ["UsageError", "app", "main"]
+
+COMMANDS = {
+    "import": history.import_cmd,
+    "eval": evaluate.eval_cmd,
+    "report": report.report_cmd,
+    "runs": runs.runs_cmd,
+    "chat": chat.chat_cmd,
+    "judge-check": judge.judge_check_cmd,
+    "refusal-check": report.refusal_check_cmd,
+    "demo": local.demo_cmd,
+    "serve": local.serve_cmd,
+}
+"""Every command, by the name people type: a new command is one line here."""
+GATEWAY_COMMANDS = {
+    "install": local.gateway_install,
+    "start": local.gateway_start,
+    "status": local.gateway_status,
+    "stop": local.gateway_stop,
+}
+
+for _name, _command in COMMANDS.items():
+    app.command(_name)(_command)
+gateway = typer.Typer(
+    help="Run the open-source Portkey gateway locally (127.0.0.1, headless).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+for _name, _command in GATEWAY_COMMANDS.items():
+    gateway.command(_name)(_command)
+app.add_typer(gateway, name="gateway")
 
 
 def _say(message: str) -> None:
@@ -41,7 +63,7 @@ def _say(message: str) -> None:
 
 
 def main() -> None:
-    debug = bool(os.environ.get("WHICHMODEL_DEBUG"))
+    debug = debug_enabled()
     try:
         from whichmodel.portkey.preflight import check_portkey_env
 

@@ -11,7 +11,6 @@ from rich.text import Text
 from whichmodel.cli.common import (
     ConfigOption,
     DbOption,
-    app,
     configure_logging,
     console,
     open_store,
@@ -20,7 +19,6 @@ from whichmodel.cli.common import (
 from whichmodel.run_sync import run as run_sync
 
 
-@app.command("chat")
 def chat_cmd(
     question: Annotated[
         str | None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from whichmodel.config import Rule
 from whichmodel.errors import WhichmodelError
 from whichmodel.run_sync import run as run_sync
 
@@ -63,6 +66,44 @@ ConfigOption = Annotated[
 ]
 
 
+def given(**values: Any) -> dict[str, Any]:
+    """The options the user gave (None: not given), so that what was not given takes the
+    library's default instead of one written again here."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def rule_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give ``command`` one option per field of the decision rule (``--tolerance``,
+    ``--refusal-margin``, ...; help from the field), passed to it as ``rule``: the fields
+    given. A new field of ``Rule`` is an option of every such command."""
+    signature = inspect.signature(command, eval_str=True)
+    params = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for p in signature.parameters.values()
+        if p.name != "rule"
+    ]
+    for name, info in Rule.model_fields.items():
+        flag = "--" + name.replace("_", "-")
+        metavar = "MS" if name.endswith("_ms") else "SHARE"
+        annotation = Annotated[
+            float | None, typer.Option(flag, metavar=metavar, help=info.description)
+        ]
+        params.append(
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
+            )
+        )
+
+    @functools.wraps(command)
+    def with_rule(**kwargs: Any) -> Any:
+        rule = given(**{name: kwargs.pop(name) for name in Rule.model_fields})
+        return command(rule=rule, **kwargs)
+
+    with_rule.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    with_rule.__annotations__ = {p.name: p.annotation for p in params}
+    return with_rule
+
+
 def settings_from(config: Path | None, **overrides: Any) -> Any:
     from whichmodel.config import load_settings
 
@@ -108,7 +149,7 @@ def run_with_progress(make_coro: Any) -> Any:
     ) as bar:
         tasks: dict[str, Any] = {}
 
-        def progress(stage: str, done: int, total: int) -> None:
+        def progress(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
@@ -130,11 +171,13 @@ class _LangroidNoise(logging.Filter):
 
 
 def configure_logging() -> None:
+    """For the commands that call models. Importing Langroid adds its own colour handler
+    to the root logger: Langroid is imported first, and its handler replaced."""
+    import langroid  # noqa: F401
     from rich.logging import RichHandler
 
     handler = RichHandler(console=err_console, show_time=False, show_path=False)
     handler.addFilter(_LangroidNoise())
-    # Importing Langroid adds its own colour handler to the root logger: replace it.
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(logging.WARNING)

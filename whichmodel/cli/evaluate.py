@@ -1,4 +1,5 @@
-"""``whichmodel import`` and ``whichmodel eval``."""
+"""``whichmodel eval``: options in, ``whichmodel.api.evaluate_async`` (or
+``resume_async``) called once, the plan and the verdict printed."""
 
 from __future__ import annotations
 
@@ -14,18 +15,18 @@ from whichmodel.cli.common import (
     ConfigOption,
     DbOption,
     UsageError,
-    app,
     configure_logging,
     console,
+    given,
     on_interrupt,
-    open_store,
+    rule_options,
     run_with_progress,
     settings_from,
 )
-from whichmodel.cli.history import import_file, metadata_pairs
+from whichmodel.cli.history import metadata_pairs
 
 
-@app.command("eval")
+@rule_options
 def eval_cmd(
     baseline: Annotated[
         str | None, typer.Option(metavar="MODEL", help="Model in production now.")
@@ -45,13 +46,6 @@ def eval_cmd(
     ] = None,
     concurrency: Annotated[
         int | None, typer.Option(metavar="N", help="Calls in flight at once.")
-    ] = None,
-    tolerance: Annotated[
-        float | None, typer.Option(metavar="SHARE", help="Accepted quality loss (0.05 = 5%).")
-    ] = None,
-    refusal_margin: Annotated[
-        float | None,
-        typer.Option(metavar="SHARE", help="Accepted refusal-rate increase (0.01 = 1 point)."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the JSON here.")
@@ -93,22 +87,6 @@ def eval_cmd(
         int | None,
         typer.Option(metavar="N", help="Pointwise: judge each answer N times; report the spread."),
     ] = None,
-    check_margin: Annotated[
-        float | None,
-        typer.Option(
-            metavar="SHARE",
-            help="Accepted drop of a check's pass rate: JSON valid, fits the schema, tool "
-            "call valid, same tool as production (0.02 = 2 points).",
-        ),
-    ] = None,
-    max_p95_latency_ms: Annotated[
-        float | None,
-        typer.Option(
-            metavar="MS",
-            help="Reject a candidate whose p95 latency is surely above MS (undecided when "
-            "its interval straddles it).",
-        ),
-    ] = None,
     no_judge_controls: Annotated[
         bool,
         typer.Option(
@@ -127,7 +105,7 @@ def eval_cmd(
     sample: Annotated[
         int | None, typer.Option(metavar="N", help="Evaluate a random sample of N prompts.")
     ] = None,
-    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the sample.")] = 0,
+    seed: Annotated[int | None, typer.Option(metavar="N", help="Seed of the sample.")] = None,
     stratify: Annotated[
         str | None,
         typer.Option(
@@ -168,6 +146,7 @@ def eval_cmd(
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
+    rule: dict[str, float] | None = None,
 ) -> None:
     """Run every prompt through the baseline and candidates, judge, and recommend.
 
@@ -176,8 +155,11 @@ def eval_cmd(
     3 undecided (more prompts would decide), 4 the models could not be compared (the
     baseline or the judge failed on every call), 1 an error, 130 interrupted.
     """
-    from whichmodel.tasks.evaluation import Evaluation
+    from whichmodel.api import evaluate_async, resume_async
+    from whichmodel.history.selection import Selection
 
+    if run_id is not None and not resume:
+        raise UsageError(f"Unexpected argument {run_id!r}: did you mean --resume {run_id}?")
     configure_logging()
     settings = settings_from(
         config,
@@ -188,70 +170,35 @@ def eval_cmd(
         concurrency=concurrency,
         cache=False if no_cache else None,
         max_cost=max_cost,
-        tolerance=tolerance,
-        refusal_margin=refusal_margin,
         judge_mode=judge_mode,
         judge_samples=judge_samples,
-        check_margin=check_margin,
-        max_p95_latency_ms=max_p95_latency_ms,
         judge_controls=0 if no_judge_controls else None,
         batch=batch or None,
         baseline_from_history=baseline_from_history,
         drift_check=drift_check,
+        **(rule or {}),
     )
-    from whichmodel.history.selection import Selection
-    from whichmodel.portkey.wire import parse_model
-
-    selection = Selection(
-        sample=sample,
-        seed=seed,
-        stratify=stratify,
-        since=since,
-        until=until,
-        where=metadata_pairs(where or [], "--where"),
-    )
-    from whichmodel.tasks.roles import check_roles
-
-    if run_id is not None and not resume:
-        raise UsageError(f"Unexpected argument {run_id!r}: did you mean --resume {run_id}?")
     if resume:
-        from whichmodel.tasks.evaluation import resume_async
-
-        store = open_store(settings.db, check=True)
         on_interrupt(_resume_hint(run_id or "latest"))
-        rec = run_with_progress(
-            lambda progress: resume_async(store, settings, run_id, progress=progress)
-        )
-        _finish(rec, output, settings.db)
-        return
-    # fail on bad model strings before touching anything
-    if local_gguf:
-        for model in [settings.baseline, settings.judge, *settings.candidates]:
-            if model:
-                parse_model(model, settings)
+        rec = run_with_progress(lambda progress: resume_async(run_id, settings, progress=progress))
     else:
-        check_roles(settings)
-    store = open_store(settings.db, check=True)
-    prompt_ids = None
-    if prompts is not None:
-        prompt_ids = import_file(store, prompts).ids
-    from whichmodel.local.stack import serve_local_candidates
-
-    with serve_local_candidates(settings, local_gguf or []) as settings:
-        # one Evaluation: checked (keys, gateway) once, estimated, then run
-        evaluation = Evaluation(store, settings)
-        chosen, description = evaluation.choose(prompt_ids, selection)
-        if description:
-            console.print(f"Prompts: {description}.", highlight=False)
-        _print_estimate(evaluation, chosen)
-
-        def start_and_run(progress: Any) -> Any:
-            evaluation.progress = progress
-            run_id = evaluation.start(prompt_ids, selection=selection)
-            on_interrupt(_resume_hint(run_id))
-            return evaluation.run(run_id)
-
-        rec = run_with_progress(start_and_run)
+        selection = Selection(
+            **given(sample=sample, seed=seed, stratify=stratify, since=since, until=until),
+            where=metadata_pairs(where or [], "--where"),
+        )
+        if prompts is not None:
+            on_interrupt(f"Interrupted: nothing from {prompts} was stored; import it again.")
+        rec = run_with_progress(
+            lambda progress: evaluate_async(
+                settings,
+                prompts=prompts,
+                selection=selection,
+                local_gguf=local_gguf or [],
+                progress=progress,
+                on_plan=_print_plan,
+                on_start=lambda started: on_interrupt(_resume_hint(started)),
+            )
+        )
     _finish(rec, output, settings.db)
 
 
@@ -262,15 +209,16 @@ def _resume_hint(run_id: str) -> str:
     )
 
 
-def _print_estimate(evaluation: Any, prompt_ids: list[str] | None) -> None:
-    settings = evaluation.settings
-    answers, judge = evaluation.estimate_run(prompt_ids)
-    unknown = evaluation.prices.unknown()
+def _print_plan(plan: Any) -> None:
+    on_interrupt("Interrupted: nothing was lost.")
+    if plan.chosen:
+        console.print(f"Prompts: {plan.chosen}.", highlight=False)
+    unknown = plan.unknown_prices
     note = f" (prices unknown for {len(unknown)} model(s): not counted)" if unknown else ""
-    limit = f"; limit ${settings.max_cost:.2f}" if settings.max_cost else ""
+    limit = f"; limit ${plan.max_cost:.2f}" if plan.max_cost else ""
     console.print(
-        f"Estimated cost at most: candidates ${answers:.4f} + judge ${judge:.4f}"
-        f"{note}{limit}. Cached answers cost nothing.",
+        f"Estimated cost at most: candidates ${plan.answers_usd:.4f} + judge "
+        f"${plan.judge_usd:.4f}{note}{limit}. Cached answers cost nothing.",
         highlight=False,
     )
 

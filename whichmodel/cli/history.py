@@ -12,9 +12,9 @@ from whichmodel.cli.common import (
     ConfigOption,
     DbOption,
     UsageError,
-    app,
     console,
     err_console,
+    given,
     line_progress,
     on_interrupt,
     open_store,
@@ -22,13 +22,14 @@ from whichmodel.cli.common import (
 )
 
 
-def import_file(store: Any, file: Path, fmt: str = "auto", turns: str = "last") -> Any:
-    """Import with a line counter on stderr for long files; whole or nothing."""
+def import_file(store: Any, file: Path, **options: Any) -> Any:
+    """Import with a line counter on stderr for long files; whole or nothing.
+    ``options``: the importer's ``fmt`` and ``turns`` when given."""
     from whichmodel.history.importer import import_history
 
     on_interrupt(f"Interrupted: nothing from {file} was stored; import it again.")
     with line_progress(f"Reading {file.name}") as progress:
-        result = import_history(store, file, fmt=fmt, turns=turns, progress=progress)  # type: ignore[arg-type]
+        result = import_history(store, file, progress=progress, **options)
     on_interrupt("Interrupted: nothing was lost.")
     return result
 
@@ -44,7 +45,6 @@ def metadata_pairs(pairs: list[str], option: str) -> dict[str, str]:
     return out
 
 
-@app.command("import")
 def import_cmd(
     source: Annotated[
         Path | None,
@@ -55,19 +55,19 @@ def import_cmd(
         ),
     ] = None,
     fmt: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--format", metavar="FORMAT", help="auto (default), jsonl, openai, portkey or llm."
         ),
-    ] = "auto",
+    ] = None,
     turns: Annotated[
-        str,
+        str | None,
         typer.Option(
             metavar="WHICH",
             help="Of a logged conversation: evaluate its last answer (last, default) or "
             "every answer (all).",
         ),
-    ] = "last",
+    ] = None,
     from_portkey: Annotated[
         bool,
         typer.Option(
@@ -94,7 +94,7 @@ def import_cmd(
 ) -> None:
     """Import prompt history; re-importing adds nothing twice; a file is stored whole or
     not at all."""
-    if turns not in ("last", "all"):
+    if turns not in (None, "last", "all"):
         raise UsageError(f"--turns is last or all; got {turns!r}.")
     if from_portkey == (source is not None):
         raise UsageError("Give a SOURCE file, or --from-portkey (not both).")
@@ -105,7 +105,7 @@ def import_cmd(
     settings = settings_from(config, db=db)
     store = open_store(settings.db, check=True)
     if source is not None:
-        _report(import_file(store, source, fmt, turns), source, settings.db)
+        _report(import_file(store, source, **given(fmt=fmt, turns=turns)), source, settings.db)
         return
     from whichmodel.portkey.logs import LogFilter, export_logs
 
@@ -119,7 +119,7 @@ def import_cmd(
         timeout_seconds=settings.export_timeout_seconds,
         on_status=lambda s: err_console.print(f"Portkey export: {s}"),
     )
-    result = import_file(store, path, "portkey", turns)
+    result = import_file(store, path, fmt="portkey", **given(turns=turns))
     _report(result, Path(f"Portkey export {export_id}"), settings.db)
     path.unlink(missing_ok=True)
     folder.rmdir()

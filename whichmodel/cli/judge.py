@@ -16,7 +16,6 @@ from whichmodel.cli.common import (
     ConfigOption,
     DbOption,
     UsageError,
-    app,
     console,
     open_store,
     run_with_progress,
@@ -39,7 +38,6 @@ LABELS = {
 }
 
 
-@app.command("judge-check")
 def judge_check_cmd(
     labels: Annotated[
         Path,
@@ -92,21 +90,14 @@ def judge_check_cmd(
 
 
 def _judge_agent(settings: Any, pairwise: bool) -> Any:
-    from whichmodel.agents.judge import make_judge, make_pairwise_judge
+    from whichmodel.agents.judge import judge_for
     from whichmodel.portkey.preflight import check_gateways, check_keys
-    from whichmodel.portkey.wire import llm_config, parse_model
+    from whichmodel.portkey.wire import parse_model
 
     ref = parse_model(settings.judge, settings)
     check_keys([ref], settings)
     check_gateways([ref], settings)
-    per_model = settings.model_settings(settings.judge)
-    make = make_pairwise_judge if pairwise else make_judge
-    return make(
-        llm_config(ref, settings, max_tokens=settings.judge_max_tokens),
-        attempts=settings.judge_attempts,
-        json_schema=per_model.json_schema,
-        retries=settings.retries,
-    )
+    return judge_for(settings, ref, pairwise=pairwise)
 
 
 def print_check(check: dict[str, Any]) -> None:

@@ -11,22 +11,14 @@ import typer
 from whichmodel.cli.common import (
     ConfigOption,
     DbOption,
-    app,
     configure_logging,
     console,
+    given,
     run_with_progress,
     settings_from,
 )
 
-gateway_app = typer.Typer(
-    help="Run the open-source Portkey gateway locally (127.0.0.1, headless).",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
-app.add_typer(gateway_app, name="gateway")
 
-
-@gateway_app.command("install")
 def gateway_install() -> None:
     """Install the pinned gateway (npm) into the user cache folder, once."""
     from whichmodel.local.gateway import install_gateway
@@ -35,21 +27,21 @@ def gateway_install() -> None:
     console.print(f"Portkey gateway installed: {path}")
 
 
-@gateway_app.command("start")
 def gateway_start(
-    port: Annotated[int, typer.Option(metavar="PORT", help="Port on 127.0.0.1.")] = 8787,
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help="Port on 127.0.0.1 (8787).")
+    ] = None,
 ) -> None:
     """Start the gateway in the background (installs it first if needed)."""
     from whichmodel.local.gateway import Gateway
 
-    info = Gateway().start(port=port)
+    info = Gateway().start(**given(port=port))
     console.print(
         f"Portkey gateway running at {info.url} (pid {info.pid}). "
         f"Use it with: export PORTKEY_BASE_URL={info.url}"
     )
 
 
-@gateway_app.command("status")
 def gateway_status() -> None:
     """Say whether a gateway started by whichmodel is running, and where."""
     from whichmodel.local.gateway import Gateway
@@ -61,7 +53,6 @@ def gateway_status() -> None:
     console.print(f"Portkey gateway running at {info.url} (pid {info.pid}).")
 
 
-@gateway_app.command("stop")
 def gateway_stop() -> None:
     """Stop the gateway started by `whichmodel gateway start`."""
     from whichmodel.local.gateway import Gateway
@@ -70,17 +61,20 @@ def gateway_stop() -> None:
     console.print("Portkey gateway stopped." if stopped else "No whichmodel gateway was running.")
 
 
-@app.command("demo")
 def demo_cmd(
     limit: Annotated[
         int | None, typer.Option(metavar="N", help="Evaluate only the first N demo prompts.")
     ] = None,
     db: Annotated[
-        Path, typer.Option("--db", metavar="FILE", help="SQLite file for the demo.")
-    ] = Path("whichmodel-demo.db"),
+        Path | None,
+        typer.Option("--db", metavar="FILE", help="SQLite file for the demo (whichmodel-demo.db)."),
+    ] = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", metavar="FILE", help="JSON recommendation.")
-    ] = Path("demo-recommendation.json"),
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="JSON recommendation (demo-recommendation.json)."
+        ),
+    ] = None,
     local_gguf: Annotated[
         Path | None,
         typer.Option(
@@ -89,10 +83,12 @@ def demo_cmd(
     ] = None,
 ) -> None:
     """The whole evaluation offline: a real local model behind a real local Portkey gateway."""
+    from whichmodel.config import DEMO_DB, DEMO_OUTPUT
     from whichmodel.local.demo import ROLES_NOTE, WIRING_NOTE, run_demo
     from whichmodel.tasks import evaluation  # noqa: F401  (imports Langroid)
 
     configure_logging()
+    db, output = db or DEMO_DB, output or DEMO_OUTPUT
 
     console.print(
         "whichmodel demo: SmolLM2-135M served by llama.cpp on 127.0.0.1, "
@@ -122,16 +118,17 @@ def demo_cmd(
     )
 
 
-@app.command("serve")
 def serve_cmd(
     host: Annotated[
-        str,
+        str | None,
         typer.Option(
             metavar="HOST",
-            help="Address to listen on; beyond loopback needs WHICHMODEL_API_TOKEN.",
+            help="Address to listen on (127.0.0.1); beyond loopback needs WHICHMODEL_API_TOKEN.",
         ),
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8080,
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help="Port to listen on (8080).")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -149,4 +146,4 @@ def serve_cmd(
             highlight=False,
         )
 
-    serve(settings, host=host, port=port, on_ready=ready)
+    serve(settings, on_ready=ready, **given(host=host, port=port))

@@ -13,15 +13,16 @@ from whichmodel.cli.common import (
     ConfigOption,
     DbOption,
     UsageError,
-    app,
     console,
     err_console,
+    given,
     open_store,
+    rule_options,
     settings_from,
 )
 
 
-@app.command("report")
+@rule_options
 def report_cmd(
     run_id: Annotated[
         str | None, typer.Argument(metavar="RUN", help="Run id or prefix (default: latest).")
@@ -33,20 +34,6 @@ def report_cmd(
     by_category: Annotated[
         bool, typer.Option("--by-category", help="Also show results and decisions per category.")
     ] = False,
-    tolerance: Annotated[
-        float | None,
-        typer.Option(
-            metavar="SHARE",
-            help="Decide again at this accepted quality loss (0.02 = 2%); no model calls.",
-        ),
-    ] = None,
-    refusal_margin: Annotated[
-        float | None,
-        typer.Option(
-            metavar="SHARE",
-            help="Decide again at this accepted refusal increase (0.01 = 1 point); no calls.",
-        ),
-    ] = None,
     portkey_configs: Annotated[
         Path | None,
         typer.Option(
@@ -57,14 +44,14 @@ def report_cmd(
         ),
     ] = None,
     route_by: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--route-by",
             metavar="KEY",
             help="With --portkey-configs: conditional.json routes on metadata.KEY (a prompt "
             "metadata key your application sends; default: category).",
         ),
-    ] = "category",
+    ] = None,
     canary_share: Annotated[
         float | None,
         typer.Option(
@@ -92,8 +79,10 @@ def report_cmd(
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
+    rule: dict[str, float] | None = None,
 ) -> None:
-    """Show a run's per-model table and recommendation."""
+    """Show a run's per-model table and recommendation (decided again, with no model
+    calls, when a setting of the decision rule is given)."""
     from whichmodel.config import Settings
     from whichmodel.errors import NoDataError
     from whichmodel.results.decide import find_run, recommendation
@@ -104,9 +93,6 @@ def report_cmd(
         from whichmodel.portkey.deploy import check_share
 
         check_share(canary_share)
-    for name, value in (("--tolerance", tolerance), ("--refusal-margin", refusal_margin)):
-        if value is not None and not 0 <= value <= 1:
-            raise UsageError(f"{name} is a share between 0 and 1 (0.02 = 2%); got {value}.")
     settings: Settings = settings_from(config, db=db)
     if not settings.db.exists():
         raise NoDataError(
@@ -120,7 +106,7 @@ def report_cmd(
         print_runs(store, as_json)
         return
     run = find_run(store, run_id, "any")
-    rec = recommendation(store, run.id, tolerance=tolerance, refusal_margin=refusal_margin)
+    rec = recommendation(store, run.id, **(rule or {}))
     if html_file is not None:
         from whichmodel.report.html import write_html
         from whichmodel.results.run_report import run_report
@@ -143,15 +129,15 @@ def report_cmd(
             from whichmodel.report.notes import routing_lines
             from whichmodel.results.routing import routing_policy
 
-            for line in routing_lines(routing_policy(store, run.id, route_by)):
+            for line in routing_lines(routing_policy(store, run.id, **given(route_by=route_by))):
                 console.print(line, highlight=False, soft_wrap=True)
     if portkey_configs is not None:
         from whichmodel.portkey.deploy import deploy
         from whichmodel.report.notes import routing_lines
         from whichmodel.results.routing import routing_policy
 
-        policy = routing_policy(store, run.id, route_by)
-        lines = deploy(rec, settings, portkey_configs, canary_share, policy.routes, route_by)
+        policy = routing_policy(store, run.id, **given(route_by=route_by))
+        lines = deploy(rec, settings, portkey_configs, canary_share, policy.routes, policy.route_by)
         for line in [*lines, *routing_lines(policy)]:
             out.print(line, highlight=False, soft_wrap=True)
     if push_feedback:
@@ -163,7 +149,6 @@ def report_cmd(
             out.print(line, highlight=False, soft_wrap=True)
 
 
-@app.command("refusal-check")
 def refusal_check_cmd(
     files: Annotated[
         list[Path],

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from whichmodel.cli.common import ConfigOption, DbOption, app, console, open_store, settings_from
+from whichmodel.cli.common import ConfigOption, DbOption, console, open_store, settings_from
 
 
 def print_runs(store: Any, as_json: bool) -> None:
@@ -34,7 +34,6 @@ def print_runs(store: Any, as_json: bool) -> None:
         )
 
 
-@app.command("runs")
 def runs_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     db: DbOption = None,

@@ -14,7 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from whichmodel.config import Settings, load_settings
+from whichmodel.config import DEMO_DB, Settings, load_settings
 from whichmodel.local.stack import LocalStack, local_stack
 
 BASELINE = "portkey/openai/smollm2"
@@ -91,18 +91,18 @@ def demo_settings(model_url: str, gateway_url: str, **overrides: Any) -> Setting
 async def _evaluate(stack: LocalStack, db: Path, limit: int | None, progress: Any) -> Any:
     from whichmodel.history.importer import import_history
     from whichmodel.store import Store
-    from whichmodel.tasks.evaluation import evaluate_async
+    from whichmodel.tasks.evaluation import run_evaluation
 
     store = Store(db)
     ids = import_history(store, demo_prompts_path()).ids
     if limit is not None:
         ids = ids[:limit]
     settings = demo_settings(stack.model_url, stack.gateway_url, db=db)
-    return await evaluate_async(store, settings, prompt_ids=ids, progress=progress)
+    return await run_evaluation(store, settings, prompt_ids=ids, progress=progress)
 
 
 async def run_demo(
-    db: Path = Path("whichmodel-demo.db"),
+    db: Path = DEMO_DB,
     limit: int | None = None,
     gguf: Path | None = None,
     progress: Any = None,

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from whichmodel.config import GATEWAY_PORT
 from whichmodel.errors import GatewayError
 from whichmodel.local.gateway_install import (
     ENTRY,
@@ -47,7 +48,7 @@ from whichmodel.local.gateway_install import (
 )
 
 HOST = "127.0.0.1"
-DEFAULT_PORT = 8787
+DEFAULT_PORT = GATEWAY_PORT
 STATE_FILE = "gateway.json"
 LOG_FILE = "gateway.log"
 PRELOAD = Path(__file__).with_name("loopback.cjs")

@@ -33,7 +33,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from whichmodel.config import DEFAULT_CANARY_SHARE, SECRET_HINTS, Settings, provider_key
+from whichmodel.config import (
+    DEFAULT_CANARY_SHARE,
+    ROUTE_BY,
+    SECRET_HINTS,
+    Settings,
+    provider_key,
+)
 from whichmodel.errors import ConfigError
 from whichmodel.portkey.wire import STRICT_COMPLIANCE, configured_headers, parse_model
 from whichmodel.records.verdict import Recommendation
@@ -208,7 +214,7 @@ def target_name(model: str) -> str:
 
 
 def conditional_config(
-    routes: Mapping[str, str], baseline: str, settings: Settings, route_by: str = "category"
+    routes: Mapping[str, str], baseline: str, settings: Settings, route_by: str = ROUTE_BY
 ) -> dict[str, Any]:
     """A conditional router on ``metadata.<route_by>``: each routed value to its model,
     everything else (other values, no metadata) to the baseline. The application sends
@@ -232,7 +238,7 @@ def write_conditional(
     routes: Mapping[str, str],
     baseline: str,
     settings: Settings,
-    route_by: str = "category",
+    route_by: str = ROUTE_BY,
 ) -> Path:
     """Write ``conditional.json`` into ``directory`` (created if needed)."""
     config = conditional_config(routes, baseline, settings, route_by)
@@ -328,7 +334,7 @@ def deploy(
     folder: Path,
     share: float | None,
     routes: Mapping[str, str] | None = None,
-    route_by: str = "category",
+    route_by: str = ROUTE_BY,
 ) -> list[str]:
     """``report --portkey-configs``: a switch becomes ``fallback.json`` and ``canary.json``
     in ``folder``; groups that switch on their own (``routes``) become

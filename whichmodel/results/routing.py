@@ -9,13 +9,14 @@ model is called.
 
 from __future__ import annotations
 
+from whichmodel.config import ROUTE_BY
 from whichmodel.results.decide import find_run, grouped_rows, run_prices, run_verdict
 from whichmodel.store import Store
 from whichmodel.verdict.routing import RoutingPolicy, policy_change, routes_of
 
 
 def routing_policy(
-    store: Store, run_id: str | None = None, route_by: str = "category"
+    store: Store, run_id: str | None = None, route_by: str = ROUTE_BY
 ) -> RoutingPolicy:
     run = find_run(store, run_id, "any")
     rows = grouped_rows(store, run.id, route_by)  # read once, for both

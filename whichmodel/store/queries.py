@@ -129,9 +129,7 @@ class Queries:
         """A run by id or unique id prefix; without an id, the latest."""
         return self.find_run(run_id)
 
-    def find_run(
-        self, run_id: str | None = None, which: RunFilter = "any"
-    ) -> Run | None:
+    def find_run(self, run_id: str | None = None, which: RunFilter = "any") -> Run | None:
         """A run by id (or unique id prefix); without an id the latest run that is
         ``which``. None when there is no such run (or the prefix is ambiguous)."""
         if run_id is not None:

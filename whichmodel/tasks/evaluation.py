@@ -19,13 +19,8 @@ from functools import partial
 from typing import Any
 
 from whichmodel.agents.candidate import CandidateAgent, make_candidate
-from whichmodel.agents.judge import (
-    JudgeAgent,
-    PairwiseJudgeAgent,
-    make_judge,
-    make_pairwise_judge,
-)
-from whichmodel.config import SAMPLED_JUDGE_TEMPERATURE, Settings, redacted
+from whichmodel.agents.judge import JudgeAgent, PairwiseJudgeAgent, judge_for
+from whichmodel.config import Settings, redacted
 from whichmodel.errors import BudgetError, ConfigError, NoDataError
 from whichmodel.history.selection import Selection, select
 from whichmodel.portkey.wire import llm_config
@@ -39,7 +34,7 @@ from whichmodel.tasks.batch import BatchRun
 from whichmodel.tasks.calls import Calls
 from whichmodel.tasks.controls import Pending, run_controls, with_controls
 from whichmodel.tasks.replay import drift_prompts, history_answer, overrides
-from whichmodel.tasks.roles import Prices, check_roles
+from whichmodel.tasks.roles import Prices, Roles, check_roles
 from whichmodel.tasks.spending import Budget, Estimator, check_budget_prices
 
 RESUMED = ("judge_mode", "judge_samples", "baseline_from_history", "drift_check")
@@ -63,10 +58,11 @@ class Evaluation:
         candidates: Mapping[str, CandidateAgent] | None = None,
         judge: JudgeAgent | None = None,
         progress: ProgressFn | None = None,
+        roles: Roles | None = None,
     ):
         self.store = store
         self.settings = settings
-        self.roles = check_roles(settings)
+        self.roles = roles or check_roles(settings)
         if judge is not None and isinstance(judge, PairwiseJudgeAgent) != self.roles.pairwise:
             raise ConfigError(
                 f"The judge given does not judge {settings.judge_mode}: "
@@ -119,24 +115,8 @@ class Evaluation:
         """The judge of this run's mode (pointwise ``JudgeAgent`` or pairwise)."""
         if self._judge_agent is not None:
             return self._judge_agent
-        judge = self.roles.judge
-        per_model = self.settings.model_settings(judge)
-        samples = 1 if self.roles.pairwise else self.settings.judge_samples
-        temperature = per_model.temperature
-        if temperature is None and samples > 1:
-            temperature = SAMPLED_JUDGE_TEMPERATURE
-        make = make_pairwise_judge if self.roles.pairwise else make_judge
-        return make(
-            llm_config(
-                self.roles.refs[judge],
-                self.settings,
-                max_tokens=self.settings.judge_max_tokens,
-                temperature=temperature,
-            ),
-            attempts=self.settings.judge_attempts,
-            json_schema=per_model.json_schema,
-            retries=self.settings.retries,
-        )
+        judge = self.roles.refs[self.roles.judge]
+        return judge_for(self.settings, judge, pairwise=self.roles.pairwise)
 
     # ---------------------------------------------------------- running
 
@@ -369,7 +349,7 @@ class Evaluation:
         return rec
 
 
-async def resume_async(
+async def resume_run(
     store: Store,
     settings: Settings,
     run_id: str | None = None,
@@ -389,7 +369,7 @@ async def resume_async(
     return await Evaluation(store, settings, progress=progress).run(run.id)
 
 
-async def evaluate_async(
+async def run_evaluation(
     store: Store,
     settings: Settings,
     *,

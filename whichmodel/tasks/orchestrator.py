@@ -20,7 +20,7 @@ from whichmodel.errors import WhichmodelError
 from whichmodel.report.text import recommendation_text
 from whichmodel.results.decide import find_run
 from whichmodel.store import Store
-from whichmodel.tasks.evaluation import evaluate_async
+from whichmodel.tasks.evaluation import run_evaluation
 from whichmodel.tools.advisor import EvaluateModelsTool
 from whichmodel.tools.context import ToolContext
 
@@ -54,7 +54,7 @@ class Evaluations:
                     "judge": msg.judge or base.judge or (latest or {}).get("judge"),
                 }
             )
-            rec = await evaluate_async(self.store, settings)
+            rec = await run_evaluation(self.store, settings)
         except WhichmodelError as exc:
             return str(exc), None
         return f"New evaluation finished.\n{recommendation_text(rec)}", rec.run_id

@@ -48,11 +48,12 @@ class Roles:
         return self.baseline if model == self.fresh else model
 
 
-def check_roles(settings: Settings) -> Roles:
-    """Every model string is checked before any call is made."""
+def check_roles(settings: Settings, *, local_candidates: bool = False) -> Roles:
+    """Every model string is checked before any call is made (``local_candidates``:
+    candidates served from local files join later, so none need be named yet)."""
     if not settings.baseline:
         raise ConfigError("No baseline model: pass --baseline portkey/<provider>/<model>.")
-    if not settings.candidates:
+    if not settings.candidates and not local_candidates:
         raise ConfigError("No candidate model: pass --candidate portkey/<provider>/<model>.")
     if not settings.judge:
         raise ConfigError("No judge model: pass --judge portkey/<provider>/<model>.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 
-from whichmodel.config import Settings, api_token
+from whichmodel.config import SERVE_HOST, SERVE_PORT, Settings, api_token
 from whichmodel.errors import ConfigError
 from whichmodel.web.app import create_app
 from whichmodel.web.auth import check_bind
@@ -20,8 +20,8 @@ __all__ = ["create_app", "serve"]
 def serve(
     settings: Settings,
     *,
-    host: str = "127.0.0.1",
-    port: int = 8080,
+    host: str = SERVE_HOST,
+    port: int = SERVE_PORT,
     token: str | None = None,
     on_ready: Callable[[str, int, bool], None] | None = None,
 ) -> None:

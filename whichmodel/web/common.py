@@ -45,9 +45,7 @@ def links(run_id: str) -> dict[str, str]:
     }
 
 
-def run_info(
-    store: Store, run: Run, runner: Runner, *, with_progress: bool = True
-) -> RunInfo:
+def run_info(store: Store, run: Run, runner: Runner, *, with_progress: bool = True) -> RunInfo:
     candidates, settings = run.candidates, run.settings
     state = runner.state(run.id)
     rec = store.recommendation(run.id)

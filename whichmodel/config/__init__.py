@@ -21,21 +21,41 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from whichmodel.config.constants import (  # noqa: F401  (one import for every room)
+    CONFIG_FILE_ENV,
+    DEFAULT_CANARY_SHARE,
+    DEFAULT_CONFIG_FILE,
+    DEFAULT_CONTEXT_LENGTH,
+    DEFAULT_DB,
+    DEMO_DB,
+    DEMO_OUTPUT,
+    GATEWAY_PORT,
+    HOSTED_PORTKEY_URL,
+    ROUTE_BY,
+    SAMPLED_JUDGE_TEMPERATURE,
+    SECRET_HINTS,
+    SERVE_HOST,
+    SERVE_PORT,
+)
+from whichmodel.config.environment import (  # noqa: F401
+    API_TOKEN_ENV,
+    DEBUG_ENV,
+    HOME_ENV,
+    PORTKEY_API_KEY_ENV,
+    PORTKEY_BASE_URL_ENV,
+    PORTKEY_HEADERS_ENV,
+    TIKTOKEN_CACHE_ENVS,
+    api_token,
+    configured_portkey_url,
+    debug_enabled,
+    portkey_api_key,
+    portkey_base_url,
+    portkey_custom_headers,
+    provider_key,
+    tiktoken_cache_env,
+    whichmodel_home,
+)
 from whichmodel.errors import ConfigError
-
-CONFIG_FILE_ENV = "WHICHMODEL_CONFIG"
-DEFAULT_CONFIG_FILE = "whichmodel.toml"
-DEFAULT_DB = Path("whichmodel.db")
-HOSTED_PORTKEY_URL = "https://api.portkey.ai"
-"""Where calls go when neither ``PORTKEY_BASE_URL`` nor a provider's ``base_url`` is set."""
-DEFAULT_CONTEXT_LENGTH = 128_000
-SAMPLED_JUDGE_TEMPERATURE = 0.7
-"""Judge temperature when each answer is judged several times and the judge model sets
-none: identical samples would measure nothing."""
-DEFAULT_CANARY_SHARE = 0.1
-"""Share of the traffic a canary config sends to the recommended model."""
-SECRET_HINTS = ("key", "auth", "token", "secret", "password")
-"""Header names containing one of these carry credentials: never written to a config."""
 
 JudgeMode = Literal["pointwise", "pairwise"]
 RunStatus = Literal["running", "completed", "failed", "interrupted", "stopped"]
@@ -147,9 +167,12 @@ class Rule(BaseModel):
         try:
             return type(self).model_validate({**self.model_dump(), **given})
         except ValidationError as exc:
-            err = exc.errors()[0]
+            name = str(exc.errors()[0]["loc"][0])
+            what = type(self).model_fields[name].description or ""
             raise ConfigError(
-                f"Invalid {'.'.join(str(p) for p in err['loc'])}: {err['msg']}."
+                f"{name} is a share between 0 and 1 ({what}); got {given.get(name)}."
+                if not name.endswith("_ms")
+                else f"{name} is a number of milliseconds above 0; got {given.get(name)}."
             ) from None
 
 
@@ -300,75 +323,6 @@ def default(name: str) -> Any:
     is written once, in the field above."""
     field = Settings.model_fields[name]
     return field.get_default(call_default_factory=True)
-
-
-# ---------------------------------------------------------------- the environment
-# Every environment variable whichmodel reads is read here: ``Settings`` reads the
-# ``WHICHMODEL_*`` ones, and each other value has an accessor below, read at each call.
-
-PORTKEY_BASE_URL_ENV = "PORTKEY_BASE_URL"
-PORTKEY_API_KEY_ENV = "PORTKEY_API_KEY"
-PORTKEY_HEADERS_ENV = "PORTKEY_CUSTOM_HEADERS"
-DEBUG_ENV = "WHICHMODEL_DEBUG"
-API_TOKEN_ENV = "WHICHMODEL_API_TOKEN"
-HOME_ENV = "WHICHMODEL_HOME"
-TIKTOKEN_CACHE_ENVS = ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")
-"""Where tiktoken looks for its cached encodings, in its own order."""
-
-
-def configured_portkey_url() -> str | None:
-    """``PORTKEY_BASE_URL`` as set (None when unset)."""
-    return os.environ.get(PORTKEY_BASE_URL_ENV)
-
-
-def portkey_base_url() -> str:
-    """The gateway calls go to when no provider or model sets a ``base_url``:
-    ``PORTKEY_BASE_URL``, else Portkey's hosted one; without a trailing slash."""
-    url = configured_portkey_url()
-    return (HOSTED_PORTKEY_URL if url is None else url).rstrip("/")
-
-
-def portkey_api_key() -> str | None:
-    return os.environ.get(PORTKEY_API_KEY_ENV)
-
-
-def portkey_custom_headers() -> str | None:
-    """``PORTKEY_CUSTOM_HEADERS`` as written (JSON, checked by ``portkey.preflight``)."""
-    return os.environ.get(PORTKEY_HEADERS_ENV)
-
-
-def provider_key(var: str) -> str | None:
-    """The credential in environment variable ``var`` (a provider's API key, or a
-    placeholder of a written Portkey config); None when unset or empty."""
-    return os.environ.get(var) or None
-
-
-def debug_enabled() -> bool:
-    """``WHICHMODEL_DEBUG`` is set: tracebacks and Langroid's warnings are shown."""
-    return bool(os.environ.get(DEBUG_ENV))
-
-
-def api_token() -> str | None:
-    """The token ``whichmodel serve`` requires (``WHICHMODEL_API_TOKEN``), None when unset."""
-    return os.environ.get(API_TOKEN_ENV) or None
-
-
-def whichmodel_home() -> Path:
-    """whichmodel's own cache folder: ``$WHICHMODEL_HOME``, else
-    ``$XDG_CACHE_HOME/whichmodel`` (``~/.cache/whichmodel``)."""
-    home = os.environ.get(HOME_ENV)
-    if home:
-        return Path(home).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache).expanduser() / "whichmodel"
-
-
-def tiktoken_cache_env() -> Path | None:
-    """The cache folder the environment gives tiktoken (None: tiktoken's default)."""
-    for var in TIKTOKEN_CACHE_ENVS:
-        if os.environ.get(var):
-            return Path(os.environ[var])
-    return None
 
 
 def redacted(settings: Settings) -> dict[str, Any]:
