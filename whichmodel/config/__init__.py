@@ -168,7 +168,7 @@ class Rule(BaseModel):
             return type(self).model_validate({**self.model_dump(), **given})
         except ValidationError as exc:
             name = str(exc.errors()[0]["loc"][0])
-            what = type(self).model_fields[name].description or ""
+            what = " ".join((type(self).model_fields[name].description or "").split())
             raise ConfigError(
                 f"{name} is a share between 0 and 1 ({what}); got {given.get(name)}."
                 if not name.endswith("_ms")
@@ -348,5 +348,7 @@ def _without_credentials(url: str) -> str:
     if parts.username is None and parts.password is None:
         return url
     host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
     netloc = f"{host}:{parts.port}" if parts.port else host
     return urlunsplit(parts._replace(netloc=netloc))
