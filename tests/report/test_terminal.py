@@ -109,7 +109,7 @@ def test_refusals_the_baseline_answered_checks_and_the_latency_limit() -> None:
         "  refusals  +2.5 pts [+0.0 pts, +7.5 pts]; refused 1 prompt(s) the baseline answered"
     ) in text
     assert "p95 ms" not in text  # no latency limit in the rule: no latency line
-    assert "  check     " in text and "-5.0 pts [-12.0 pts, +0.0 pts]" in text
+    assert "  check     JSON output parses: -5.0 pts [-12.0 pts, +0.0 pts]" in text
     limited = rec.model_copy(update={"rule": rec.rule.updated(max_p95_latency_ms=3000)})
     assert "  p95 ms    2,500 [2,100, 3,100] (limit 3,000)" in shown(limited)
 
