@@ -7,9 +7,11 @@ import re
 
 from rich.console import Console
 
+from tests.fakes import make_results_db
 from tests.verdicts import BASE, CAND, OTHER, category, comparison, keep, recommendation, summary
 from whichmodel.records.verdict import CheckRate, DriftCheck, Interval, JudgeControls
 from whichmodel.report.terminal import print_recommendation
+from whichmodel.results.decide import recommendation as recommendation_of
 
 
 def shown(rec, *, by_category: bool = False) -> str:
@@ -238,3 +240,20 @@ def test_three_models_make_three_rows_and_two_comparisons() -> None:
     assert "Run run0001: 3 models" in text
     assert row(text, "Run run0001", "claude-3-5-haiku")[1] == "$8.00"
     assert "claude-3-5-haiku vs gpt-4o-mini" in text and "  verdict   fails" in text
+
+
+def test_a_stored_runs_verdict_prints_as_decided(tmp_path) -> None:
+    """The verdict ``results.decide`` stores for a run (see ``make_results_db``)."""
+    store, run_id = make_results_db(tmp_path / "w.db")
+    try:
+        rec = recommendation_of(store, run_id)
+    finally:
+        store.close()
+    text = shown(rec)
+    q = rec.comparisons[0].quality_change
+    assert f"  quality   -2.5% [{q.low:+.1f}%, {q.high:+.1f}%]" in text
+    assert "  cost      -60.0% [-60.0%, -60.0%]" in text
+    assert "  verdict   qualifies" in text
+    assert row(text, "Run run0001", "gemini-2.0-flash-lite *")[1:3] == ["$4.00", "0.780"]
+    assert "Judge cost of this evaluation: $0.0800" in text
+    assert table(text, "Length and refusals")[0] == ["model", "chars", "r", "partial"]
