@@ -1,4 +1,5 @@
-"""The environment, read only in config.py: each accessor as the modules used to read it."""
+"""The environment, read only in config/environment.py: each accessor as the modules
+used to read it."""
 
 from pathlib import Path
 
