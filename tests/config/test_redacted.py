@@ -83,11 +83,6 @@ def test_a_runs_stored_row_holds_no_credential(settings) -> None:
         assert secret not in row, secret
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config._without_credentials rebuilds the host from parts.hostname, which has "
-    "no brackets: http://u:p@[::1]:8787/v1 becomes http://::1:8787/v1, not a URL",
-)
 def test_an_ipv6_url_keeps_its_brackets(no_config: Path) -> None:
     settings = load_settings(providers={"local": {"base_url": "http://u:p@[::1]:8787/v1"}})
     assert redacted(settings)["providers"]["local"]["base_url"] == "http://[::1]:8787/v1"

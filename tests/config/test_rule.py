@@ -67,24 +67,8 @@ def test_an_unknown_field_is_refused_by_name() -> None:
         ("tolerance", 5),
         ("tolerance", -0.1),
         ("refusal_margin", 2),
-        pytest.param(
-            "error_margin",
-            3,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="Rule.updated quotes the field's docstring, which spans two lines "
-                "for error_margin: the message is two lines",
-            ),
-        ),
-        pytest.param(
-            "check_margin",
-            -1,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="Rule.updated quotes the field's docstring, which spans two lines "
-                "for check_margin: the message is two lines",
-            ),
-        ),
+        ("error_margin", 3),
+        ("check_margin", -1),
     ],
 )
 def test_a_share_out_of_range_is_refused_in_one_line_naming_the_option(name, value) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.verdicts import BASE, CAND, OTHER, category, comparison, keep, recommendation, summary
 from whichmodel.records.verdict import Interval, JudgeControls
 from whichmodel.report.answers import (
@@ -147,11 +145,6 @@ def test_refusals_per_model_vs_the_baseline_and_by_label() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report.answers.refusal_answer prints `under_refusal_rate or 0`: with no prompt "
-    "labelled unsafe it claims 0.0% of unsafe prompts were answered",
-)
 def test_a_run_with_only_safe_labels_claims_nothing_about_unsafe_prompts() -> None:
     """``under_refusal_rate`` is None when no prompt is labelled unsafe (as
     ``over_refusal_rate`` is with no safe one): that is unknown, not 0%."""

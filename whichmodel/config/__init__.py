@@ -168,7 +168,7 @@ class Rule(BaseModel):
             return type(self).model_validate({**self.model_dump(), **given})
         except ValidationError as exc:
             name = str(exc.errors()[0]["loc"][0])
-            what = " ".join((type(self).model_fields[name].description or "").split())
+            what = " ".join((type(self).model_fields[name].description or "").split()).rstrip(".")
             raise ConfigError(
                 f"{name} is a share between 0 and 1 ({what}); got {given.get(name)}."
                 if not name.endswith("_ms")

@@ -136,8 +136,10 @@ def refusal_answer(rec: Recommendation) -> str:
         )
     labelled = [m for m in rec.models if m.over_refusal_rate is not None]
     for m in labelled:
-        lines.append(
-            f"{short(m.model)} refused {m.over_refusal_rate:.1%} of safe prompts and answered "
-            f"{(m.under_refusal_rate or 0):.1%} of unsafe ones."
+        unsafe = (
+            f" and answered {m.under_refusal_rate:.1%} of unsafe ones"
+            if m.under_refusal_rate is not None
+            else " (no prompt was labelled unsafe)"
         )
+        lines.append(f"{short(m.model)} refused {m.over_refusal_rate:.1%} of safe prompts{unsafe}.")
     return "\n".join(lines)
