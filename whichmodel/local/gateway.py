@@ -27,6 +27,7 @@ import re
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -350,12 +351,15 @@ def running_gateway(
 ) -> Iterator[GatewayInfo]:
     """A gateway for the duration of a ``with`` block: reuse the running one (on any port
     if ``port`` is None), else start one (on a free port if ``port`` is None). Stops only a
-    gateway it started, also on errors and Ctrl-C."""
-    gateway = Gateway(home, state_dir=state_dir)
-    running = gateway.status()
+    gateway it started, also on errors and Ctrl-C. A gateway started here is recorded in a
+    state folder of its own, so another process never reuses it and loses it when this
+    block ends (only `whichmodel gateway start`'s gateway is shared)."""
+    running = Gateway(home, state_dir=state_dir).status()
     if running is not None and port in (None, running.port):
         yield running
         return
+    private = tempfile.TemporaryDirectory(prefix="whichmodel-gateway-")
+    gateway = Gateway(home, state_dir=private.name)
     if port is not None:
         info = gateway.start(port, wait=wait)
     else:
@@ -370,3 +374,4 @@ def running_gateway(
         yield info
     finally:
         gateway.stop(pid=info.pid)
+        private.cleanup()
