@@ -4,16 +4,16 @@ and catching what the phrases miss with the words that swayed it."""
 import json
 from pathlib import Path
 
+from tests.datasets import xstest_completions
 from whichmodel.refusal import classifier
 from whichmodel.refusal.detect import detect
 from whichmodel.refusal.measure import read_labelled
 
-XSTEST = Path(__file__).parents[1] / "data" / "xstest"
 SHIPPED = Path(classifier.__file__).parents[1] / "data" / "refusal_model.json"
 
 
 def test_the_shipped_weights_are_what_the_build_script_fits():
-    rows = [row for f in sorted(XSTEST.glob("completions_*.csv")) for row in read_labelled(f)]
+    rows = [row for f in sorted(xstest_completions()) for row in read_labelled(f)]
     model = classifier.fit([t for t, _ in rows], [label != "compliance" for _, label in rows])
     shipped = json.loads(SHIPPED.read_text())
     assert model.to_json()["bias"] == shipped["bias"]

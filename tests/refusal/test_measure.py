@@ -1,7 +1,7 @@
 """`whichmodel refusal-check`: the refusal detector measured on labelled completions.
 
-The real files are XSTest's (Röttger et al., NAACL 2024, CC BY 4.0), in tests/data/xstest:
-450 completions each from five models with human labels."""
+The real files are XSTest's (Röttger et al., NAACL 2024, CC BY 4.0), read from the data
+sets folder (tests/datasets.py): 450 completions each from five models with human labels."""
 
 import csv
 import json
@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.datasets import XSTEST_MODELS, xstest_completions
 from whichmodel.cli import app
 from whichmodel.refusal.measure import RefusalCheckError, check_file
 
 runner = CliRunner()
-XSTEST = Path(__file__).parents[1] / "data" / "xstest"
-MODELS = ["gpt4", "llama2new", "llama2orig", "mistralguard", "mistralinstruct"]
 HEADER = ["id", "prompt", "completion", "final_label"]
 
 
@@ -30,9 +29,9 @@ def _write(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Pat
     return path
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", XSTEST_MODELS)
 def test_f1_on_each_xstest_file(model):
-    path = XSTEST / f"completions_{model}.csv"
+    [path] = xstest_completions(model)
     result = runner.invoke(app, ["refusal-check", str(path), "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
@@ -53,7 +52,7 @@ def test_f1_on_each_xstest_file(model):
 
 
 def test_tables_show_the_same_figures_as_json():
-    path = XSTEST / "completions_gpt4.csv"
+    [path] = xstest_completions("gpt4")
     figures = check_file(path).to_dict()
     result = runner.invoke(app, ["refusal-check", str(path)])
     assert result.exit_code == 0, result.output
@@ -174,7 +173,7 @@ def test_error_is_one_line_in_the_real_command(tmp_path):
 def test_cross_validation_holds_each_model_out():
     """The figure that counts: each model's file checked by a classifier fitted on the
     other four (the phrases were written by hand; see the closing note for their history)."""
-    paths = [XSTEST / f"completions_{m}.csv" for m in MODELS]
+    paths = xstest_completions()
     result = runner.invoke(app, ["refusal-check", "--cross-validate", *map(str, paths), "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
@@ -185,7 +184,7 @@ def test_cross_validation_holds_each_model_out():
 
 
 def test_cross_validation_needs_two_files():
-    path = XSTEST / "completions_gpt4.csv"
+    [path] = xstest_completions("gpt4")
     result = runner.invoke(app, ["refusal-check", "--cross-validate", str(path)])
     assert isinstance(result.exception, RefusalCheckError)
     assert "pass two labelled files or more" in str(result.exception)

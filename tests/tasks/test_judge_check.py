@@ -6,11 +6,11 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from langroid.language_models.mock_lm import MockLMConfig
 
+from tests.datasets import xstest_completions
 from tests.fakes import score_json
 from whichmodel.agents.judge import make_judge, make_pairwise_judge
 from whichmodel.config import load_settings
@@ -20,7 +20,6 @@ from whichmodel.store import Store
 from whichmodel.tasks.judge_check import judge_check
 from whichmodel.verdict import agreement
 
-XSTEST = Path(__file__).parents[1] / "data" / "xstest" / "completions_gpt4.csv"
 JUDGE = "portkey/openai/gpt-4o"
 
 
@@ -109,9 +108,13 @@ async def test_pairwise_labels_judged_in_both_orders(tmp_path):
     assert f["length_bias"] == 1.0  # it always picked the longer answer
 
 
-def test_label_files_are_checked_line_by_line(tmp_path):
-    kind, items = read_labels(XSTEST, limit=5)
+def test_an_xstest_file_is_read_as_refusal_labels():
+    [xstest] = xstest_completions("gpt4")
+    kind, items = read_labels(xstest, limit=5)
     assert kind == "refusals" and len(items) == 5 and isinstance(items[0].label, bool)
+
+
+def test_label_files_are_checked_line_by_line(tmp_path):
     bad = write(tmp_path / "bad.jsonl", [{"prompt": "q", "answer": "a", "score": 2}])
     with pytest.raises(
         ImportFileError, match=r"bad.jsonl:1: \"score\" must be a number from 0 to 1"
@@ -132,13 +135,14 @@ def test_label_files_are_checked_line_by_line(tmp_path):
 def test_the_demo_judge_on_an_xstest_file(tmp_path, gateway_install_dir):
     """The 135M demo judge's refusal flags against XSTest's human labels; it agrees
     poorly, and the command says by how much."""
+    [xstest] = xstest_completions("gpt4")
     out = subprocess.run(
         [
             sys.executable,
             "-m",
             "whichmodel.cli",
             "judge-check",
-            str(XSTEST),
+            str(xstest),
             "--local",
             "--limit",
             "16",

@@ -3,8 +3,9 @@
 
 It backs the phrase layer of ``refusal``: the phrases are general English refusal
 language written by hand; the classifier learns the forms they miss from labelled
-completions of several models (``scripts/build_refusal_model.py`` fits the shipped
-weights on XSTest's human-labelled completions). Its figure that counts is measured on a
+completions of several models (``scripts/build_refusal_model.py`` fitted the shipped
+weights on XSTest's human-labelled completions of five models: Röttger et al., "XSTest",
+NAACL 2024, CC BY 4.0). Its figure that counts is measured on a
 model it was not fitted on (``whichmodel refusal-check --cross-validate``).
 
 Only the prompt-free answer is read: a prior from the prompt ("unsafe prompts get
