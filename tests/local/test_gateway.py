@@ -117,13 +117,24 @@ def test_stale_state_file_is_cleaned(gw: Gateway) -> None:
 def test_running_gateway_stops_only_what_it_started(
     gateway_install_dir: Path, tmp_path: Path
 ) -> None:
+    """A block's own gateway is never handed to another block (which would lose it when
+    the first ends); the gateway `whichmodel gateway start` left running is shared."""
     kwargs = {"home": gateway_install_dir, "state_dir": tmp_path}
     with running_gateway(**kwargs) as outer:
+        assert Gateway(gateway_install_dir, state_dir=tmp_path).status() is None
         with running_gateway(**kwargs) as inner:
-            assert inner.pid == outer.pid
-        assert not _gone(outer.pid)  # the inner block reused it, so left it running
-        assert Gateway(gateway_install_dir, state_dir=tmp_path).status() == outer
+            assert inner.pid != outer.pid
+        assert _gone(inner.pid) and not _gone(outer.pid)
     assert _gone(outer.pid)
+
+    shared = Gateway(gateway_install_dir, state_dir=tmp_path).start(free_port())
+    try:
+        with running_gateway(**kwargs) as reused:
+            assert reused.pid == shared.pid
+        assert not _gone(shared.pid)  # not this block's to stop
+    finally:
+        Gateway(gateway_install_dir, state_dir=tmp_path).stop()
+    assert _gone(shared.pid)
 
     with pytest.raises(KeyboardInterrupt), running_gateway(**kwargs) as info:
         raise KeyboardInterrupt
