@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/whichmodel demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n logical
 
 lint: $(STAMP)
 	$(BIN)/pip install --quiet ruff

@@ -1,6 +1,7 @@
 """Shared fixtures.
 
 Sections:
+0. Order and grouping for pytest-xdist (`make test` runs `-n logical --dist loadgroup`).
 1. Network guard (autouse): tests reach loopback only.
 2. Fake provider: a scripted OpenAI/Anthropic server on 127.0.0.1 (tests/fake_provider.py).
 3. Portkey gateway: the real open-source gateway (npm), installed once into a cache
@@ -19,6 +20,50 @@ import pytest
 
 from tests.fake_provider import FakeProvider
 from whichmodel.local.gateway import GatewayInfo, gateway_home, install_gateway, running_gateway
+
+# ---------------------------------------------------------------- 0. order and grouping
+
+LOCAL_MODEL_GROUP = "local_model"
+"""The xdist group of every `local_model` test: each starts llama.cpp with one thread per
+core, so two at once starve each other (and the other worker) past their timeouts. With
+`--dist loadgroup` the group runs on one worker, one test at a time, while the other
+workers take the rest."""
+
+SLOW_FIRST = (
+    "tests/refusal/test_measure.py::test_cross_validation_holds_each_model_out",
+    "tests/refusal/test_classifier.py::test_the_shipped_weights_are_what_the_build_script_fits",
+    "tests/cli/test_hardening.py::test_markup_in_names_categories_paths_and_errors_is_printed",
+    "tests/tasks/test_evaluation_gateway.py::test_api_keys_never_reach_files_logs_or_reports",
+    "tests/tasks/test_concurrent_processes.py",
+    "tests/tasks/test_unmeasured.py::test_exit_codes_of_eval",
+    "tests/tasks/test_resume.py",
+    "tests/portkey/test_logs_export.py::test_without_a_key_or_with_a_wrong_one",
+    "tests/tasks/test_batch.py::test_kill_9_while_a_batch_runs",
+    "tests/store/test_store.py::test_many_processes_creating_one_new_database",
+    "tests/web/test_schema.py",
+    "tests/web/test_browser.py",
+)
+"""Tests that take longest outside the local model (measured serially, slowest first).
+They are handed out first, so no worker is left with a long test at the end."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Local-model tests first and in one xdist group, then SLOW_FIRST, then the rest in
+    their usual order (a stable sort: a module's tests stay together and in order)."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("local_model"):
+            return -1
+        for i, prefix in enumerate(SLOW_FIRST):
+            if item.nodeid.startswith(prefix):
+                return i
+        return len(SLOW_FIRST)
+
+    for item in items:
+        if item.get_closest_marker("local_model") and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(LOCAL_MODEL_GROUP))
+    items.sort(key=rank)
 
 # ---------------------------------------------------------------- 1. network guard
 
