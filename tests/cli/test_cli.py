@@ -68,7 +68,11 @@ def test_errors_are_one_line_in_the_real_command(tmp_path, argv):
 
     argv = [a.replace("{db}", str(tmp_path / "w.db")) for a in argv]
     out = subprocess.run(
-        [sys.executable, "-m", "whichmodel.cli", *argv], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "whichmodel.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,  # `import` without --db opens ./whichmodel.db
     )
     assert out.returncode == 1
     lines = [line for line in out.stderr.splitlines() if line.strip()]
