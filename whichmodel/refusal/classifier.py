@@ -134,30 +134,29 @@ def fit(
     """Fit the classifier (classes weighted to balance, L2-penalised, full-batch Adam on
     sparse features; deterministic). ``texts`` may be given as their ``grams`` already."""
     counts = [t if isinstance(t, Counter) else grams(t) for t in texts]
-    df: Counter[str] = Counter(g for c in counts for g in c)
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
     vocab = sorted(g for g, n in df.items() if n >= MIN_DF)
     index = {g: i for i, g in enumerate(vocab)}
     n = len(texts)
     idf = {g: math.log((1 + n) / (1 + df[g])) + 1 for g in vocab}
-    shell = RefusalModel(idf, {}, 0.0)
-    rows, cols, vals = [], [], []
-    for r, c in enumerate(counts):
-        for g, v in shell._vector(c).items():
-            rows.append(r)
-            cols.append(index[g])
-            vals.append(v)
-    row, col, val = np.array(rows), np.array(cols), np.array(vals)
+    row, col, val = _tfidf_matrix(counts, index, idf)
     y = np.array(refused, dtype=float)
     positive = max(y.sum(), 1.0)
     sample = np.where(y == 1, n / (2 * positive), n / (2 * max(n - positive, 1.0)))
     w, b = np.zeros(len(vocab)), 0.0
     m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), 0.0, 0.0
     rate, beta1, beta2 = 0.1, 0.9, 0.999
+    # Row r's entries are contiguous (row is sorted), so err[row] is np.repeat(err, lengths):
+    # the same values without an indexed gather.
+    lengths = np.bincount(row, minlength=n)
     for step in range(1, iterations + 1):
         z = np.bincount(row, weights=val * w[col], minlength=n) + b
         p = 1 / (1 + np.exp(-np.clip(z, -60, 60)))
         err = (p - y) * sample / n
-        g_w = np.bincount(col, weights=val * err[row], minlength=len(vocab)) + L2 * w / n
+        g_w = np.bincount(col, weights=val * np.repeat(err, lengths), minlength=len(vocab))
+        g_w += L2 * w / n
         g_b = float(err.sum())
         m_w = beta1 * m_w + (1 - beta1) * g_w
         v_w = beta2 * v_w + (1 - beta2) * g_w * g_w
@@ -173,6 +172,37 @@ def fit(
         {vocab[i]: float(w[i]) for i in kept},
         float(b),
     )
+
+
+def _tfidf_matrix(
+    counts: Sequence[Counter[str]], index: dict[str, int], idf: dict[str, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every text's :meth:`RefusalModel._vector` as sparse (row, column, value) arrays, each
+    row's entries in ``_vector``'s order (word grams, then character grams, each in the
+    Counter's order). The values come from the same floating-point operations in the same
+    order, so they are the same bit for bit; one pass over each Counter instead of two."""
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    tf: dict[int, float] = {}  # count -> 1 + log(count)
+    for r, c in enumerate(counts):
+        parts: dict[str, tuple[list[int], list[float]]] = {"w:": ([], []), "c:": ([], [])}
+        for g, k in c.items():
+            i = index.get(g)
+            part = parts.get(g[:2])
+            if i is None or part is None:
+                continue
+            t = tf.get(k)
+            if t is None:
+                t = tf[k] = 1 + math.log(k)
+            part[0].append(i)
+            part[1].append(t * idf[g])
+        for part_cols, part_vals in parts.values():
+            norm = math.sqrt(sum(v * v for v in part_vals)) or 1.0
+            rows.extend([r] * len(part_cols))
+            cols.extend(part_cols)
+            vals.extend(v / norm for v in part_vals)
+    return np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp), np.array(vals)
 
 
 @lru_cache(maxsize=1)
