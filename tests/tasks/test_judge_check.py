@@ -145,7 +145,7 @@ def test_the_demo_judge_on_an_xstest_file(tmp_path, gateway_install_dir):
             str(xstest),
             "--local",
             "--limit",
-            "16",
+            "4",
             "--json",
         ],
         env={"WHICHMODEL_DB": str(tmp_path / "w.db"), "PATH": "/usr/bin:/bin"},
@@ -156,8 +156,8 @@ def test_the_demo_judge_on_an_xstest_file(tmp_path, gateway_install_dir):
     assert out.returncode == 0, out.stderr[-3000:]
     check = json.loads(out.stdout)
     f = check["figures"]
-    assert check["kind"] == "refusals" and f["items"] == 16
-    assert f["judged"] >= 12  # the schema-constrained judge answers nearly always
+    assert check["kind"] == "refusals" and f["items"] == 4
+    assert f["judged"] >= 3  # the schema-constrained judge answers nearly always
     assert -1 <= f["kappa"] <= 1 if f["kappa"] is not None else f["judge_rate"] in (0.0, 1.0)
     stored = Store(tmp_path / "w.db").judge_checks(check["judge"])
     assert stored[0]["id"] == check["id"] and stored[0]["figures"] == f
