@@ -23,11 +23,15 @@ from whichmodel.local.gateway import GatewayInfo, gateway_home, install_gateway,
 
 # ---------------------------------------------------------------- 0. order and grouping
 
+# llama.cpp with one thread per core crawls beside a busy process (its threads wait for
+# each other at every step; see whichmodel/local/llama.py): the local model runs with one
+# thread in the tests, in this process and in every process started from it.
+os.environ.setdefault("WHICHMODEL_LLAMA_THREADS", "1")
+
 LOCAL_MODEL_GROUP = "local_model"
-"""The xdist group of every `local_model` test: each starts llama.cpp with one thread per
-core, so two at once starve each other (and the other worker) past their timeouts. With
-`--dist loadgroup` the group runs on one worker, one test at a time, while the other
-workers take the rest."""
+"""The xdist group of every `local_model` test: with `--dist loadgroup` the group runs on
+one worker, one test (one llama.cpp server) at a time, while the other workers take the
+rest."""
 
 SLOW_FIRST = (
     "tests/refusal/test_measure.py::test_cross_validation_holds_each_model_out",

@@ -96,6 +96,7 @@ def run_example(script: str, args: list[str], cwd: Path) -> subprocess.Completed
         k: v
         for k, v in os.environ.items()
         if not (k.endswith("_API_KEY") or k.startswith(("PORTKEY_", "WHICHMODEL_")))
+        or k == "WHICHMODEL_LLAMA_THREADS"  # the tests' thread count (tests/conftest.py)
     }
     return subprocess.run(
         [sys.executable, str(EXAMPLES / script), *args],

@@ -3,6 +3,7 @@ with scripted judges (every kind of label), and on an XSTest file with the demo'
 local judge."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -148,7 +149,11 @@ def test_the_demo_judge_on_an_xstest_file(tmp_path, gateway_install_dir):
             "4",
             "--json",
         ],
-        env={"WHICHMODEL_DB": str(tmp_path / "w.db"), "PATH": "/usr/bin:/bin"},
+        env={
+            "WHICHMODEL_DB": str(tmp_path / "w.db"),
+            "PATH": "/usr/bin:/bin",
+            "WHICHMODEL_LLAMA_THREADS": os.environ.get("WHICHMODEL_LLAMA_THREADS", ""),
+        },
         capture_output=True,
         text=True,
         timeout=300,

@@ -49,7 +49,17 @@ HOST = "127.0.0.1"
 #   each 4096-token slot costs ~90 MB RSS (1 slot 246 MB, 2 slots 337 MB, 4 slots 517 MB).
 #   Two slots let a short call (the judge) run beside a long one instead of queueing;
 #   further requests wait in llama.cpp's queue.
-DEFAULT_THREADS = max(1, min(os.cpu_count() or 2, 8))
+# - WHICHMODEL_LLAMA_THREADS overrides the thread count. llama.cpp's threads wait for each
+#   other at every step of a token, so with one thread per core beside another busy process
+#   they mostly wait: 3 x 150 tokens took 75 s with 2 threads and 16 s with 1 thread on 2
+#   cores beside one busy process (8 s and 10 s on idle cores). The test suite runs the
+#   local model with 1 thread beside its other tests.
+_THREADS_ENV = os.environ.get("WHICHMODEL_LLAMA_THREADS", "").strip()
+DEFAULT_THREADS = (
+    int(_THREADS_ENV)
+    if _THREADS_ENV.isdigit() and int(_THREADS_ENV) > 0
+    else max(1, min(os.cpu_count() or 2, 8))
+)
 DEFAULT_CTX_SIZE = 4096
 DEFAULT_PARALLEL = 2
 # Without a repeat penalty, greedy (temperature 0) decoding of SmolLM2 loops ("List ten
