@@ -75,6 +75,10 @@ LOCAL_RUNS = [
     ),
 ]
 
+# Settings for a script's local run: the demo test (tests/local/test_demo.py) runs the
+# judge's controls on the local model; here they would only add three judge calls.
+LOCAL_ENV = {"evaluate_models.py": {"WHICHMODEL_JUDGE_CONTROLS": "0"}}
+
 # (script, extra arguments, substrings of the friendly message) with no keys at all.
 KEYLESS_RUNS = [
     (
@@ -90,14 +94,18 @@ KEYLESS_RUNS = [
 ]
 
 
-def run_example(script: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``script`` with no Portkey/provider keys and no whichmodel settings from outside."""
+def run_example(
+    script: str, args: list[str], cwd: Path, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` with no Portkey/provider keys and no whichmodel settings from outside
+    (but ``settings``)."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not (k.endswith("_API_KEY") or k.startswith(("PORTKEY_", "WHICHMODEL_")))
         or k == "WHICHMODEL_LLAMA_THREADS"  # the tests' thread count (tests/conftest.py)
     }
+    env.update(settings)
     return subprocess.run(
         [sys.executable, str(EXAMPLES / script), *args],
         cwd=cwd,
@@ -115,7 +123,7 @@ def run_example(script: str, args: list[str], cwd: Path) -> subprocess.Completed
 def test_example_runs_offline_on_the_local_model(
     script, args, expected, tmp_path, gateway_install_dir
 ):
-    result = run_example(script, ["--local", *args], tmp_path)
+    result = run_example(script, ["--local", *args], tmp_path, **LOCAL_ENV.get(script, {}))
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     # no call failed (the 135M judge may fail its controls: that is said, not a failure)
