@@ -19,7 +19,9 @@ pytestmark = pytest.mark.local_model
 SWITCH = "Use gemini-2.0-flash-lite: switch from gpt-4o-mini (run run0001)."
 KEEP = "Keep gpt-4o-mini (run run0001)."
 
-# (question, the decision sentence, what else the answer must say)
+# (question, the decision sentence, what else the answer must say): one question of each
+# kind (recommend, savings, what-if, category, refusals, worse, compare, runs, outside);
+# tests/agents/test_advisor.py asks more of each with scripted replies.
 QUESTIONS = [
     ("Which model should I use?", SWITCH, ["-60.0% cost (95% CI", "-2.5% quality (95% CI"]),
     (
@@ -28,13 +30,10 @@ QUESTIONS = [
         ["gpt-4o-mini costs $3,000.00 a month", "would save $1,800.00 a month"],
     ),
     ("What if I accept only 1% lower quality?", KEEP, ["tolerance 1.0%"]),
-    ("Is gemini cheaper than gpt-4o-mini?", SWITCH, ["quality 0.780"]),
     ("Should I switch for math prompts?", SWITCH, ["In math (20 prompts of run run0001)"]),
-    ("And for writing prompts?", SWITCH, ["In writing (20 prompts of run run0001)"]),
     ("How often does gemini refuse?", SWITCH, ["Refusals in run run0001"]),
     ("Show me prompts where gemini did worse", SWITCH, ["scored below gpt-4o-mini", "- prompt "]),
     ("Compare gpt-4o-mini and gemini-2.0-flash-lite", SWITCH, ["math: gpt-4o-mini quality 0.800"]),
-    ("What would it cost at 3 million requests a month?", SWITCH, ["$30,000.00 a month"]),
     ("List the runs", "run run0001", ["recommends gemini-2.0-flash-lite"]),
     ("What's the weather in Paris?", "outside what they hold", []),
 ]
@@ -49,7 +48,7 @@ def local_advisor_parts(gateway_install_dir):
         yield demo_settings(stack.model_url, stack.gateway_url), BASELINE
 
 
-async def test_ten_kinds_of_questions_on_the_local_model(local_advisor_parts, tmp_path):
+async def test_each_kind_of_question_on_the_local_model(local_advisor_parts, tmp_path):
     from whichmodel.portkey.wire import llm_config
     from whichmodel.tasks.orchestrator import make_advisor
 
