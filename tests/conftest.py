@@ -35,26 +35,28 @@ rest."""
 
 SLOW_FIRST = (
     "tests/refusal/test_measure.py::test_cross_validation_holds_each_model_out",
-    "tests/refusal/test_classifier.py::test_the_shipped_weights_are_what_the_build_script_fits",
-    "tests/cli/test_hardening.py::test_markup_in_names_categories_paths_and_errors_is_printed",
-    "tests/tasks/test_evaluation_gateway.py::test_api_keys_never_reach_files_logs_or_reports",
-    "tests/tasks/test_concurrent_processes.py",
     "tests/tasks/test_unmeasured.py::test_exit_codes_of_eval",
     "tests/tasks/test_resume.py",
-    "tests/portkey/test_logs_export.py::test_without_a_key_or_with_a_wrong_one",
+    "tests/cli/test_hardening.py::test_markup_in_names_categories_paths_and_errors_is_printed",
+    "tests/tasks/test_evaluation_gateway.py::test_api_keys_never_reach_files_logs_or_reports",
+    "tests/refusal/test_classifier.py::test_the_shipped_weights_are_what_the_build_script_fits",
+    "tests/tasks/test_selection_runs.py::test_cli_eval_on_a_stratified_filtered_sample",
     "tests/tasks/test_batch.py::test_kill_9_while_a_batch_runs",
-    "tests/store/test_store.py::test_many_processes_creating_one_new_database",
+    "tests/cli/test_hardening.py::test_langroid_model_warnings_only_with_debug",
     "tests/web/test_schema.py",
-    "tests/web/test_browser.py",
+    "tests/portkey/test_logs_export.py::test_without_a_key_or_with_a_wrong_one",
+    "tests/tasks/test_evaluation_gateway.py::test_cli_eval_with_langroid_portkey_env_vars",
+    "tests/store/test_faults.py",
+    "tests/tasks/test_concurrent_processes.py",
 )
-"""Tests that take longest outside the local model (measured serially, slowest first).
+"""Tests that take longest outside the local model (measured with -n 2, slowest first).
 They are handed out first, so no worker is left with a long test at the end."""
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Local-model tests first and in one xdist group, then SLOW_FIRST, then the rest in
-    their usual order (a stable sort: a module's tests stay together and in order)."""
+    their usual order (a stable sort)."""
 
     def rank(item: pytest.Item) -> int:
         if item.get_closest_marker("local_model"):
@@ -68,6 +70,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("local_model") and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(LOCAL_MODEL_GROUP))
     items.sort(key=rank)
+
 
 # ---------------------------------------------------------------- 1. network guard
 
