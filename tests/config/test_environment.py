@@ -50,3 +50,11 @@ def test_tiktoken_cache_env_in_tiktokens_order(
     assert config.tiktoken_cache_env() == tmp_path / "gym"
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tk"))
     assert config.tiktoken_cache_env() == tmp_path / "tk"
+
+
+def test_llama_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    for unset in ("", "0", "two", "-1"):
+        monkeypatch.setenv("WHICHMODEL_LLAMA_THREADS", unset)
+        assert config.llama_threads() is None
+    monkeypatch.setenv("WHICHMODEL_LLAMA_THREADS", " 3 ")
+    assert config.llama_threads() == 3

@@ -14,6 +14,7 @@ PORTKEY_HEADERS_ENV = "PORTKEY_CUSTOM_HEADERS"
 DEBUG_ENV = "WHICHMODEL_DEBUG"
 API_TOKEN_ENV = "WHICHMODEL_API_TOKEN"
 HOME_ENV = "WHICHMODEL_HOME"
+LLAMA_THREADS_ENV = "WHICHMODEL_LLAMA_THREADS"
 TIKTOKEN_CACHE_ENVS = ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")
 """Where tiktoken looks for its cached encodings, in its own order."""
 
@@ -71,3 +72,10 @@ def tiktoken_cache_env() -> Path | None:
         if os.environ.get(var):
             return Path(os.environ[var])
     return None
+
+
+def llama_threads() -> int | None:
+    """llama.cpp's thread count from ``WHICHMODEL_LLAMA_THREADS`` (None: unset, or not a
+    whole number above 0)."""
+    value = os.environ.get(LLAMA_THREADS_ENV, "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None

@@ -32,6 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from whichmodel.config import llama_threads
 from whichmodel.errors import ConfigError
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -54,12 +55,7 @@ HOST = "127.0.0.1"
 #   they mostly wait: 3 x 150 tokens took 75 s with 2 threads and 16 s with 1 thread on 2
 #   cores beside one busy process (8 s and 10 s on idle cores). The test suite runs the
 #   local model with 1 thread beside its other tests.
-_THREADS_ENV = os.environ.get("WHICHMODEL_LLAMA_THREADS", "").strip()
-DEFAULT_THREADS = (
-    int(_THREADS_ENV)
-    if _THREADS_ENV.isdigit() and int(_THREADS_ENV) > 0
-    else max(1, min(os.cpu_count() or 2, 8))
-)
+DEFAULT_THREADS = max(1, min(os.cpu_count() or 2, 8))
 DEFAULT_CTX_SIZE = 4096
 DEFAULT_PARALLEL = 2
 # Without a repeat penalty, greedy (temperature 0) decoding of SmolLM2 loops ("List ten
@@ -118,7 +114,7 @@ class LocalModelServer:
         alias: str = DEFAULT_ALIAS,
         port: int | None = None,
         *,
-        threads: int = DEFAULT_THREADS,
+        threads: int | None = None,
         ctx_size: int = DEFAULT_CTX_SIZE,
         parallel: int = DEFAULT_PARALLEL,
         repeat_penalty: float = DEFAULT_REPEAT_PENALTY,
@@ -128,7 +124,7 @@ class LocalModelServer:
         if not self.gguf.is_file():
             raise ConfigError(f"The GGUF model file does not exist: {self.gguf}")
         self.alias = alias
-        self.threads = threads
+        self.threads = threads or llama_threads() or DEFAULT_THREADS
         self.ctx_size = ctx_size
         self.parallel = parallel
         self.repeat_penalty = repeat_penalty

