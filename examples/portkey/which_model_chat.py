@@ -23,6 +23,8 @@ from pathlib import Path
 def sample_database(path: Path) -> None:
     """A finished run: the baseline costs $10/1k prompts, the candidate $4, quality 0.80 vs 0.78."""
     from whichmodel.config import load_settings
+    from whichmodel.records.answers import AnswerRecord, ScoreRecord
+    from whichmodel.records.runs import Run
     from whichmodel.results.decide import run_verdict
     from whichmodel.store import Store
 
@@ -34,43 +36,43 @@ def sample_database(path: Path) -> None:
         for i in range(10)
     )
     run_id = "example1"
+    judge = settings.judge or ""
     store.create_run(
-        {
-            "id": run_id,
-            "baseline": base,
-            "candidates": [cand],
-            "judge": settings.judge,
-            "settings": {},
-            "prices": {m: {"known": True, "source": "example"} for m in (base, cand)},
-        },
+        Run(
+            id=run_id,
+            baseline=base,
+            candidates=[cand],
+            judge=judge,
+            prices={m: {"known": True, "source": "example"} for m in (base, cand)},
+        ),
         ids,
     )
     for pid in ids:
         for model, cost, quality in ((base, 0.010, 0.80), (cand, 0.004, 0.78)):
             store.save_response(
-                {
-                    "run_id": run_id,
-                    "prompt_id": pid,
-                    "model": model,
-                    "status": "ok",
-                    "text": "...",
-                    "cost_usd": cost,
-                    "price_source": "example",
-                    "refused": 0,
-                    "latency_ms": 300.0,
-                }
+                AnswerRecord(
+                    run_id=run_id,
+                    prompt_id=pid,
+                    model=model,
+                    status="ok",
+                    text="...",
+                    cost_usd=cost,
+                    price_source="example",
+                    latency_ms=300.0,
+                )
             )
             store.save_score(
-                {
-                    "run_id": run_id,
-                    "prompt_id": pid,
-                    "model": model,
-                    "status": "scored",
-                    "quality": quality,
-                    "refused": 0,
-                }
+                ScoreRecord(
+                    run_id=run_id,
+                    prompt_id=pid,
+                    model=model,
+                    judge=judge,
+                    status="scored",
+                    quality=quality,
+                    refused=False,
+                )
             )
-    store.save_recommendation(run_id, run_verdict(store, run_id).model_dump(mode="json"))
+    store.save_recommendation(run_verdict(store, run_id))
     store.finish_run(run_id, "completed")
 
 
